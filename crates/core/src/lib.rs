@@ -1,0 +1,19 @@
+//! The pure decision core of claude-failover.
+//!
+//! Everything here takes data (and, where time matters, a `now` passed in) and
+//! returns data or decisions. Nothing in this crate reads the clock, touches the
+//! disk, runs a process or sleeps: that is what makes it testable with plain
+//! values and the recorded screens.
+
+pub mod deps;
+pub mod footer;
+pub mod order;
+pub mod pool;
+pub mod resume;
+pub mod screen;
+pub mod shell;
+pub mod task;
+pub mod text;
+pub mod watch;
+
+pub use task::{Priority, TaskDoc, TaskId};
