@@ -1,1 +1,16 @@
-//! Placeholder.
+//! A stand-in for the Claude Code TUI, for tests and demos: same screens, hooks, transcript and
+//! resume behaviour as the recordings in `shared/claude-code/`, with scripted turns.
+
+pub mod args;
+pub mod directive;
+pub mod editor;
+pub mod ids;
+pub mod input;
+pub mod paths;
+pub mod render;
+
+/// Runs the fake client with `args` (without the program name); returns the exit status.
+pub fn run(args: Vec<String>) -> i32 {
+    let _ = args;
+    0
+}

@@ -1,0 +1,214 @@
+//! Draws one frame of the fake TUI as plain lines, laid out like the recorded Claude Code screens:
+//! header, transcript, spinner, input box between two full-width rules, footer.
+
+use crate::args::{PermissionMode, VERSION};
+use std::time::Duration;
+
+/// Spinner glyphs, cycled forward then backward like the real client.
+pub const SPINNER_GLYPHS: [char; 6] = ['·', '✢', '*', '✶', '✻', '✽'];
+/// How often the spinner glyph changes.
+pub const SPINNER_STEP: Duration = Duration::from_millis(250);
+/// From this much elapsed time on the spinner shows ` (Ns)`.
+pub const ELAPSED_SUFFIX_FROM: Duration = Duration::from_secs(16);
+/// The input prompt: `❯` followed by a NO-BREAK SPACE, exactly as the real client draws it.
+pub const INPUT_PROMPT: &str = "❯\u{a0}";
+/// Prefix of a result line under a prompt (`⎿` + space + NO-BREAK SPACE, as recorded).
+pub const RESULT_PREFIX: &str = "  ⎿ \u{a0}";
+
+/// One entry of the visible conversation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Block {
+    /// An echoed user prompt: `❯ <text>` (normal space), continuation lines indented.
+    Prompt(String),
+    /// An assistant reply or API error: `● <text>`.
+    Reply(String),
+    /// A result line such as a usage limit: `  ⎿  <text>`.
+    Notice(String),
+    /// The completion line `✻ Worked for <duration>`.
+    Worked(Duration),
+}
+
+/// What the footer says besides the permission mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FooterNote {
+    /// The usual hints.
+    Plain,
+    /// A paste placeholder is in the input: `paste again to expand`.
+    PasteAgain,
+    /// Ctrl-C was pressed once: `Press Ctrl-C again to exit`.
+    CtrlCAgain,
+}
+
+/// Whether a turn is running, as far as the footer is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Activity {
+    /// Waiting for input.
+    Idle,
+    /// A turn is running (footer says `esc to interrupt`).
+    Working,
+}
+
+/// The spinner line while a turn runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpinnerView {
+    /// The gerund shown, e.g. `Billowing`.
+    pub verb: String,
+    /// Time since the turn started; picks the glyph and the `(Ns)` suffix.
+    pub elapsed: Duration,
+}
+
+/// Everything a frame shows.
+#[derive(Debug, Clone)]
+pub struct FrameView<'a> {
+    /// Second header line, e.g. `Sonnet 5 · API Usage Billing`.
+    pub model_line: &'a str,
+    /// Third header line: the working directory.
+    pub cwd: &'a str,
+    /// The conversation so far.
+    pub blocks: &'a [Block],
+    /// The spinner, while working.
+    pub spinner: Option<SpinnerView>,
+    /// Messages typed while working, shown above the box.
+    pub queued: &'a [String],
+    /// The input box text as displayed (placeholders as labels).
+    pub input: &'a str,
+    /// Permission mode (footer wording).
+    pub permission_mode: PermissionMode,
+    /// Idle or working (footer wording).
+    pub activity: Activity,
+    /// Transient footer note.
+    pub note: FooterNote,
+}
+
+/// The spinner glyph for this much elapsed time.
+pub fn spinner_glyph(elapsed: Duration) -> char {
+    const ORDER: [usize; 10] = [0, 1, 2, 3, 4, 5, 4, 3, 2, 1];
+    let step = (elapsed.as_millis() / SPINNER_STEP.as_millis()) as usize;
+    SPINNER_GLYPHS[ORDER[step % ORDER.len()]]
+}
+
+/// `15s`, `3m 19s`, `1h 2m 3s`, like the real completion line.
+pub fn format_elapsed(elapsed: Duration) -> String {
+    let total = elapsed.as_secs();
+    let (hours, minutes, seconds) = (total / 3600, (total % 3600) / 60, total % 60);
+    if hours > 0 {
+        format!("{hours}h {minutes}m {seconds}s")
+    } else if minutes > 0 {
+        format!("{minutes}m {seconds}s")
+    } else {
+        format!("{seconds}s")
+    }
+}
+
+/// The spinner line, e.g. `* Billowing…` or `· Effecting… (17s)`.
+pub fn spinner_line(spinner: &SpinnerView) -> String {
+    let mut line = format!("{} {}…", spinner_glyph(spinner.elapsed), spinner.verb);
+    if spinner.elapsed >= ELAPSED_SUFFIX_FROM {
+        line.push_str(&format!(" ({}s)", spinner.elapsed.as_secs()));
+    }
+    line
+}
+
+/// The footer line for this mode and state.
+pub fn footer(mode: PermissionMode, activity: Activity, note: FooterNote) -> String {
+    match (note, activity) {
+        (FooterNote::CtrlCAgain, _) => "  Press Ctrl-C again to exit".to_string(),
+        (FooterNote::PasteAgain, Activity::Idle) => "  paste again to expand".to_string(),
+        (_, Activity::Idle) => match mode {
+            PermissionMode::Bypass => {
+                "  ⏵⏵ bypass permissions on (shift+tab to cycle) · ← for agents".to_string()
+            }
+            PermissionMode::Default => "  ? for shortcuts · ← for agents".to_string(),
+        },
+        (_, Activity::Working) => match mode {
+            PermissionMode::Bypass => {
+                "  ⏵⏵ bypass permissions on (shift+tab to cycle) · esc to interrupt · ← for agents"
+                    .to_string()
+            }
+            PermissionMode::Default => "  esc to interrupt · ← for agents".to_string(),
+        },
+    }
+}
+
+/// Splits `text` into rows of at most `width` characters; rows after the first start with
+/// `indent`. Every `\n` starts a new row (with the indent).
+fn wrap(first_prefix: &str, indent: &str, text: &str, width: usize, out: &mut Vec<String>) {
+    let width = width.max(indent.chars().count() + 1).max(first_prefix.chars().count() + 1);
+    for (index, line) in text.split('\n').enumerate() {
+        let prefix = if index == 0 { first_prefix } else { indent };
+        let mut row = prefix.to_string();
+        let mut row_len = prefix.chars().count();
+        for c in line.chars() {
+            if row_len >= width {
+                out.push(std::mem::replace(&mut row, indent.to_string()));
+                row_len = indent.chars().count();
+            }
+            row.push(c);
+            row_len += 1;
+        }
+        out.push(row);
+    }
+}
+
+fn block_lines(block: &Block, width: usize, out: &mut Vec<String>) {
+    match block {
+        Block::Prompt(text) => wrap("❯ ", "  ", text, width, out),
+        Block::Reply(text) => wrap("● ", "  ", text, width, out),
+        Block::Notice(text) => wrap(RESULT_PREFIX, "     ", text, width, out),
+        Block::Worked(elapsed) => out.push(format!("✻ Worked for {}", format_elapsed(*elapsed))),
+    }
+}
+
+/// Renders the frame for a `width` × `height` terminal. The result has at most `height - 1`
+/// lines (one blank row stays under the footer, as on the real screen once it is full);
+/// older transcript lines scroll off the top.
+pub fn render(view: &FrameView<'_>, width: u16, height: u16) -> Vec<String> {
+    let width = usize::from(width.max(8));
+    let mut lines = vec![
+        format!(" ▐▛███▜▌   Claude Code v{VERSION} (fake)"),
+        format!("▝▜█████▛▘  {}", view.model_line),
+        format!("  ▘▘ ▝▝    {}", view.cwd),
+        String::new(),
+    ];
+    for block in view.blocks {
+        lines.push(String::new());
+        block_lines(block, width, &mut lines);
+    }
+    if let Some(spinner) = &view.spinner {
+        lines.push(String::new());
+        lines.push(spinner_line(spinner));
+    }
+    lines.push(String::new());
+    if !view.queued.is_empty() {
+        lines.push(String::new());
+        for message in view.queued {
+            wrap("  ❯ ", "    ", message, width, &mut lines);
+        }
+    }
+    let rule = "─".repeat(width);
+    lines.push(rule.clone());
+    let input = if view.input.is_empty() && !view.queued.is_empty() {
+        "Press up to edit queued messages"
+    } else {
+        view.input
+    };
+    wrap(INPUT_PROMPT, "  ", input, width, &mut lines);
+    lines.push(rule);
+    lines.push(footer(view.permission_mode, view.activity, view.note));
+
+    // Rows wider than the terminal would wrap and break the layout: cut them.
+    for line in &mut lines {
+        if let Some((cut, _)) = line.char_indices().nth(width) {
+            line.truncate(cut);
+        }
+    }
+    let keep = usize::from(height.max(2)) - 1;
+    if lines.len() > keep {
+        lines.drain(..lines.len() - keep);
+    }
+    lines
+}
+
+#[cfg(test)]
+#[path = "render_tests.rs"]
+mod tests;

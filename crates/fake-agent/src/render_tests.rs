@@ -1,0 +1,160 @@
+//! Frame tests: the fake's frames must carry the markers of the recorded real screens.
+
+use super::*;
+
+const BYPASS_IDLE: &str = "  ⏵⏵ bypass permissions on (shift+tab to cycle) · ← for agents";
+const BYPASS_BUSY: &str =
+    "  ⏵⏵ bypass permissions on (shift+tab to cycle) · esc to interrupt · ← for agents";
+
+fn view<'a>(blocks: &'a [Block], input: &'a str) -> FrameView<'a> {
+    FrameView {
+        model_line: "Sonnet 5 · API Usage Billing",
+        cwd: "/tmp/ccwork",
+        blocks,
+        spinner: None,
+        queued: &[],
+        input,
+        permission_mode: PermissionMode::Bypass,
+        activity: Activity::Idle,
+        note: FooterNote::Plain,
+    }
+}
+
+#[test]
+fn idle_frame_matches_the_recorded_layout() {
+    let lines = render(&view(&[], ""), 20, 50);
+    let rule = "─".repeat(20);
+    assert_eq!(
+        lines,
+        vec![
+            " ▐▛███▜▌   Claude Code v2.1.197 (fake)".to_string(),
+            "▝▜█████▛▘  Sonnet 5 · API Usage Billing".to_string(),
+            "  ▘▘ ▝▝    /tmp/ccwork".to_string(),
+            String::new(),
+            String::new(),
+            rule.clone(),
+            "❯\u{a0}".to_string(),
+            rule,
+            BYPASS_IDLE.to_string(),
+        ]
+    );
+}
+
+#[test]
+fn after_reply_frame_matches_the_recorded_layout() {
+    let blocks = [
+        Block::Prompt("say hello".into()),
+        Block::Reply("Done: say hello".into()),
+        Block::Worked(Duration::from_secs(15)),
+    ];
+    let lines = render(&view(&blocks, ""), 200, 50);
+    assert_eq!(
+        &lines[3..12],
+        &[
+            "",
+            "",
+            "❯ say hello",
+            "",
+            "● Done: say hello",
+            "",
+            "✻ Worked for 15s",
+            "",
+            &"─".repeat(200),
+        ]
+    );
+    assert_eq!(lines.last().map(String::as_str), Some(BYPASS_IDLE));
+}
+
+#[test]
+fn busy_frame_has_spinner_and_esc_to_interrupt() {
+    let blocks = [Block::Prompt("say hello".into())];
+    let mut busy = view(&blocks, "");
+    busy.activity = Activity::Working;
+    busy.spinner = Some(SpinnerView {
+        verb: "Billowing".into(),
+        elapsed: Duration::from_millis(600),
+    });
+    let lines = render(&busy, 80, 50);
+    assert_eq!(&lines[5..9], &["❯ say hello", "", "* Billowing…", ""]);
+    assert_eq!(lines.last().map(String::as_str), Some(BYPASS_BUSY));
+    assert!(lines.contains(&"❯\u{a0}".to_string()), "input box stays while working");
+
+    busy.spinner = Some(SpinnerView {
+        verb: "Effecting".into(),
+        elapsed: Duration::from_millis(17_100),
+    });
+    busy.permission_mode = PermissionMode::Default;
+    let lines = render(&busy, 80, 50);
+    assert!(lines.iter().any(|l| l.ends_with(" Effecting… (17s)")), "{lines:?}");
+    assert_eq!(lines.last().map(String::as_str), Some("  esc to interrupt · ← for agents"));
+}
+
+#[test]
+fn paste_frame_shows_placeholder_and_paste_footer() {
+    let mut pasted = view(&[], "[Pasted text #1 +4 lines]");
+    pasted.note = FooterNote::PasteAgain;
+    let lines = render(&pasted, 80, 50);
+    let n = lines.len();
+    assert_eq!(lines[n - 3], "❯\u{a0}[Pasted text #1 +4 lines]");
+    assert_eq!(lines[n - 1], "  paste again to expand");
+}
+
+#[test]
+fn default_mode_idle_footer() {
+    let mut idle = view(&[], "");
+    idle.permission_mode = PermissionMode::Default;
+    let lines = render(&idle, 80, 50);
+    assert_eq!(lines.last().map(String::as_str), Some("  ? for shortcuts · ← for agents"));
+}
+
+#[test]
+fn multi_line_input_and_queued_messages() {
+    let queued = vec!["queued follow-up".to_string()];
+    let mut busy = view(&[], "");
+    busy.queued = &queued;
+    busy.activity = Activity::Working;
+    let lines = render(&busy, 80, 50);
+    let n = lines.len();
+    assert_eq!(lines[n - 5], "  ❯ queued follow-up");
+    assert_eq!(lines[n - 3], "❯\u{a0}Press up to edit queued messages");
+
+    let lines = render(&view(&[], "line one\nline two"), 80, 50);
+    let n = lines.len();
+    assert_eq!(&lines[n - 4..n - 2], &["❯\u{a0}line one", "  line two"]);
+}
+
+#[test]
+fn long_lines_wrap_and_old_lines_scroll_off() {
+    let blocks: Vec<Block> = (0..40).map(|i| Block::Reply(format!("reply {i}"))).collect();
+    let lines = render(&view(&blocks, ""), 30, 24);
+    assert_eq!(lines.len(), 23);
+    assert_eq!(lines.last().map(String::as_str), Some(BYPASS_IDLE));
+    assert!(lines.contains(&"● reply 39".to_string()));
+    assert!(!lines.contains(&"● reply 0".to_string()));
+
+    let long = [Block::Reply("x".repeat(25))];
+    let lines = render(&view(&long, ""), 10, 50);
+    assert!(lines.contains(&"● xxxxxxxx".to_string()), "{lines:?}");
+    assert!(lines.contains(&"  xxxxxxxx".to_string()), "{lines:?}");
+    assert!(lines.iter().all(|l| l.chars().count() <= 10));
+}
+
+#[test]
+fn glyphs_cycle_and_elapsed_formats() {
+    assert_eq!(spinner_glyph(Duration::ZERO), '·');
+    assert_eq!(spinner_glyph(Duration::from_millis(500)), '*');
+    assert_eq!(spinner_glyph(Duration::from_millis(1250)), '✽');
+    assert_eq!(spinner_glyph(Duration::from_millis(1500)), '✻');
+    assert_eq!(format_elapsed(Duration::from_secs(199)), "3m 19s");
+    assert_eq!(format_elapsed(Duration::from_secs(3723)), "1h 2m 3s");
+    assert_eq!(format_elapsed(Duration::from_millis(999)), "0s");
+}
+
+#[test]
+fn notice_uses_the_recorded_prefix() {
+    let blocks = [Block::Notice("You've hit your session limit · resets 10:07am (UTC)".into())];
+    let lines = render(&view(&blocks, ""), 200, 50);
+    assert!(lines.contains(
+        &"  ⎿ \u{a0}You've hit your session limit · resets 10:07am (UTC)".to_string()
+    ));
+}
