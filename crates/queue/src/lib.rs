@@ -1,1 +1,36 @@
-//! Placeholder.
+//! The on-disk task queue: the only code that lists, claims, moves and renames task files.
+//!
+//! Layout per project (`<project>/.agent-queue/`): `inbox/<id>.md` waiting,
+//! `inbox/<id>.md.dispatched` claimed and running, `inbox/<id>.md.{blocked,delegated,invalid}`
+//! sidecars, `done/<id>.md` and `failed/<id>.md` finished. Every function here blocks (std::fs);
+//! the daemon calls them from its loop. Moves are no-replace renames, so no task is ever run
+//! twice or overwritten.
+
+mod add;
+mod claim;
+mod error;
+mod fsutil;
+mod id;
+mod project;
+mod read;
+mod scan;
+mod sidecar;
+mod watch;
+
+pub use add::add_task;
+pub use claim::{Claim, Destination, FINISH_MAX_BYTES, claim, find_finished, finish, put_back};
+pub use error::{FileKind, QueueError, ReadError};
+pub use id::new_task_id;
+pub use project::{
+    DONE_DIR, Discovery, FAILED_DIR, INBOX_DIR, Problem, ProblemKind, Project, QUEUE_DIR,
+    discover_projects, ensure_layout,
+};
+pub use read::{DEFAULT_MAX_TASK_BYTES, read_task_file};
+pub use scan::{
+    DISPATCHED_SUFFIX, DispatchedFile, InboxScan, OrphanSidecar, QueuedFile, Rejected, SidecarKind,
+    TASK_SUFFIX, scan_inbox,
+};
+pub use sidecar::{
+    Fingerprint, invalid_marker_current, mark_invalid, remove_sidecar, sidecar_path,
+};
+pub use watch::{FsEvent, FsWatcher, WatchTag};
