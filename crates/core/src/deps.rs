@@ -1,1 +1,414 @@
-//! Placeholder: deps.
+//! Task dependencies: safe `project:task_id` references, done-file matching and cycle finding.
+//!
+//! Every segment that may end up in a path is validated here before any
+//! filesystem look-up, so a task cannot point the daemon at `../../etc`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::task::TaskId;
+
+/// Why a string is not a safe path segment (`[A-Za-z0-9._-]+`, not `.`/`..`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SegmentError {
+    /// Nothing at all.
+    #[error("segment is empty; use letters, digits, `.`, `_` or `-`")]
+    Empty,
+    /// `.` or `..` would name the current or parent folder.
+    #[error("segment `{0}` names a folder (`.`/`..`); use a real name")]
+    DotName(String),
+    /// A character outside `[A-Za-z0-9._-]`; the segment is shown escaped.
+    #[error(
+        "segment `{segment}` has the character {character:?} at byte {byte_offset}; \
+         only letters a-z/A-Z, digits, `.`, `_` and `-` are allowed"
+    )]
+    BadCharacter {
+        /// The whole segment, escaped so that control characters are visible.
+        segment: String,
+        /// The first offending character.
+        character: char,
+        /// Byte offset of that character in the segment.
+        byte_offset: usize,
+    },
+}
+
+/// Checks that `s` is one safe path segment: `[A-Za-z0-9._-]+` and not `.` or `..`.
+pub fn validate_segment(s: &str) -> Result<(), SegmentError> {
+    if s.is_empty() {
+        return Err(SegmentError::Empty);
+    }
+    if let Some((byte_offset, character)) = s
+        .char_indices()
+        .find(|(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
+    {
+        return Err(SegmentError::BadCharacter {
+            segment: s.escape_debug().to_string(),
+            character,
+            byte_offset,
+        });
+    }
+    if s == "." || s == ".." {
+        return Err(SegmentError::DotName(s.to_string()));
+    }
+    Ok(())
+}
+
+/// A validated `project:task_id` reference from a task's `depends_on`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DependencyRef {
+    /// The project folder name (a safe segment) whose `done/` is checked.
+    pub project: String,
+    /// The task that must be in that project's `done/`.
+    pub task_id: TaskId,
+}
+
+impl std::fmt::Display for DependencyRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.project, self.task_id)
+    }
+}
+
+/// Why a `depends_on` entry was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DependencyError {
+    /// Not exactly one `:`.
+    #[error("dependency `{entry}` must be `project:task_id` with exactly one `:` (found {colons})")]
+    Colons {
+        /// The entry, escaped.
+        entry: String,
+        /// How many colons it has.
+        colons: usize,
+    },
+    /// The part before the colon is not a safe segment.
+    #[error("dependency `{entry}`: the project part is invalid: {source}")]
+    Project {
+        /// The entry, escaped.
+        entry: String,
+        /// What is wrong with the segment.
+        source: SegmentError,
+    },
+    /// The part after the colon is not a safe segment.
+    #[error("dependency `{entry}`: the task id part is invalid: {source}")]
+    TaskId {
+        /// The entry, escaped.
+        entry: String,
+        /// What is wrong with the segment.
+        source: SegmentError,
+    },
+}
+
+/// Parses one `depends_on` entry, `project:task_id`, refusing anything that is not two safe segments.
+pub fn parse_dependency(s: &str) -> Result<DependencyRef, DependencyError> {
+    let entry = || s.escape_debug().to_string();
+    let colons = s.matches(':').count();
+    let Some((project, task)) = s.split_once(':').filter(|_| colons == 1) else {
+        return Err(DependencyError::Colons {
+            entry: entry(),
+            colons,
+        });
+    };
+    validate_segment(project).map_err(|source| DependencyError::Project {
+        entry: entry(),
+        source,
+    })?;
+    let task_id = TaskId::parse(task).map_err(|source| DependencyError::TaskId {
+        entry: entry(),
+        source,
+    })?;
+    Ok(DependencyRef {
+        project: project.to_string(),
+        task_id,
+    })
+}
+
+/// True when `done_file_name` (a bare file name in a `done/` folder) resolves a dependency on
+/// `task_id`: it is `<task_id>.md` or matches the glob `<task_id>*.md`.
+pub fn done_file_matches(task_id: &TaskId, done_file_name: &str) -> bool {
+    let id = task_id.as_str();
+    done_file_name.len() >= id.len() + ".md".len()
+        && done_file_name.starts_with(id)
+        && done_file_name.ends_with(".md")
+}
+
+/// A node of the dependency graph: `(project, task id)`.
+pub type Node = (String, String);
+
+/// At most this many cycles are reported: enough to show an operator what to fix, and a bound
+/// on the work for a pathological graph.
+pub const MAX_REPORTED_CYCLES: usize = 256;
+
+/// Finds the elementary cycles of a directed graph given as `(from, to)` edges
+/// (`from` depends on `to`). Each cycle is reported once, starting at its smallest node, without
+/// repeating that node at the end (`[A, B]` means A→B→A; `[A]` is a self-dependency). Cycles
+/// come out sorted; at most [`MAX_REPORTED_CYCLES`] are returned. Uses Johnson's algorithm.
+pub fn find_cycles(edges: &[(Node, Node)]) -> Vec<Vec<Node>> {
+    // Index the nodes in sorted order so that "smallest node" is the smallest index.
+    let names: Vec<&Node> = edges
+        .iter()
+        .flat_map(|(a, b)| [a, b])
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let index: BTreeMap<&Node, usize> = names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+    let mut successors: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); names.len()];
+    for (from, to) in edges {
+        successors[index[from]].insert(index[to]);
+    }
+
+    let mut cycles: Vec<Vec<usize>> = Vec::new();
+    for start in 0..names.len() {
+        if cycles.len() >= MAX_REPORTED_CYCLES {
+            break;
+        }
+        let mut search = CycleSearch {
+            successors: &successors,
+            start,
+            blocked: vec![false; names.len()],
+            blocked_by: vec![BTreeSet::new(); names.len()],
+            path: Vec::new(),
+            cycles: &mut cycles,
+        };
+        search.circuit(start);
+    }
+    cycles.truncate(MAX_REPORTED_CYCLES);
+    let mut named: Vec<Vec<Node>> = cycles
+        .into_iter()
+        .map(|cycle| cycle.into_iter().map(|i| names[i].clone()).collect())
+        .collect();
+    named.sort();
+    named
+}
+
+/// The state of one Johnson search from `start`, over nodes with index >= `start` only.
+struct CycleSearch<'a> {
+    successors: &'a [BTreeSet<usize>],
+    start: usize,
+    blocked: Vec<bool>,
+    blocked_by: Vec<BTreeSet<usize>>,
+    path: Vec<usize>,
+    cycles: &'a mut Vec<Vec<usize>>,
+}
+
+impl CycleSearch<'_> {
+    /// Explores from `node`; returns true when a cycle back to `start` was found below it.
+    fn circuit(&mut self, node: usize) -> bool {
+        let mut found = false;
+        self.path.push(node);
+        self.blocked[node] = true;
+        let (successors, start) = (self.successors, self.start);
+        for &next in successors[node].iter().filter(|&&n| n >= start) {
+            if self.cycles.len() >= MAX_REPORTED_CYCLES {
+                break;
+            }
+            if next == self.start {
+                self.cycles.push(self.path.clone());
+                found = true;
+            } else if !self.blocked[next] && self.circuit(next) {
+                found = true;
+            }
+        }
+        if found {
+            self.unblock(node);
+        } else {
+            for &next in successors[node].iter().filter(|&&n| n >= start) {
+                self.blocked_by[next].insert(node);
+            }
+        }
+        self.path.pop();
+        found
+    }
+
+    fn unblock(&mut self, node: usize) {
+        let mut pending = vec![node];
+        while let Some(n) = pending.pop() {
+            if self.blocked[n] {
+                self.blocked[n] = false;
+                pending.extend(std::mem::take(&mut self.blocked_by[n]));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(s: &str) -> TaskId {
+        TaskId::parse(s).unwrap()
+    }
+
+    #[test]
+    fn segments_accept_safe_names() {
+        for ok in ["a", "A-b_c.9", "...", ".hidden", "x..y", "-", "_"] {
+            assert_eq!(validate_segment(ok), Ok(()), "{ok}");
+        }
+    }
+
+    #[test]
+    fn segments_refuse_unsafe_names() {
+        assert_eq!(validate_segment(""), Err(SegmentError::Empty));
+        assert_eq!(
+            validate_segment("."),
+            Err(SegmentError::DotName(".".into()))
+        );
+        assert_eq!(
+            validate_segment(".."),
+            Err(SegmentError::DotName("..".into()))
+        );
+        for bad in ["a/b", "a b", "a\0b", "é", "a\\b", "a:b", "a\n", "~", "a*"] {
+            assert!(
+                matches!(
+                    validate_segment(bad),
+                    Err(SegmentError::BadCharacter { .. })
+                ),
+                "{bad:?}"
+            );
+        }
+        let err = validate_segment("ab/c").unwrap_err();
+        assert_eq!(
+            err,
+            SegmentError::BadCharacter {
+                segment: "ab/c".into(),
+                character: '/',
+                byte_offset: 2
+            }
+        );
+        assert!(err.to_string().contains("'/'"), "{err}");
+    }
+
+    #[test]
+    fn dependency_parses_project_and_task() {
+        let dep = parse_dependency("web-app:TASK-12.v2").unwrap();
+        assert_eq!(dep.project, "web-app");
+        assert_eq!(dep.task_id.as_str(), "TASK-12.v2");
+        assert_eq!(dep.to_string(), "web-app:TASK-12.v2");
+    }
+
+    #[test]
+    fn dependency_refuses_hostile_entries() {
+        let colon_cases = [("nocolon", 0), ("a:b:c", 2), ("", 0)];
+        for (entry, colons) in colon_cases {
+            match parse_dependency(entry) {
+                Err(DependencyError::Colons { colons: c, .. }) => assert_eq!(c, colons, "{entry}"),
+                other => panic!("{entry}: {other:?}"),
+            }
+        }
+        for entry in [
+            "../../tmp:foo",
+            "a/b:c",
+            ":x",
+            "..:x",
+            " a:b",
+            "p\0:x",
+            "é:x",
+        ] {
+            assert!(
+                matches!(
+                    parse_dependency(entry),
+                    Err(DependencyError::Project { .. })
+                ),
+                "{entry:?}"
+            );
+        }
+        for entry in ["x:", "x:..", "x:a b", "x:a\tb", "x:ü", "x:../y", "x:b\n"] {
+            assert!(
+                matches!(parse_dependency(entry), Err(DependencyError::TaskId { .. })),
+                "{entry:?}"
+            );
+        }
+        let msg = parse_dependency("../../tmp:foo").unwrap_err().to_string();
+        assert!(msg.contains("project part"), "{msg}");
+        let msg = parse_dependency("p:a\0b").unwrap_err().to_string();
+        assert!(msg.contains("task id part") && msg.contains("\\0"), "{msg}");
+    }
+
+    #[test]
+    fn done_file_matching_follows_the_glob() {
+        let t = id("T1");
+        assert!(done_file_matches(&t, "T1.md"));
+        assert!(done_file_matches(&t, "T1-retry.md"));
+        assert!(
+            done_file_matches(&t, "T10.md"),
+            "the spec's glob `<id>*.md` matches this"
+        );
+        assert!(!done_file_matches(&t, "T1.md.dispatched"));
+        assert!(!done_file_matches(&t, "T1"));
+        assert!(!done_file_matches(&t, "XT1.md"));
+        assert!(!done_file_matches(&t, "t1.md"));
+        // The prefix and the suffix must not overlap: `a.m*.md` needs at least 6 characters.
+        assert!(!done_file_matches(&id("a.m"), "a.md"));
+        assert!(done_file_matches(&id("a.m"), "a.m.md"));
+    }
+
+    fn n(s: &str) -> Node {
+        let (p, t) = s.split_once(':').unwrap();
+        (p.to_string(), t.to_string())
+    }
+
+    fn edges(list: &[(&str, &str)]) -> Vec<(Node, Node)> {
+        list.iter().map(|(a, b)| (n(a), n(b))).collect()
+    }
+
+    fn cycles(list: &[(&str, &str)]) -> Vec<Vec<String>> {
+        find_cycles(&edges(list))
+            .into_iter()
+            .map(|c| c.into_iter().map(|(p, t)| format!("{p}:{t}")).collect())
+            .collect()
+    }
+
+    #[test]
+    fn no_cycles_in_a_dag() {
+        assert!(cycles(&[]).is_empty());
+        assert!(cycles(&[("p:a", "p:b"), ("p:b", "p:c"), ("p:a", "p:c")]).is_empty());
+    }
+
+    #[test]
+    fn finds_two_cycles_self_loops_and_long_cycles_once() {
+        assert_eq!(
+            cycles(&[("p:a", "q:b"), ("q:b", "p:a")]),
+            vec![vec!["p:a", "q:b"]]
+        );
+        assert_eq!(cycles(&[("p:a", "p:a")]), vec![vec!["p:a"]]);
+        assert_eq!(
+            cycles(&[
+                ("p:c", "p:a"),
+                ("p:a", "p:b"),
+                ("p:b", "p:c"),
+                ("p:c", "p:d")
+            ]),
+            vec![vec!["p:a", "p:b", "p:c"]]
+        );
+        // Two cycles sharing a node, plus a duplicate edge.
+        assert_eq!(
+            cycles(&[
+                ("p:a", "p:b"),
+                ("p:b", "p:a"),
+                ("p:b", "p:c"),
+                ("p:c", "p:b"),
+                ("p:c", "p:b"),
+            ]),
+            vec![vec!["p:a", "p:b"], vec!["p:b", "p:c"]]
+        );
+    }
+
+    #[test]
+    fn complete_graph_cycles_are_all_found_and_capped() {
+        // K4 has 20 elementary cycles (6 of length 2, 8 of length 3, 6 of length 4).
+        let names = ["p:a", "p:b", "p:c", "p:d"];
+        let list: Vec<(&str, &str)> = names
+            .iter()
+            .flat_map(|a| names.iter().filter(move |b| *b != a).map(move |b| (*a, *b)))
+            .collect();
+        assert_eq!(cycles(&list).len(), 20);
+        // K8 has far more than the cap.
+        let many: Vec<String> = (0..8).map(|i| format!("p:{i}")).collect();
+        let list: Vec<(&str, &str)> = many
+            .iter()
+            .flat_map(|a| {
+                many.iter()
+                    .filter(move |b| *b != a)
+                    .map(move |b| (a.as_str(), b.as_str()))
+            })
+            .collect();
+        assert_eq!(cycles(&list).len(), MAX_REPORTED_CYCLES);
+    }
+}

@@ -1,1 +1,221 @@
-//! Placeholder: footer.
+//! The run footer appended to a finished task file, and where the file goes (done/ or failed/).
+
+use std::fmt;
+
+use crate::text::sanitize_task_text;
+
+/// Why a task counts as completed: which signal the daemon saw first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CompletionCause {
+    /// The done-signal file appeared (Stop hook or script).
+    DoneSignal,
+    /// The screen showed the idle prompt, stably, with no sign of work.
+    IdleScreen,
+    /// After a daemon restart the task was found already finished.
+    FoundDoneAfterRestart,
+}
+
+impl fmt::Display for CompletionCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            CompletionCause::DoneSignal => "done signal",
+            CompletionCause::IdleScreen => "idle screen",
+            CompletionCause::FoundDoneAfterRestart => "found done after restart",
+        })
+    }
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The agent finished its turn; the task goes to `done/`.
+    Completed {
+        /// Which signal said so.
+        by: CompletionCause,
+    },
+    /// The idle timeout since assignment passed: not done.
+    TimedOut,
+    /// The agent could not be started or never showed its prompt; the reason.
+    LaunchFailed(String),
+    /// The agent's turn ended on an error (e.g. a `StopFailure` hook); the reason.
+    AgentError(String),
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outcome::Completed { by } => write!(f, "completed ({by})"),
+            Outcome::TimedOut => f.write_str("timed out"),
+            Outcome::LaunchFailed(reason) => write!(f, "launch failed: {reason}"),
+            Outcome::AgentError(reason) => write!(f, "agent error: {reason}"),
+        }
+    }
+}
+
+/// True when the task goes to `done/`; every other outcome goes to `failed/`.
+pub fn is_success(outcome: &Outcome) -> bool {
+    matches!(outcome, Outcome::Completed { .. })
+}
+
+/// Everything the footer records about one run of a task.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunFooter {
+    /// The tmux session that ran the task.
+    pub session: String,
+    /// The account (config name, never a secret) that was active.
+    pub account: String,
+    /// The model the agent was started with.
+    pub model: String,
+    /// When the task was sent to the agent.
+    pub started_at: jiff::Timestamp,
+    /// When the outcome was decided.
+    pub ended_at: jiff::Timestamp,
+    /// How it ended.
+    pub outcome: Outcome,
+}
+
+/// The marker line that identifies a footer block in a task file.
+pub const FOOTER_MARKER: &str = "<!-- claude-failover run -->";
+
+/// Renders the markdown block appended to the task file: a rule, [`FOOTER_MARKER`], then one
+/// `- key: value` line each. Values are sanitized and kept on one line so that a hostile
+/// reason text cannot break the block.
+pub fn render_footer(f: &RunFooter) -> String {
+    let duration = format_duration(f.started_at, f.ended_at);
+    let lines = [
+        ("session", one_line(&f.session)),
+        ("account", one_line(&f.account)),
+        ("model", one_line(&f.model)),
+        ("started", f.started_at.to_string()),
+        ("ended", f.ended_at.to_string()),
+        ("duration", duration),
+        ("outcome", one_line(&f.outcome.to_string())),
+    ];
+    let mut out = format!("\n\n---\n{FOOTER_MARKER}\n");
+    for (key, value) in lines {
+        out.push_str(&format!("- {key}: {value}\n"));
+    }
+    out
+}
+
+/// Sanitized, with line breaks and tabs folded into single spaces.
+fn one_line(s: &str) -> String {
+    sanitize_task_text(s)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Whole seconds between the two instants as `1h 2m 5s` / `1m 5s` / `5s`; negative spans are 0s.
+fn format_duration(start: jiff::Timestamp, end: jiff::Timestamp) -> String {
+    let secs = (end.as_second() - start.as_second()).max(0);
+    let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
+    match (h, m) {
+        (0, 0) => format!("{s}s"),
+        (0, _) => format!("{m}m {s}s"),
+        _ => format!("{h}h {m}m {s}s"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ts(s: &str) -> jiff::Timestamp {
+        s.parse().unwrap()
+    }
+
+    fn footer(outcome: Outcome, start: &str, end: &str) -> RunFooter {
+        RunFooter {
+            session: "cc-3".into(),
+            account: "work".into(),
+            model: "opus".into(),
+            started_at: ts(start),
+            ended_at: ts(end),
+            outcome,
+        }
+    }
+
+    #[test]
+    fn renders_the_documented_block() {
+        let f = footer(
+            Outcome::Completed {
+                by: CompletionCause::DoneSignal,
+            },
+            "2025-01-02T03:04:05Z",
+            "2025-01-02T03:05:10Z",
+        );
+        assert_eq!(
+            render_footer(&f),
+            "\n\n---\n<!-- claude-failover run -->\n\
+             - session: cc-3\n- account: work\n- model: opus\n\
+             - started: 2025-01-02T03:04:05Z\n- ended: 2025-01-02T03:05:10Z\n\
+             - duration: 1m 5s\n- outcome: completed (done signal)\n"
+        );
+    }
+
+    #[test]
+    fn durations() {
+        let d = |a, b| format_duration(ts(a), ts(b));
+        assert_eq!(d("2025-01-01T00:00:00Z", "2025-01-01T00:00:00Z"), "0s");
+        assert_eq!(d("2025-01-01T00:00:00Z", "2025-01-01T00:00:59.9Z"), "59s");
+        assert_eq!(d("2025-01-01T00:00:00Z", "2025-01-01T00:01:00Z"), "1m 0s");
+        assert_eq!(
+            d("2025-01-01T00:00:00Z", "2025-01-01T02:00:07Z"),
+            "2h 0m 7s"
+        );
+        assert_eq!(d("2025-01-01T00:00:10Z", "2025-01-01T00:00:00Z"), "0s");
+    }
+
+    #[test]
+    fn outcomes_display_and_route() {
+        let cases = [
+            (
+                Outcome::Completed {
+                    by: CompletionCause::IdleScreen,
+                },
+                "completed (idle screen)",
+                true,
+            ),
+            (
+                Outcome::Completed {
+                    by: CompletionCause::FoundDoneAfterRestart,
+                },
+                "completed (found done after restart)",
+                true,
+            ),
+            (Outcome::TimedOut, "timed out", false),
+            (
+                Outcome::LaunchFailed("no prompt in 30s".into()),
+                "launch failed: no prompt in 30s",
+                false,
+            ),
+            (
+                Outcome::AgentError("api error 500".into()),
+                "agent error: api error 500",
+                false,
+            ),
+        ];
+        for (outcome, text, success) in cases {
+            assert_eq!(outcome.to_string(), text);
+            assert_eq!(is_success(&outcome), success, "{text}");
+        }
+    }
+
+    #[test]
+    fn hostile_values_stay_on_their_line() {
+        let mut f = footer(
+            Outcome::AgentError("boom\n- outcome: completed\x1b[31m".into()),
+            "2025-01-01T00:00:00Z",
+            "2025-01-01T00:00:01Z",
+        );
+        f.session = "s\r\nx".into();
+        let out = render_footer(&f);
+        assert!(out.contains("- session: s x\n"), "{out}");
+        assert!(
+            out.contains("- outcome: agent error: boom - outcome: completed\n"),
+            "{out}"
+        );
+        assert_eq!(out.matches("\n- ").count(), 7, "{out}");
+    }
+}
