@@ -1,0 +1,200 @@
+//! The validated configuration: plain typed values with defaults applied and every path absolute.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use cf_core::Priority;
+
+/// The whole validated configuration of claude-failover.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Where the daemon keeps its SQLite store (and, by default, the done signals).
+    pub state_dir: PathBuf,
+    /// Which tmux server the daemon talks to.
+    pub tmux: TmuxConfig,
+    /// The sessions the daemon owns or knows about.
+    pub pool: PoolConfig,
+    /// Where tasks come from and how they are launched.
+    pub dispatcher: DispatcherConfig,
+    /// How working sessions are watched for completion.
+    pub watcher: WatcherConfig,
+    /// How the Claude Code agent is started.
+    pub agent: AgentConfig,
+    /// Quota failover timing.
+    pub quota: QuotaConfig,
+    /// The Claude accounts to fail over between, in order of preference.
+    pub accounts: Vec<Account>,
+}
+
+impl Config {
+    /// The autonomous pool's session names, `prefix + i` for `i` in `[start_index, start_index + max)`.
+    pub fn pool_session_names(&self) -> Vec<String> {
+        let pool = &self.pool.autonomous;
+        (0..pool.max)
+            .filter_map(|offset| pool.start_index.checked_add(offset))
+            .map(|index| format!("{}{index}", pool.prefix))
+            .collect()
+    }
+}
+
+/// The tmux server to use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TmuxConfig {
+    /// `tmux -L` socket name; `None` means the user's default server.
+    pub socket: Option<String>,
+}
+
+/// The sessions: the autonomous pool the daemon feeds and the operator's dedicated ones.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolConfig {
+    /// The range of sessions the daemon owns.
+    pub autonomous: AutonomousPool,
+    /// The operator's own sessions: never dispatched into, only relaunched on failover.
+    pub dedicated: Vec<DedicatedSession>,
+}
+
+/// The autonomous pool: `prefix + i` for `i` in `[start_index, start_index + max)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AutonomousPool {
+    /// Session name prefix, e.g. `ccl-auto-`.
+    pub prefix: String,
+    /// First index of the range.
+    pub start_index: u32,
+    /// How many sessions are kept alive at least.
+    pub min: u32,
+    /// Size of the range: the most sessions the pool may have.
+    pub max: u32,
+}
+
+/// One dedicated session of the operator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DedicatedSession {
+    /// The tmux session name.
+    pub name: String,
+    /// The project the session works in (its queue is scanned too).
+    pub project: PathBuf,
+}
+
+/// Where tasks come from and the timing of launches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DispatcherConfig {
+    /// The folder whose sub-folders with `.agent-queue/` are projects.
+    pub projects_dir: PathBuf,
+    /// Extra project roots outside `projects_dir`.
+    pub projects: Vec<PathBuf>,
+    /// How long to wait for the agent's input prompt after starting it.
+    pub prompt_timeout: Duration,
+    /// Period of the full scan that backs up file-system notifications.
+    pub rescan_interval: Duration,
+    /// How long a session is left alone after a failed launch.
+    pub launch_cooldown: Duration,
+    /// Where `<session>-resume-id.txt` files live.
+    pub resume_dir: PathBuf,
+}
+
+/// How working sessions are watched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WatcherConfig {
+    /// Screen poll period of working sessions.
+    pub interval: Duration,
+    /// A task still running after this long is recorded as timed out.
+    pub idle_timeout: Duration,
+    /// Where `agent-done-<session>` signal files appear.
+    pub done_signal_dir: PathBuf,
+    /// How long the idle screen must be seen before the task counts as done.
+    pub stable_idle: Duration,
+}
+
+/// Quota failover timing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuotaConfig {
+    /// After a swap, quota detection is suppressed this long.
+    pub reactivate_cooldown: Duration,
+}
+
+/// How the agent (Claude Code) is started.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AgentConfig {
+    /// The program to run.
+    pub command: String,
+    /// Extra arguments placed before ours.
+    pub args: Vec<String>,
+    /// Extra environment, sorted by key. Values may become secret: `Debug` shows keys only.
+    pub env: Vec<(String, String)>,
+    /// Which model each priority uses.
+    pub models: Models,
+    /// The line appended to every task message.
+    pub message_suffix: String,
+    /// Whether to pass `--dangerously-skip-permissions`.
+    pub skip_permissions: bool,
+}
+
+impl fmt::Debug for AgentConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let env: Vec<String> = self.env.iter().map(|(key, _)| format!("{key}=<redacted>")).collect();
+        f.debug_struct("AgentConfig")
+            .field("command", &self.command)
+            .field("args", &self.args)
+            .field("env", &env)
+            .field("models", &self.models)
+            .field("message_suffix", &self.message_suffix)
+            .field("skip_permissions", &self.skip_permissions)
+            .finish()
+    }
+}
+
+/// The model per priority (defaults: critical → opus, everything else → sonnet).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Models {
+    /// Model for `critical` tasks.
+    pub critical: String,
+    /// Model for `high` tasks.
+    pub high: String,
+    /// Model for `default` tasks.
+    pub default: String,
+    /// Model for `low` tasks.
+    pub low: String,
+}
+
+impl Models {
+    /// The model to launch for a task of this priority.
+    pub fn model_for(&self, priority: Priority) -> &str {
+        match priority {
+            Priority::Critical => &self.critical,
+            Priority::High => &self.high,
+            Priority::Default => &self.default,
+            Priority::Low => &self.low,
+        }
+    }
+
+    /// The model slot of a priority, for merging configured values over the defaults.
+    pub(crate) fn slot_mut(&mut self, priority: Priority) -> &mut String {
+        match priority {
+            Priority::Critical => &mut self.critical,
+            Priority::High => &mut self.high,
+            Priority::Default => &mut self.default,
+            Priority::Low => &mut self.low,
+        }
+    }
+}
+
+impl Default for Models {
+    fn default() -> Self {
+        Models {
+            critical: "opus".to_owned(),
+            high: "sonnet".to_owned(),
+            default: "sonnet".to_owned(),
+            low: "sonnet".to_owned(),
+        }
+    }
+}
+
+/// One Claude account: a config home for `CLAUDE_CONFIG_DIR`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    /// Short name used in logs, status and swap records.
+    pub name: String,
+    /// The account's Claude config directory.
+    pub config_dir: PathBuf,
+}
