@@ -1,1 +1,210 @@
-//! Placeholder.
+//! Account set-up for Claude Code: our `Stop` / `StopFailure` hooks in each account's
+//! `$CLAUDE_CONFIG_DIR/settings.json`.
+//!
+//! The `Stop` hook writes the done-signal of its tmux session; `StopFailure` (which fires
+//! instead of `Stop` when a turn ends on an API error) records the error kind. The caller builds
+//! both shell commands; they must contain [`HOOK_MARKER`] so that a later install finds and
+//! updates them instead of adding copies.
+//!
+//! The client rewrites `settings.json` itself at times and keeps an `env` block there, so every
+//! key we do not own is kept, in its order. Before a change a dated backup is written; the new
+//! file replaces the old atomically. No change needed means no write and no backup.
+//!
+//! Architecture invariant: this is the only crate that edits an account's `settings.json`.
+
+mod error;
+mod file;
+mod hooks;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+
+pub use error::AccountsError;
+
+/// The text that marks a hook command as ours; both commands must contain it.
+pub const HOOK_MARKER: &str = "claude-failover hook";
+
+/// The settings file's name inside a config dir.
+pub const SETTINGS_FILE_NAME: &str = "settings.json";
+
+/// The full shell commands of our hooks, built by the caller (they run in the pane's
+/// environment, so `$TMUX_PANE` is available to find the session).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HookCommands {
+    /// Run by the `Stop` hook when a turn completes: writes the session's done-signal.
+    pub stop: String,
+    /// Run by the `StopFailure` hook when a turn ends on an API error: records the error kind.
+    pub stop_failure: String,
+}
+
+/// The Claude Code hook events we install.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HookEvent {
+    /// A turn completed normally.
+    Stop,
+    /// A turn ended on an API error (rate limit, server error).
+    StopFailure,
+}
+
+impl HookEvent {
+    /// The event's key under `"hooks"` in settings.json.
+    pub fn name(self) -> &'static str {
+        match self {
+            HookEvent::Stop => "Stop",
+            HookEvent::StopFailure => "StopFailure",
+        }
+    }
+}
+
+impl fmt::Display for HookEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One hook's state in a settings file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HookState {
+    /// Present once with exactly the wanted command.
+    Installed,
+    /// No entry of ours for this event.
+    Missing,
+    /// Our entry is there but its command differs, or it is there more than once.
+    Outdated,
+}
+
+/// What [`check_hooks`] found. When hooks are both missing and outdated, `Missing` lists the
+/// missing ones; one install fixes all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HookStatus {
+    /// Both hooks are present once with the wanted commands.
+    Installed,
+    /// These hooks have no entry of ours.
+    Missing(Vec<HookEvent>),
+    /// These hooks are ours but differ from the wanted commands (or are duplicated).
+    Outdated(Vec<HookEvent>),
+}
+
+/// What happened to the settings file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileChange {
+    /// Everything was already installed: nothing was written.
+    Unchanged,
+    /// There was no settings file; one holding only our hooks was created.
+    Created,
+    /// The file was rewritten; its previous content is in `backup`.
+    Rewritten {
+        /// The dated copy of the previous file.
+        backup: PathBuf,
+    },
+}
+
+/// What [`install_hooks`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstallReport {
+    /// The settings file that was checked (after following a symlink).
+    pub settings_path: PathBuf,
+    /// Whether and how it was written.
+    pub file: FileChange,
+    /// Hooks that were added.
+    pub added: Vec<HookEvent>,
+    /// Hooks whose existing entry was corrected in place.
+    pub updated: Vec<HookEvent>,
+}
+
+/// The settings file of the account whose config dir is `config_dir`.
+pub fn settings_path(config_dir: &Path) -> PathBuf {
+    config_dir.join(SETTINGS_FILE_NAME)
+}
+
+/// Adds or corrects our hooks in `config_dir/settings.json`, keeping everything else.
+///
+/// Idempotent: with the hooks already in place the file is not touched. `now` names the
+/// backup (`settings.json.bak-<YYYYmmddTHHMMSSZ>`). A file that is not a JSON object is
+/// refused and left as it is.
+pub fn install_hooks(
+    config_dir: &Path,
+    commands: &HookCommands,
+    now: Timestamp,
+) -> Result<InstallReport, AccountsError> {
+    check_markers(commands)?;
+    let path = file::resolve(&settings_path(config_dir));
+    let mut loaded = file::load(&path)?;
+    let states = hooks::reconcile(&mut loaded.settings, commands, &path)?;
+    let added = events_in(&states, HookState::Missing);
+    let updated = events_in(&states, HookState::Outdated);
+    let file = if added.is_empty() && updated.is_empty() {
+        FileChange::Unchanged
+    } else {
+        let bytes = file::render(&loaded.settings, &path)?;
+        match &loaded.original {
+            None => {
+                if let Some(dir) = path.parent() {
+                    file::ensure_dir(dir)?;
+                }
+                file::write_atomically(&path, &bytes)?;
+                FileChange::Created
+            }
+            Some(original) => {
+                let backup = file::backup(&path, original, now)?;
+                file::write_atomically(&path, &bytes)?;
+                FileChange::Rewritten { backup }
+            }
+        }
+    };
+    Ok(InstallReport {
+        settings_path: path,
+        file,
+        added,
+        updated,
+    })
+}
+
+/// Reports whether our hooks are in `config_dir/settings.json`, without changing anything.
+/// A missing file means both hooks are missing.
+pub fn check_hooks(
+    config_dir: &Path,
+    commands: &HookCommands,
+) -> Result<HookStatus, AccountsError> {
+    check_markers(commands)?;
+    let path = file::resolve(&settings_path(config_dir));
+    let mut loaded = file::load(&path)?;
+    let states = hooks::reconcile(&mut loaded.settings, commands, &path)?;
+    let missing = events_in(&states, HookState::Missing);
+    let outdated = events_in(&states, HookState::Outdated);
+    Ok(if !missing.is_empty() {
+        HookStatus::Missing(missing)
+    } else if !outdated.is_empty() {
+        HookStatus::Outdated(outdated)
+    } else {
+        HookStatus::Installed
+    })
+}
+
+/// The events of `states` that are in state `wanted`, in order.
+fn events_in(states: &[(HookEvent, HookState)], wanted: HookState) -> Vec<HookEvent> {
+    states
+        .iter()
+        .filter(|(_, state)| *state == wanted)
+        .map(|(event, _)| *event)
+        .collect()
+}
+
+/// Refuses commands a later install could not recognise as ours.
+fn check_markers(commands: &HookCommands) -> Result<(), AccountsError> {
+    for (event, command) in [
+        (HookEvent::Stop, &commands.stop),
+        (HookEvent::StopFailure, &commands.stop_failure),
+    ] {
+        if !command.contains(HOOK_MARKER) {
+            return Err(AccountsError::CommandLacksMarker {
+                event,
+                command: command.clone(),
+                marker: HOOK_MARKER,
+            });
+        }
+    }
+    Ok(())
+}

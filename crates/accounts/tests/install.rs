@@ -1,0 +1,414 @@
+//! install_hooks / check_hooks on real files in temp dirs.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use cf_accounts::{
+    AccountsError, FileChange, HookCommands, HookEvent, HookStatus, check_hooks, install_hooks,
+};
+use jiff::Timestamp;
+use serde_json::{Value, json};
+
+const STOP: &str = "claude-failover hook stop --dir /run/cf";
+const FAILURE: &str = "claude-failover hook stop-failure --dir /run/cf";
+
+fn commands() -> HookCommands {
+    HookCommands {
+        stop: STOP.to_string(),
+        stop_failure: FAILURE.to_string(),
+    }
+}
+
+fn now() -> Timestamp {
+    "2026-11-21T09:05:07Z".parse().unwrap()
+}
+
+/// A temp account config dir; `settings` is its settings.json.
+struct Account {
+    dir: tempfile::TempDir,
+}
+
+impl Account {
+    fn new() -> Account {
+        Account {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn config_dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn settings(&self) -> PathBuf {
+        self.dir.path().join("settings.json")
+    }
+
+    fn write(&self, text: &str) {
+        fs::write(self.settings(), text).unwrap();
+    }
+
+    fn read(&self) -> String {
+        fs::read_to_string(self.settings()).unwrap()
+    }
+
+    /// Every file name in the dir, sorted.
+    fn files(&self) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(self.dir.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+/// Our group for `command`, as the installer writes it.
+fn ours(command: &str) -> Value {
+    json!({"matcher": "", "hooks": [{"type": "command", "command": command}]})
+}
+
+/// The exact text the installer writes for `value`.
+fn rendered(value: &Value) -> String {
+    serde_json::to_string_pretty(value).unwrap() + "\n"
+}
+
+/// Installs into a settings file holding `before` and checks the exact text written.
+#[track_caller]
+fn check_install(before: Value, expected: Value) {
+    let account = Account::new();
+    account.write(&serde_json::to_string(&before).unwrap());
+    let report = install_hooks(account.config_dir(), &commands(), now()).unwrap();
+    assert_ne!(report.file, FileChange::Unchanged);
+    assert_eq!(account.read(), rendered(&expected));
+    assert_eq!(
+        check_hooks(account.config_dir(), &commands()).unwrap(),
+        HookStatus::Installed
+    );
+}
+
+#[test]
+fn fresh_install_creates_the_dir_and_a_file_with_only_our_hooks() {
+    let root = tempfile::tempdir().unwrap();
+    let config_dir = root.path().join("accounts").join("a");
+    assert_eq!(
+        check_hooks(&config_dir, &commands()).unwrap(),
+        HookStatus::Missing(vec![HookEvent::Stop, HookEvent::StopFailure])
+    );
+    assert!(!config_dir.exists(), "check must not create anything");
+
+    let report = install_hooks(&config_dir, &commands(), now()).unwrap();
+    assert_eq!(report.file, FileChange::Created);
+    assert_eq!(report.added, [HookEvent::Stop, HookEvent::StopFailure]);
+    assert!(report.updated.is_empty());
+
+    let path = config_dir.join("settings.json");
+    assert_eq!(report.settings_path, path);
+    assert_eq!(
+        fs::read_to_string(&path).unwrap(),
+        rendered(&json!({"hooks": {"Stop": [ours(STOP)], "StopFailure": [ours(FAILURE)]}}))
+    );
+    let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let names: Vec<_> = fs::read_dir(&config_dir).unwrap().collect();
+    assert_eq!(names.len(), 1, "no backup and no temp file for a new file");
+}
+
+#[test]
+fn second_install_is_a_no_op() {
+    let account = Account::new();
+    account.write(r#"{"theme": "dark"}"#);
+    let first = install_hooks(account.config_dir(), &commands(), now()).unwrap();
+    assert!(matches!(first.file, FileChange::Rewritten { .. }));
+    let bytes = fs::read(account.settings()).unwrap();
+    let files = account.files();
+
+    let later = now() + jiff::SignedDuration::from_secs(3600);
+    let second = install_hooks(account.config_dir(), &commands(), later).unwrap();
+    assert_eq!(second.file, FileChange::Unchanged);
+    assert!(second.added.is_empty() && second.updated.is_empty());
+    assert_eq!(fs::read(account.settings()).unwrap(), bytes);
+    assert_eq!(account.files(), files, "no second backup");
+}
+
+#[test]
+fn every_key_we_do_not_own_is_kept_in_order_and_a_backup_is_written() {
+    let before = r#"{
+  "env": {"ANTHROPIC_MODEL": "sonnet", "DISABLE_TELEMETRY": "1"},
+  "skipDangerousModePermissionPrompt": true,
+  "hooks": {
+    "SessionStart": [{"matcher": "startup", "hooks": [{"type": "command", "command": "echo hi"}]}],
+    "Stop": [{"matcher": "", "hooks": [{"type": "command", "command": "notify-send done", "timeout": 5}]}]
+  },
+  "zzzUnknown": [3, 1, 2],
+  "aaaUnknown": {"nested": null}
+}"#;
+    let account = Account::new();
+    account.write(before);
+    fs::set_permissions(account.settings(), fs::Permissions::from_mode(0o640)).unwrap();
+
+    let report = install_hooks(account.config_dir(), &commands(), now()).unwrap();
+    let backup = account
+        .config_dir()
+        .join("settings.json.bak-20261121T090507Z");
+    assert_eq!(
+        report.file,
+        FileChange::Rewritten {
+            backup: backup.clone()
+        }
+    );
+    assert_eq!(fs::read_to_string(&backup).unwrap(), before);
+    assert_eq!(
+        fs::metadata(&backup).unwrap().permissions().mode() & 0o777,
+        0o640
+    );
+    assert_eq!(
+        fs::metadata(account.settings())
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777,
+        0o640,
+        "the file keeps its permissions"
+    );
+
+    let expected = json!({
+        "env": {"ANTHROPIC_MODEL": "sonnet", "DISABLE_TELEMETRY": "1"},
+        "skipDangerousModePermissionPrompt": true,
+        "hooks": {
+            "SessionStart": [{"matcher": "startup", "hooks": [{"type": "command", "command": "echo hi"}]}],
+            "Stop": [
+                {"matcher": "", "hooks": [{"type": "command", "command": "notify-send done", "timeout": 5}]},
+                ours(STOP)
+            ],
+            "StopFailure": [ours(FAILURE)]
+        },
+        "zzzUnknown": [3, 1, 2],
+        "aaaUnknown": {"nested": null}
+    });
+    let after = account.read();
+    assert_eq!(after, rendered(&expected));
+    // Independent of how serde_json orders maps: the keys appear in the file's original order.
+    let offsets: Vec<usize> = [
+        "\"env\"",
+        "\"skipDangerous",
+        "\"hooks\"",
+        "\"zzzUnknown\"",
+        "\"aaaUnknown\"",
+    ]
+    .iter()
+    .map(|key| after.find(key).unwrap())
+    .collect();
+    assert!(offsets.is_sorted(), "keys reordered: {after}");
+    assert_eq!(
+        account.files(),
+        ["settings.json", "settings.json.bak-20261121T090507Z"]
+    );
+}
+
+#[test]
+fn an_outdated_command_is_replaced_in_place() {
+    let account = Account::new();
+    let before = json!({
+        "hooks": {
+            "Stop": [
+                {"matcher": "", "hooks": [
+                    {"type": "command", "command": "claude-failover hook stop --dir /old", "timeout": 30},
+                    {"type": "command", "command": "notify-send done"}
+                ]},
+                {"matcher": "", "hooks": [{"type": "command", "command": "logger stopped"}]}
+            ],
+            "StopFailure": [ours(FAILURE)]
+        }
+    });
+    account.write(&serde_json::to_string(&before).unwrap());
+    assert_eq!(
+        check_hooks(account.config_dir(), &commands()).unwrap(),
+        HookStatus::Outdated(vec![HookEvent::Stop])
+    );
+
+    let report = install_hooks(account.config_dir(), &commands(), now()).unwrap();
+    assert_eq!(report.updated, [HookEvent::Stop]);
+    assert!(report.added.is_empty());
+    let expected = json!({
+        "hooks": {
+            "Stop": [
+                {"matcher": "", "hooks": [
+                    {"type": "command", "command": STOP, "timeout": 30},
+                    {"type": "command", "command": "notify-send done"}
+                ]},
+                {"matcher": "", "hooks": [{"type": "command", "command": "logger stopped"}]}
+            ],
+            "StopFailure": [ours(FAILURE)]
+        }
+    });
+    assert_eq!(account.read(), rendered(&expected));
+}
+
+#[test]
+fn duplicates_of_our_hook_are_removed() {
+    check_install(
+        json!({"hooks": {
+            "Stop": [
+                ours(STOP),
+                {"matcher": "", "hooks": [{"type": "command", "command": "echo mine"}]},
+                ours("claude-failover hook stop --dir /old"),
+                {"matcher": "", "hooks": [
+                    {"type": "command", "command": "echo also mine"},
+                    {"type": "command", "command": STOP}
+                ]}
+            ],
+            "StopFailure": [ours(FAILURE), ours(FAILURE)]
+        }}),
+        json!({"hooks": {
+            "Stop": [
+                ours(STOP),
+                {"matcher": "", "hooks": [{"type": "command", "command": "echo mine"}]},
+                {"matcher": "", "hooks": [{"type": "command", "command": "echo also mine"}]}
+            ],
+            "StopFailure": [ours(FAILURE)]
+        }}),
+    );
+}
+
+#[test]
+fn a_wrong_hook_type_is_corrected() {
+    check_install(
+        json!({"hooks": {"Stop": [{"hooks": [{"type": "prompt", "command": STOP}]}]}}),
+        json!({"hooks": {
+            "Stop": [{"hooks": [{"type": "command", "command": STOP}]}],
+            "StopFailure": [ours(FAILURE)]
+        }}),
+    );
+}
+
+#[test]
+fn a_blank_file_is_treated_as_empty_settings() {
+    let account = Account::new();
+    account.write("  \n");
+    let report = install_hooks(account.config_dir(), &commands(), now()).unwrap();
+    assert!(matches!(report.file, FileChange::Rewritten { .. }));
+    assert_eq!(
+        account.read(),
+        rendered(&json!({"hooks": {"Stop": [ours(STOP)], "StopFailure": [ours(FAILURE)]}}))
+    );
+}
+
+#[test]
+fn invalid_json_is_refused_with_line_and_column_and_nothing_is_written() {
+    let account = Account::new();
+    let before = "{\n  \"env\": {\"A\": \"1\"},\n  \"hooks\": {,}\n}\n";
+    account.write(before);
+
+    let err = install_hooks(account.config_dir(), &commands(), now()).unwrap_err();
+    let AccountsError::InvalidJson {
+        path, line, column, ..
+    } = &err
+    else {
+        panic!("expected InvalidJson, got {err:?}");
+    };
+    assert_eq!(path, &account.settings());
+    assert_eq!((*line, *column), (3, 13));
+    let message = err.to_string();
+    assert!(
+        message.contains(&account.settings().display().to_string()),
+        "{message}"
+    );
+    assert!(message.contains("line 3, column 13"), "{message}");
+
+    assert!(check_hooks(account.config_dir(), &commands()).is_err());
+    assert_eq!(account.read(), before);
+    assert_eq!(account.files(), ["settings.json"]);
+}
+
+#[test]
+fn settings_of_the_wrong_shape_are_refused() {
+    for (before, key) in [
+        ("[1, 2]", "the top level"),
+        (r#"{"hooks": "none"}"#, "\"hooks\""),
+        (
+            r#"{"hooks": {"Stop": {"matcher": ""}}}"#,
+            "\"hooks\".\"Stop\"",
+        ),
+        (
+            r#"{"hooks": {"StopFailure": null}}"#,
+            "\"hooks\".\"StopFailure\"",
+        ),
+    ] {
+        let account = Account::new();
+        account.write(before);
+        let err = install_hooks(account.config_dir(), &commands(), now()).unwrap_err();
+        assert!(
+            matches!(&err, AccountsError::WrongType { key: found, .. } if found == key),
+            "{before}: {err:?}"
+        );
+        assert!(err.to_string().contains("settings.json"));
+        assert_eq!(account.read(), before);
+        assert_eq!(account.files(), ["settings.json"]);
+    }
+}
+
+#[test]
+fn commands_without_the_marker_are_refused() {
+    let account = Account::new();
+    let unmarked = HookCommands {
+        stop: "touch /tmp/done".to_string(),
+        stop_failure: FAILURE.to_string(),
+    };
+    let err = install_hooks(account.config_dir(), &unmarked, now()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            AccountsError::CommandLacksMarker {
+                event: HookEvent::Stop,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(account.files().is_empty());
+}
+
+#[test]
+fn backups_in_the_same_second_do_not_overwrite_each_other() {
+    let account = Account::new();
+    account.write(r#"{"a": 1}"#);
+    install_hooks(account.config_dir(), &commands(), now()).unwrap();
+    let newer = HookCommands {
+        stop: format!("{STOP} --verbose"),
+        stop_failure: FAILURE.to_string(),
+    };
+    let report = install_hooks(account.config_dir(), &newer, now()).unwrap();
+    let second = account
+        .config_dir()
+        .join("settings.json.bak-20261121T090507Z-2");
+    assert_eq!(report.file, FileChange::Rewritten { backup: second });
+    assert_eq!(
+        fs::read_to_string(
+            account
+                .config_dir()
+                .join("settings.json.bak-20261121T090507Z")
+        )
+        .unwrap(),
+        r#"{"a": 1}"#
+    );
+}
+
+#[test]
+fn a_symlinked_settings_file_stays_a_symlink() {
+    let account = Account::new();
+    let real = account.config_dir().join("dotfiles-settings.json");
+    fs::write(&real, r#"{"theme": "dark"}"#).unwrap();
+    std::os::unix::fs::symlink(&real, account.settings()).unwrap();
+
+    install_hooks(account.config_dir(), &commands(), now()).unwrap();
+    assert!(
+        fs::symlink_metadata(account.settings())
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let written: Value = serde_json::from_str(&fs::read_to_string(&real).unwrap()).unwrap();
+    assert_eq!(written["theme"], "dark");
+    assert_eq!(written["hooks"]["Stop"][0], ours(STOP));
+}
