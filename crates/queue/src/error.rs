@@ -158,14 +158,6 @@ pub enum QueueError {
         /// How many names were tried.
         attempts: u32,
     },
-    /// The projects directory or an extra project root is not usable.
-    #[error("projects directory {path} cannot be used: {reason}")]
-    ProjectsDir {
-        /// The directory.
-        path: PathBuf,
-        /// Why.
-        reason: String,
-    },
     /// The file watcher failed.
     #[error("cannot {op} {path}: {source}")]
     Watch {

@@ -190,3 +190,65 @@ fn wanted(kind: &EventKind, tag: &WatchTag, name: &std::ffi::OsStr) -> bool {
         WatchTag::ProjectsDir => complete || matches!(kind, EventKind::Create(CreateKind::Folder)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use notify::event::{DataChange, Flag};
+
+    fn tags() -> HashMap<PathBuf, WatchTag> {
+        HashMap::from([
+            (PathBuf::from("/q/inbox"), WatchTag::Inbox("p".into())),
+            (PathBuf::from("/projects"), WatchTag::ProjectsDir),
+            (PathBuf::from("/signals"), WatchTag::Signals),
+        ])
+    }
+
+    fn one(kind: EventKind, path: &str) -> Vec<FsEvent> {
+        translate(Ok(Event::new(kind).add_path(PathBuf::from(path))), &tags())
+    }
+
+    #[test]
+    fn overflow_and_errors_ask_for_a_rescan() {
+        let overflow = Event::new(EventKind::Other).set_flag(Flag::Rescan);
+        assert!(matches!(
+            translate(Ok(overflow), &tags())[..],
+            [FsEvent::Rescan { .. }]
+        ));
+        let error = notify::Error::generic("boom");
+        let events = translate(Err(error), &tags());
+        assert!(
+            matches!(&events[..], [FsEvent::Rescan { reason }] if reason.contains("boom")),
+            "{events:?}"
+        );
+    }
+
+    #[test]
+    fn only_complete_files_count_in_inboxes() {
+        let close_write = EventKind::Access(AccessKind::Close(AccessMode::Write));
+        let moved_to = EventKind::Modify(ModifyKind::Name(RenameMode::To));
+        let created = EventKind::Create(CreateKind::File);
+        let modified = EventKind::Modify(ModifyKind::Data(DataChange::Any));
+        let inbox = WatchTag::Inbox("p".into());
+        let changed = |tag: &WatchTag, name: &str| FsEvent::Changed {
+            tag: tag.clone(),
+            file_name: Some(name.into()),
+        };
+        assert_eq!(one(close_write, "/q/inbox/a.md"), [changed(&inbox, "a.md")]);
+        assert_eq!(one(moved_to, "/q/inbox/a.md"), [changed(&inbox, "a.md")]);
+        assert!(one(created, "/q/inbox/a.md").is_empty());
+        assert!(one(modified, "/q/inbox/a.md").is_empty());
+        assert!(one(close_write, "/q/inbox/.a.md.tmp-1-1").is_empty());
+        assert!(one(close_write, "/elsewhere/a.md").is_empty());
+        assert_eq!(
+            one(created, "/signals/agent-done-x"),
+            [changed(&WatchTag::Signals, "agent-done-x")]
+        );
+        assert!(one(created, "/projects/file").is_empty());
+        let folder = EventKind::Create(CreateKind::Folder);
+        assert_eq!(
+            one(folder, "/projects/new"),
+            [changed(&WatchTag::ProjectsDir, "new")]
+        );
+    }
+}

@@ -1,0 +1,82 @@
+//! Tests of `scan_inbox`: classification of every kind of inbox entry.
+
+mod common;
+
+use std::path::PathBuf;
+
+use cf_queue::{SidecarKind, scan_inbox};
+use common::{put, temp_project};
+
+#[test]
+fn classifies_tasks_dispatched_sidecars_and_rejects() {
+    let (_dir, project) = temp_project();
+    let inbox = project.inbox_dir();
+    put(&project, "b-task.md", "hello");
+    put(&project, "a-task.md", "x");
+    put(&project, "a-task.md.invalid", "{}");
+    put(&project, "a-task.md.blocked", "");
+    put(&project, "run.md.dispatched", "running");
+    put(&project, "run.md.delegated", "");
+    put(&project, "gone.md.blocked", "");
+    put(&project, "a b.md", "bad name");
+    put(&project, ".hidden.md", "ignored");
+    put(&project, ".x.md.tmp-1-2", "ignored temp");
+    put(&project, "README.txt", "other");
+    std::fs::create_dir(inbox.join("dir.md")).unwrap();
+    common::mkfifo(&inbox.join("pipe.md"));
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("t"), "x").unwrap();
+    std::os::unix::fs::symlink(outside.path().join("t"), inbox.join("link.md")).unwrap();
+
+    let scan = scan_inbox(&project).unwrap();
+
+    let queued: Vec<&str> = scan.queued.iter().map(|q| q.id.as_str()).collect();
+    assert_eq!(queued, ["a-task", "b-task"]);
+    let a = &scan.queued[0];
+    assert_eq!(a.file_name, "a-task.md");
+    assert_eq!(a.path, inbox.join("a-task.md"));
+    assert_eq!(a.size, 1);
+    assert!(a.has_invalid_sidecar && a.has_blocked_sidecar && !a.has_delegated_sidecar);
+    let b = &scan.queued[1];
+    assert_eq!(b.size, 5);
+    assert!(!b.has_invalid_sidecar && !b.has_blocked_sidecar);
+    let age = jiff::Timestamp::now().duration_since(b.modified);
+    assert!(
+        age.as_secs() < 60,
+        "modified is the file's mtime: {}",
+        b.modified
+    );
+
+    assert_eq!(scan.dispatched.len(), 1);
+    assert_eq!(scan.dispatched[0].id.as_str(), "run");
+    assert_eq!(scan.dispatched[0].path, inbox.join("run.md.dispatched"));
+
+    assert_eq!(scan.orphan_sidecars.len(), 1, "{:?}", scan.orphan_sidecars);
+    assert_eq!(scan.orphan_sidecars[0].id.as_str(), "gone");
+    assert_eq!(scan.orphan_sidecars[0].kind, SidecarKind::Blocked);
+
+    let rejected: Vec<(PathBuf, &str)> = scan
+        .rejected
+        .iter()
+        .map(|r| (r.path.clone(), r.reason.as_str()))
+        .collect();
+    let names: Vec<String> = rejected
+        .iter()
+        .map(|(p, _)| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["a b.md", "dir.md", "link.md", "pipe.md"]);
+    assert!(rejected[0].1.contains("task id"), "{}", rejected[0].1);
+    assert!(rejected[1].1.contains("directory"), "{}", rejected[1].1);
+    assert!(rejected[2].1.contains("symbolic link"), "{}", rejected[2].1);
+    assert!(rejected[3].1.contains("fifo"), "{}", rejected[3].1);
+
+    assert_eq!(scan.other, [inbox.join("README.txt")]);
+}
+
+#[test]
+fn missing_inbox_is_an_error_naming_it() {
+    let (_dir, project) = temp_project();
+    std::fs::remove_dir_all(project.inbox_dir()).unwrap();
+    let err = scan_inbox(&project).unwrap_err();
+    assert!(err.to_string().contains("inbox"), "{err}");
+}
