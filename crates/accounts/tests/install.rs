@@ -1,91 +1,13 @@
-//! install_hooks / check_hooks on real files in temp dirs.
+//! install_hooks / check_hooks on real files in temp dirs: what gets written.
+
+mod common;
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
 
-use cf_accounts::{
-    AccountsError, FileChange, HookCommands, HookEvent, HookStatus, check_hooks, install_hooks,
-};
-use jiff::Timestamp;
+use cf_accounts::{FileChange, HookCommands, HookEvent, HookStatus, check_hooks, install_hooks};
+use common::{Account, FAILURE, STOP, check_install, commands, now, ours, rendered};
 use serde_json::{Value, json};
-
-const STOP: &str = "claude-failover hook stop --dir /run/cf";
-const FAILURE: &str = "claude-failover hook stop-failure --dir /run/cf";
-
-fn commands() -> HookCommands {
-    HookCommands {
-        stop: STOP.to_string(),
-        stop_failure: FAILURE.to_string(),
-    }
-}
-
-fn now() -> Timestamp {
-    "2026-11-21T09:05:07Z".parse().unwrap()
-}
-
-/// A temp account config dir; `settings` is its settings.json.
-struct Account {
-    dir: tempfile::TempDir,
-}
-
-impl Account {
-    fn new() -> Account {
-        Account {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn config_dir(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn settings(&self) -> PathBuf {
-        self.dir.path().join("settings.json")
-    }
-
-    fn write(&self, text: &str) {
-        fs::write(self.settings(), text).unwrap();
-    }
-
-    fn read(&self) -> String {
-        fs::read_to_string(self.settings()).unwrap()
-    }
-
-    /// Every file name in the dir, sorted.
-    fn files(&self) -> Vec<String> {
-        let mut names: Vec<String> = fs::read_dir(self.dir.path())
-            .unwrap()
-            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
-    }
-}
-
-/// Our group for `command`, as the installer writes it.
-fn ours(command: &str) -> Value {
-    json!({"matcher": "", "hooks": [{"type": "command", "command": command}]})
-}
-
-/// The exact text the installer writes for `value`.
-fn rendered(value: &Value) -> String {
-    serde_json::to_string_pretty(value).unwrap() + "\n"
-}
-
-/// Installs into a settings file holding `before` and checks the exact text written.
-#[track_caller]
-fn check_install(before: Value, expected: Value) {
-    let account = Account::new();
-    account.write(&serde_json::to_string(&before).unwrap());
-    let report = install_hooks(account.config_dir(), &commands(), now()).unwrap();
-    assert_ne!(report.file, FileChange::Unchanged);
-    assert_eq!(account.read(), rendered(&expected));
-    assert_eq!(
-        check_hooks(account.config_dir(), &commands()).unwrap(),
-        HookStatus::Installed
-    );
-}
 
 #[test]
 fn fresh_install_creates_the_dir_and_a_file_with_only_our_hooks() {
@@ -292,81 +214,6 @@ fn a_blank_file_is_treated_as_empty_settings() {
         account.read(),
         rendered(&json!({"hooks": {"Stop": [ours(STOP)], "StopFailure": [ours(FAILURE)]}}))
     );
-}
-
-#[test]
-fn invalid_json_is_refused_with_line_and_column_and_nothing_is_written() {
-    let account = Account::new();
-    let before = "{\n  \"env\": {\"A\": \"1\"},\n  \"hooks\": {,}\n}\n";
-    account.write(before);
-
-    let err = install_hooks(account.config_dir(), &commands(), now()).unwrap_err();
-    let AccountsError::InvalidJson {
-        path, line, column, ..
-    } = &err
-    else {
-        panic!("expected InvalidJson, got {err:?}");
-    };
-    assert_eq!(path, &account.settings());
-    assert_eq!((*line, *column), (3, 13));
-    let message = err.to_string();
-    assert!(
-        message.contains(&account.settings().display().to_string()),
-        "{message}"
-    );
-    assert!(message.contains("line 3, column 13"), "{message}");
-
-    assert!(check_hooks(account.config_dir(), &commands()).is_err());
-    assert_eq!(account.read(), before);
-    assert_eq!(account.files(), ["settings.json"]);
-}
-
-#[test]
-fn settings_of_the_wrong_shape_are_refused() {
-    for (before, key) in [
-        ("[1, 2]", "the top level"),
-        (r#"{"hooks": "none"}"#, "\"hooks\""),
-        (
-            r#"{"hooks": {"Stop": {"matcher": ""}}}"#,
-            "\"hooks\".\"Stop\"",
-        ),
-        (
-            r#"{"hooks": {"StopFailure": null}}"#,
-            "\"hooks\".\"StopFailure\"",
-        ),
-    ] {
-        let account = Account::new();
-        account.write(before);
-        let err = install_hooks(account.config_dir(), &commands(), now()).unwrap_err();
-        assert!(
-            matches!(&err, AccountsError::WrongType { key: found, .. } if found == key),
-            "{before}: {err:?}"
-        );
-        assert!(err.to_string().contains("settings.json"));
-        assert_eq!(account.read(), before);
-        assert_eq!(account.files(), ["settings.json"]);
-    }
-}
-
-#[test]
-fn commands_without_the_marker_are_refused() {
-    let account = Account::new();
-    let unmarked = HookCommands {
-        stop: "touch /tmp/done".to_string(),
-        stop_failure: FAILURE.to_string(),
-    };
-    let err = install_hooks(account.config_dir(), &unmarked, now()).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            AccountsError::CommandLacksMarker {
-                event: HookEvent::Stop,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
-    assert!(account.files().is_empty());
 }
 
 #[test]
