@@ -140,12 +140,18 @@ bash-5.2#\n\n\n";
     #[test]
     fn no_hint_without_a_full_uuid() {
         assert_eq!(find_resume_hint(""), None);
-        assert_eq!(find_resume_hint("Resume this session with:\nclaude --resume\n"), None);
+        assert_eq!(
+            find_resume_hint("Resume this session with:\nclaude --resume\n"),
+            None
+        );
         assert_eq!(
             find_resume_hint("claude --resume d3dfc52d-1248-4328-a877-e0f73ec7fe51ff\n"),
             None,
             "a longer hex run is not a uuid"
         );
-        assert_eq!(find_resume_hint("resume d3dfc52d-1248-4328-a877-e0f73ec7fe51"), None);
+        assert_eq!(
+            find_resume_hint("resume d3dfc52d-1248-4328-a877-e0f73ec7fe51"),
+            None
+        );
     }
 }

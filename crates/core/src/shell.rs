@@ -64,7 +64,9 @@ pub struct LaunchSpec {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ShellError {
     /// The env key is not `[A-Za-z_][A-Za-z0-9_]*`.
-    #[error("environment variable name `{key}` is invalid; use letters, digits and `_`, not starting with a digit")]
+    #[error(
+        "environment variable name `{key}` is invalid; use letters, digits and `_`, not starting with a digit"
+    )]
     BadEnvKey {
         /// The key, escaped.
         key: String,
@@ -126,7 +128,12 @@ pub fn launch_command_line(spec: &LaunchSpec) -> Result<String, ShellError> {
     }
     check_value(|| "program".to_string(), &spec.program)?;
 
-    let mut words = vec!["cd".to_string(), "--".to_string(), shell_quote(cwd), "&&".to_string()];
+    let mut words = vec![
+        "cd".to_string(),
+        "--".to_string(),
+        shell_quote(cwd),
+        "&&".to_string(),
+    ];
     for (key, value) in &spec.env {
         if !is_env_key(key) {
             return Err(ShellError::BadEnvKey {

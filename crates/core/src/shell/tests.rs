@@ -31,7 +31,10 @@ fn spec(cwd: &str) -> LaunchSpec {
         cwd: PathBuf::from(cwd),
         program: "claude".into(),
         program_args: vec![],
-        env: vec![("CLAUDE_CONFIG_DIR".into(), "/a".into()), ("IS_SANDBOX".into(), "1".into())],
+        env: vec![
+            ("CLAUDE_CONFIG_DIR".into(), "/a".into()),
+            ("IS_SANDBOX".into(), "1".into()),
+        ],
         model: Some("opus".into()),
         skip_permissions: SkipPermissions::Yes,
         resume: Some(ResumeId::parse("D3DFC52D-1248-4328-a877-e0f73ec7fe51").unwrap()),
@@ -65,11 +68,17 @@ fn launch_line_shape() {
 fn refuses_bad_keys_and_control_characters() {
     let mut s = spec("/p");
     s.env.push(("1BAD".into(), "v".into()));
-    assert_eq!(launch_command_line(&s), Err(ShellError::BadEnvKey { key: "1BAD".into() }));
+    assert_eq!(
+        launch_command_line(&s),
+        Err(ShellError::BadEnvKey { key: "1BAD".into() })
+    );
     for key in ["", "A-B", "A B", "A=B", "$(x)", "É"] {
         let mut s = spec("/p");
         s.env = vec![(key.into(), "v".into())];
-        assert!(matches!(launch_command_line(&s), Err(ShellError::BadEnvKey { .. })), "{key:?}");
+        assert!(
+            matches!(launch_command_line(&s), Err(ShellError::BadEnvKey { .. })),
+            "{key:?}"
+        );
     }
 
     let control = |s: &LaunchSpec| match launch_command_line(s) {
@@ -92,14 +101,27 @@ fn refuses_bad_keys_and_control_characters() {
     assert_eq!(control(&s), "program");
     assert_eq!(control(&spec("/p\n/q")), "cwd");
 
-    assert!(matches!(launch_command_line(&spec("rel/dir")), Err(ShellError::RelativeCwd { .. })));
-    assert!(matches!(launch_command_line(&spec("")), Err(ShellError::RelativeCwd { .. })));
+    assert!(matches!(
+        launch_command_line(&spec("rel/dir")),
+        Err(ShellError::RelativeCwd { .. })
+    ));
+    assert!(matches!(
+        launch_command_line(&spec("")),
+        Err(ShellError::RelativeCwd { .. })
+    ));
     let mut s = spec("/p");
     s.program.clear();
     assert_eq!(launch_command_line(&s), Err(ShellError::EmptyProgram));
 }
 
-const HOSTILE: [&str; 6] = ["$(touch pwned)", "`touch pwned`", "it's", "a; touch pwned", "two  spaces", "\\n $HOME *"];
+const HOSTILE: [&str; 6] = [
+    "$(touch pwned)",
+    "`touch pwned`",
+    "it's",
+    "a; touch pwned",
+    "two  spaces",
+    "\\n $HOME *",
+];
 
 fn write_script(path: &Path) {
     std::fs::write(
@@ -143,13 +165,22 @@ fn hostile_values_pass_through_a_real_shell_exactly() {
         .output()
         .unwrap();
     let stdout = String::from_utf8(output.stdout).unwrap();
-    assert!(output.status.success(), "{line}\n{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{line}\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 
     let mut expected = vec![format!("pwd=[{}]", cwd.display())];
     for arg in HOSTILE {
         expected.push(format!("arg=[{arg}]"));
     }
-    for arg in ["--model", "op'us $(touch pwned)", "--dangerously-skip-permissions", "--resume"] {
+    for arg in [
+        "--model",
+        "op'us $(touch pwned)",
+        "--dangerously-skip-permissions",
+        "--resume",
+    ] {
         expected.push(format!("arg=[{arg}]"));
     }
     expected.push("arg=[d3dfc52d-1248-4328-a877-e0f73ec7fe51]".into());
@@ -158,6 +189,10 @@ fn hostile_values_pass_through_a_real_shell_exactly() {
     assert_eq!(stdout.lines().collect::<Vec<_>>(), expected, "line: {line}");
 
     for dir in [&root, &cwd, &bin] {
-        assert!(!dir.join("pwned").exists(), "a command ran in {}", dir.display());
+        assert!(
+            !dir.join("pwned").exists(),
+            "a command ran in {}",
+            dir.display()
+        );
     }
 }

@@ -67,15 +67,29 @@ fn all_fields_parse() {
 
 #[test]
 fn depends_on_accepts_a_single_string_and_null_means_absent() {
-    assert_eq!(parse("---\ndepends_on: web:T1\n---\n").frontmatter.depends_on, vec!["web:T1"]);
+    assert_eq!(
+        parse("---\ndepends_on: web:T1\n---\n")
+            .frontmatter
+            .depends_on,
+        vec!["web:T1"]
+    );
     let fm = parse("---\ndepends_on:\npriority: ~\ntitle:\n---\n").frontmatter;
     assert_eq!(fm, Frontmatter::default());
 }
 
 #[test]
 fn priority_is_case_insensitive() {
-    for (text, p) in [("High", Priority::High), ("low", Priority::Low), ("DEFAULT", Priority::Default)] {
-        assert_eq!(parse(&format!("---\npriority: {text}\n---\n")).frontmatter.priority, p);
+    for (text, p) in [
+        ("High", Priority::High),
+        ("low", Priority::Low),
+        ("DEFAULT", Priority::Default),
+    ] {
+        assert_eq!(
+            parse(&format!("---\npriority: {text}\n---\n"))
+                .frontmatter
+                .priority,
+            p
+        );
     }
 }
 
@@ -105,25 +119,54 @@ fn unclosed_frontmatter_is_an_error() {
         let err = err_of(text);
         assert_eq!(err, TaskParseError::UnclosedFrontmatter, "{text:?}");
         assert_eq!(err.line(), Some(1));
-        assert!(err.to_string().contains("frontmatter starts at line 1 but has no closing `---`"));
+        assert!(
+            err.to_string()
+                .contains("frontmatter starts at line 1 but has no closing `---`")
+        );
     }
 }
 
 #[test]
 fn not_utf8_reports_offset_and_line() {
     let err = parse_task(b"ok\nfine\nbad \xff here").unwrap_err();
-    assert_eq!(err, TaskParseError::NotUtf8 { offset: 12, line: 3 });
+    assert_eq!(
+        err,
+        TaskParseError::NotUtf8 {
+            offset: 12,
+            line: 3
+        }
+    );
     assert_eq!(err.line(), Some(3));
     assert!(err.to_string().contains("byte 12"), "{err}");
 }
 
 #[test]
 fn wrong_types_name_the_field_and_the_file_line() {
-    check_frontmatter_error("---\npriority: [a]\n---\n", 2, &["`priority`", "critical, high"]);
-    check_frontmatter_error("---\ntitle: t\n\ndepends_on: 5\n---\n", 4, &["`depends_on`", "list of strings"]);
-    check_frontmatter_error("---\ntitle: x\ntags: 3\n---\n", 3, &["`tags`", "list of strings"]);
-    check_frontmatter_error("---\npriority: urgent\n---\n", 2, &["`priority`", "\"urgent\""]);
-    check_frontmatter_error("---\nneeds_claude_code: maybe\n---\n", 2, &["`needs_claude_code`", "true or false"]);
+    check_frontmatter_error(
+        "---\npriority: [a]\n---\n",
+        2,
+        &["`priority`", "critical, high"],
+    );
+    check_frontmatter_error(
+        "---\ntitle: t\n\ndepends_on: 5\n---\n",
+        4,
+        &["`depends_on`", "list of strings"],
+    );
+    check_frontmatter_error(
+        "---\ntitle: x\ntags: 3\n---\n",
+        3,
+        &["`tags`", "list of strings"],
+    );
+    check_frontmatter_error(
+        "---\npriority: urgent\n---\n",
+        2,
+        &["`priority`", "\"urgent\""],
+    );
+    check_frontmatter_error(
+        "---\nneeds_claude_code: maybe\n---\n",
+        2,
+        &["`needs_claude_code`", "true or false"],
+    );
     check_frontmatter_error("---\ntags: [[a]]\n---\n", 2, &["`tags`"]);
     check_frontmatter_error("---\ntitle: [a]\n---\n", 2, &["`title`"]);
     check_frontmatter_error("---\ntags: one\n---\n", 2, &["`tags`"]);
@@ -141,14 +184,18 @@ fn assert_refused_fast(text: &str) {
     let started = Instant::now();
     let result = parse_task(text.as_bytes());
     let took = started.elapsed();
-    assert!(matches!(result, Err(TaskParseError::Frontmatter { .. })), "{result:?}");
+    assert!(
+        matches!(result, Err(TaskParseError::Frontmatter { .. })),
+        "{result:?}"
+    );
     assert!(took < Duration::from_secs(2), "took {took:?}");
     eprintln!("refused in {took:?}: {result:?}");
 }
 
 #[test]
 fn billion_laughs_is_refused_fast() {
-    let mut yaml = String::from("---\na0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    let mut yaml =
+        String::from("---\na0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
     for i in 1..10 {
         let refs = vec![format!("*a{}", i - 1); 10].join(", ");
         yaml.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
@@ -159,9 +206,17 @@ fn billion_laughs_is_refused_fast() {
 
 #[test]
 fn deep_nesting_is_refused_fast() {
-    let deep = format!("---\nx: {}{}\n---\n", "[".repeat(10_000), "]".repeat(10_000));
+    let deep = format!(
+        "---\nx: {}{}\n---\n",
+        "[".repeat(10_000),
+        "]".repeat(10_000)
+    );
     assert_refused_fast(&deep);
-    let deep_maps = format!("---\nx: {}1{}\n---\n", "{a: ".repeat(10_000), "}".repeat(10_000));
+    let deep_maps = format!(
+        "---\nx: {}1{}\n---\n",
+        "{a: ".repeat(10_000),
+        "}".repeat(10_000)
+    );
     assert_refused_fast(&deep_maps);
     let unclosed = format!("---\nx: {}\n---\n", "[".repeat(10_000));
     assert_refused_fast(&unclosed);
