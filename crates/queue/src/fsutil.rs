@@ -140,6 +140,34 @@ mod tests {
     }
 
     #[test]
+    fn link_fallback_race_has_one_winner() {
+        let dir = tempfile::tempdir().unwrap();
+        for round in 0..100 {
+            let from = dir.path().join(format!("t{round}.md"));
+            let to = dir.path().join(format!("t{round}.md.dispatched"));
+            fs::write(&from, "x").unwrap();
+            let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
+            let handles: Vec<_> = (0..2)
+                .map(|_| {
+                    let (from, to, barrier) = (from.clone(), to.clone(), barrier.clone());
+                    std::thread::spawn(move || {
+                        barrier.wait();
+                        link_then_unlink(&from, &to)
+                    })
+                })
+                .collect();
+            let results: Vec<io::Result<()>> =
+                handles.into_iter().map(|h| h.join().unwrap()).collect();
+            assert_eq!(
+                results.iter().filter(|r| r.is_ok()).count(),
+                1,
+                "round {round}: {results:?}"
+            );
+            assert!(!from.exists() && to.exists());
+        }
+    }
+
+    #[test]
     fn write_temp_is_hidden_and_unique() {
         let dir = tempfile::tempdir().unwrap();
         let one = write_temp(dir.path(), "x.md", &[b"he", b"llo"]).unwrap();

@@ -165,6 +165,11 @@ fn two_thousand_quick_files_are_all_seen_or_a_rescan_is_asked() {
         }
         rescan || seen.len() == wanted.len()
     });
+    eprintln!(
+        "saw {} of {} files as events, rescan asked: {rescan}",
+        seen.len(),
+        wanted.len()
+    );
     assert!(
         rescan || seen == wanted,
         "saw {} of {} and no rescan",
