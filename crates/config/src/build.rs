@@ -7,14 +7,23 @@ use std::time::Duration;
 use crate::build_agent::{read_accounts, read_agent};
 use crate::error::Problem;
 use crate::model::{
-    AutonomousPool, Config, DedicatedSession, DispatcherConfig, PoolConfig, QuotaConfig, TmuxConfig,
-    WatcherConfig,
+    AutonomousPool, Config, DedicatedSession, DispatcherConfig, PoolConfig, QuotaConfig,
+    TmuxConfig, WatcherConfig,
 };
 use crate::tree::{Node, Value};
 use crate::walk::{Section, Walk, Zero};
 
 /// Keys allowed at the top level.
-const ROOT_KEYS: &[&str] = &["state_dir", "tmux", "pool", "dispatcher", "watcher", "agent", "quota", "accounts"];
+const ROOT_KEYS: &[&str] = &[
+    "state_dir",
+    "tmux",
+    "pool",
+    "dispatcher",
+    "watcher",
+    "agent",
+    "quota",
+    "accounts",
+];
 
 /// Builds the config from the root node; problems go to `walk.errors` (the returned value is
 /// only meaningful when there are none).
@@ -24,7 +33,9 @@ pub(crate) fn read_config(walk: &mut Walk<'_>, root: &Node) -> Config {
     }
     let top = walk.section(Some(root), "", (1, 1), ROOT_KEYS);
     let home = walk.paths.home.to_path_buf();
-    let state_dir = walk.path(&top, "state_dir").unwrap_or_else(|| home.join(".local/state/claude-failover"));
+    let state_dir = walk
+        .path(&top, "state_dir")
+        .unwrap_or_else(|| home.join(".local/state/claude-failover"));
     let tmux = read_tmux(walk, &top);
     let (pool, shared_projects_dir) = read_pool(walk, &top);
     let dispatcher = read_dispatcher(walk, &top, shared_projects_dir, &home);
@@ -32,7 +43,16 @@ pub(crate) fn read_config(walk: &mut Walk<'_>, root: &Node) -> Config {
     let quota = read_quota(walk, &top);
     let agent = read_agent(walk, &top);
     let accounts = read_accounts(walk, &top, &home);
-    Config { state_dir, tmux, pool, dispatcher, watcher, agent, quota, accounts }
+    Config {
+        state_dir,
+        tmux,
+        pool,
+        dispatcher,
+        watcher,
+        agent,
+        quota,
+        accounts,
+    }
 }
 
 /// Position of a section, for children that are absent.
@@ -42,14 +62,15 @@ fn at(section: &Section<'_>) -> (u64, u64) {
 
 /// `tmux:`.
 fn read_tmux(walk: &mut Walk<'_>, top: &Section<'_>) -> TmuxConfig {
-    let section = walk.section(top.get("tmux"), "tmux", at(top), &["socket"]);
+    let section = walk.child_section(top, "tmux", &["socket"]);
     let key = section.child("socket");
     let socket = section.get("socket").and_then(|node| {
         let socket = walk.string_node(node, &key)?;
         if is_safe_name(&socket) {
             return Some(socket);
         }
-        let message = format!("`{socket}` is not a socket name; use only letters, digits, `.`, `_` and `-`");
+        let message =
+            format!("`{socket}` is not a socket name; use only letters, digits, `.`, `_` and `-`");
         walk.report(node, &key, Problem::Invalid(message));
         None
     });
@@ -58,35 +79,46 @@ fn read_tmux(walk: &mut Walk<'_>, top: &Section<'_>) -> TmuxConfig {
 
 /// `[A-Za-z0-9._-]+`: socket and account names.
 pub(crate) fn is_safe_name(name: &str) -> bool {
-    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
 /// Why `name` cannot be (part of) a tmux session name, if it cannot.
 fn session_name_problem(name: &str) -> Option<String> {
     if name.is_empty() {
-        Some("is empty; write a session name such as `ccl-auto-`".to_owned())
-    } else if let Some(bad) = name.chars().find(|c| *c == ':' || *c == '.' || c.is_whitespace() || c.is_control()) {
-        Some(format!("`{name}` contains {bad:?}, which tmux does not allow in session names; remove it"))
-    } else {
-        None
+        return Some("is empty; write a session name such as `ccl-auto-`".to_owned());
     }
+    let forbidden = |c: &char| *c == ':' || *c == '.' || c.is_whitespace() || c.is_control();
+    name.chars().find(forbidden).map(|bad| {
+        format!("`{name}` contains {bad:?}, which tmux does not allow in session names; remove it")
+    })
 }
 
 /// `pool:`; also returns `pool.shared_projects_dir` for the dispatcher's default.
 fn read_pool(walk: &mut Walk<'_>, top: &Section<'_>) -> (PoolConfig, Option<PathBuf>) {
     let known = ["shared_projects_dir", "autonomous", "dedicated"];
-    let section = walk.section(top.get("pool"), "pool", at(top), &known);
+    let section = walk.child_section(top, "pool", &known);
     let shared = walk.path(&section, "shared_projects_dir");
     let autonomous = read_autonomous(walk, &section);
     let dedicated = read_dedicated(walk, &section, &autonomous);
-    (PoolConfig { autonomous, dedicated }, shared)
+    (
+        PoolConfig {
+            autonomous,
+            dedicated,
+        },
+        shared,
+    )
 }
 
 /// `pool.autonomous:`.
 fn read_autonomous(walk: &mut Walk<'_>, pool: &Section<'_>) -> AutonomousPool {
     let known = ["prefix", "start_index", "min", "max"];
-    let section = walk.section(pool.get("autonomous"), "pool.autonomous", at(pool), &known);
-    let mut prefix = walk.string(&section, "prefix").unwrap_or_else(|| "ccl-auto-".to_owned());
+    let section = walk.child_section(pool, "autonomous", &known);
+    let mut prefix = walk
+        .string(&section, "prefix")
+        .unwrap_or_else(|| "ccl-auto-".to_owned());
     if let (Some(problem), Some(node)) = (session_name_problem(&prefix), section.get("prefix")) {
         walk.report(node, &section.child("prefix"), Problem::Invalid(problem));
         prefix = "ccl-auto-".to_owned();
@@ -101,23 +133,50 @@ fn read_autonomous(walk: &mut Walk<'_>, pool: &Section<'_>) -> AutonomousPool {
     let (min_value, max_value) = (min.unwrap_or(1), max.unwrap_or(10).max(1));
     if min_value > max_value {
         let node = section.get("min").or_else(|| section.get("max"));
-        let message = format!("min ({min_value}) is larger than max ({max_value}); lower `min` or raise `max`");
+        let message = format!(
+            "min ({min_value}) is larger than max ({max_value}); lower `min` or raise `max`"
+        );
         match node {
             Some(node) => walk.report(node, &section.child("min"), Problem::Invalid(message)),
-            None => walk.report_at(section.line, section.column, &section.child("min"), Problem::Invalid(message)),
+            None => walk.report_at(
+                section.line,
+                section.column,
+                &section.child("min"),
+                Problem::Invalid(message),
+            ),
         }
     }
     if start_index.checked_add(max_value).is_none() {
-        let (line, column) = section.get("start_index").map_or(at(&section), |node| (node.line, node.column));
+        let (line, column) = section
+            .get("start_index")
+            .map_or(at(&section), |node| (node.line, node.column));
         let message = "start_index + max overflows; use a smaller start_index".to_owned();
-        walk.report_at(line, column, &section.child("start_index"), Problem::Invalid(message));
+        walk.report_at(
+            line,
+            column,
+            &section.child("start_index"),
+            Problem::Invalid(message),
+        );
     }
-    AutonomousPool { prefix, start_index, min: min_value.min(max_value), max: max_value }
+    AutonomousPool {
+        prefix,
+        start_index,
+        min: min_value.min(max_value),
+        max: max_value,
+    }
 }
 
 /// `pool.dedicated:` — names valid, unique and outside the autonomous range.
-fn read_dedicated(walk: &mut Walk<'_>, pool: &Section<'_>, autonomous: &AutonomousPool) -> Vec<DedicatedSession> {
-    let items = walk.list(pool.get("dedicated"), "pool.dedicated", "a list of `{name, project}` entries");
+fn read_dedicated(
+    walk: &mut Walk<'_>,
+    pool: &Section<'_>,
+    autonomous: &AutonomousPool,
+) -> Vec<DedicatedSession> {
+    let items = walk.list(
+        pool.get("dedicated"),
+        "pool.dedicated",
+        "a list of `{name, project}` entries",
+    );
     let mut sessions: Vec<(DedicatedSession, u64)> = Vec::new();
     for (index, item) in items.unwrap_or_default().iter().enumerate() {
         let key = format!("pool.dedicated[{index}]");
@@ -125,29 +184,55 @@ fn read_dedicated(walk: &mut Walk<'_>, pool: &Section<'_>, autonomous: &Autonomo
             walk.wrong_type(item, &key, "a mapping with `name` and `project`");
             continue;
         }
-        let entry = walk.section(Some(item), &key, (item.line, item.column), &["name", "project"]);
-        let name = required(walk, &entry, "name", "write the tmux session name, e.g. `name: ccl-1-myproject`")
-            .and_then(|node| walk.string_node(node, &entry.child("name")).map(|name| (node, name)));
-        let project = required(walk, &entry, "project", "write the project directory, e.g. `project: /srv/projects/x`")
-            .and_then(|node| walk.path_node(node, &entry.child("project")));
-        let Some((name_node, name)) = name else { continue };
+        let entry = walk.section(
+            Some(item),
+            &key,
+            (item.line, item.column),
+            &["name", "project"],
+        );
+        let name = required(
+            walk,
+            &entry,
+            "name",
+            "write the tmux session name, e.g. `name: ccl-1-myproject`",
+        )
+        .and_then(|node| {
+            walk.string_node(node, &entry.child("name"))
+                .map(|name| (node, name))
+        });
+        let project = required(
+            walk,
+            &entry,
+            "project",
+            "write the project directory, e.g. `project: /srv/projects/x`",
+        )
+        .and_then(|node| walk.path_node(node, &entry.child("project")));
+        let Some((name_node, name)) = name else {
+            continue;
+        };
+        let prefix = &autonomous.prefix;
         if let Some(problem) = session_name_problem(&name) {
             walk.report(name_node, &entry.child("name"), Problem::Invalid(problem));
             continue;
         }
         if in_pool_range(&name, autonomous) {
             let message = format!(
-                "`{name}` is inside the autonomous pool range ({}{}…{}); rename it or move the pool",
-                autonomous.prefix,
+                "`{name}` is inside the autonomous pool range ({prefix}{}…{prefix}{}); rename it or move the pool",
                 autonomous.start_index,
-                autonomous.start_index.saturating_add(autonomous.max.saturating_sub(1)),
+                autonomous
+                    .start_index
+                    .saturating_add(autonomous.max.saturating_sub(1)),
             );
             walk.report(name_node, &entry.child("name"), Problem::Invalid(message));
             continue;
         }
         if let Some((_, first_line)) = sessions.iter().find(|(session, _)| session.name == name) {
             let first_line = *first_line;
-            walk.report(name_node, &entry.child("name"), Problem::Duplicate { first_line });
+            walk.report(
+                name_node,
+                &entry.child("name"),
+                Problem::Duplicate { first_line },
+            );
             continue;
         }
         if let Some(project) = project {
@@ -159,25 +244,49 @@ fn read_dedicated(walk: &mut Walk<'_>, pool: &Section<'_>, autonomous: &Autonomo
 
 /// Whether `name` is one of the autonomous pool's session names.
 fn in_pool_range(name: &str, pool: &AutonomousPool) -> bool {
-    let Some(digits) = name.strip_prefix(pool.prefix.as_str()) else { return false };
-    let canonical = digits.parse::<u32>().ok().filter(|index| index.to_string() == digits);
+    let Some(digits) = name.strip_prefix(pool.prefix.as_str()) else {
+        return false;
+    };
+    let canonical = digits
+        .parse::<u32>()
+        .ok()
+        .filter(|index| index.to_string() == digits);
     canonical.is_some_and(|index| index >= pool.start_index && index - pool.start_index < pool.max)
 }
 
 /// The value of a required key, reporting it as missing (at its mapping) when absent.
-pub(crate) fn required<'n>(walk: &mut Walk<'_>, section: &Section<'n>, name: &str, hint: &str) -> Option<&'n Node> {
+pub(crate) fn required<'n>(
+    walk: &mut Walk<'_>,
+    section: &Section<'n>,
+    name: &str,
+    hint: &str,
+) -> Option<&'n Node> {
     let node = section.get(name);
     if node.is_none() {
-        let problem = Problem::Missing { hint: hint.to_owned() };
+        let problem = Problem::Missing {
+            hint: hint.to_owned(),
+        };
         walk.report_at(section.line, section.column, &section.child(name), problem);
     }
     node
 }
 
 /// `dispatcher:`.
-fn read_dispatcher(walk: &mut Walk<'_>, top: &Section<'_>, shared: Option<PathBuf>, home: &Path) -> DispatcherConfig {
-    let known = ["projects_dir", "projects", "prompt_timeout", "rescan_interval", "launch_cooldown", "resume_dir"];
-    let section = walk.section(top.get("dispatcher"), "dispatcher", at(top), &known);
+fn read_dispatcher(
+    walk: &mut Walk<'_>,
+    top: &Section<'_>,
+    shared: Option<PathBuf>,
+    home: &Path,
+) -> DispatcherConfig {
+    let known = [
+        "projects_dir",
+        "projects",
+        "prompt_timeout",
+        "rescan_interval",
+        "launch_cooldown",
+        "resume_dir",
+    ];
+    let section = walk.child_section(top, "dispatcher", &known);
     let projects_dir = match (section.get("projects_dir"), shared) {
         (Some(_), _) => walk.path(&section, "projects_dir"),
         (None, Some(shared)) => Some(shared),
@@ -189,7 +298,11 @@ fn read_dispatcher(walk: &mut Walk<'_>, top: &Section<'_>, shared: Option<PathBu
         }
     };
     let mut projects = Vec::new();
-    let items = walk.list(section.get("projects"), &section.child("projects"), "a list of project paths");
+    let items = walk.list(
+        section.get("projects"),
+        &section.child("projects"),
+        "a list of project paths",
+    );
     for (index, item) in items.unwrap_or_default().iter().enumerate() {
         if let Some(path) = walk.path_node(item, &format!("dispatcher.projects[{index}]")) {
             projects.push(path);
@@ -198,28 +311,46 @@ fn read_dispatcher(walk: &mut Walk<'_>, top: &Section<'_>, shared: Option<PathBu
     DispatcherConfig {
         projects_dir: projects_dir.unwrap_or_default(),
         projects,
-        prompt_timeout: walk.duration(&section, "prompt_timeout", Zero::Refused).unwrap_or(Duration::from_secs(30)),
-        rescan_interval: walk.duration(&section, "rescan_interval", Zero::Refused).unwrap_or(Duration::from_secs(30)),
-        launch_cooldown: walk.duration(&section, "launch_cooldown", Zero::Allowed).unwrap_or(Duration::from_secs(300)),
-        resume_dir: walk.path(&section, "resume_dir").unwrap_or_else(|| home.join(".claude-context")),
+        prompt_timeout: walk
+            .duration(&section, "prompt_timeout", Zero::Refused)
+            .unwrap_or(Duration::from_secs(30)),
+        rescan_interval: walk
+            .duration(&section, "rescan_interval", Zero::Refused)
+            .unwrap_or(Duration::from_secs(30)),
+        launch_cooldown: walk
+            .duration(&section, "launch_cooldown", Zero::Allowed)
+            .unwrap_or(Duration::from_secs(300)),
+        resume_dir: walk
+            .path(&section, "resume_dir")
+            .unwrap_or_else(|| home.join(".claude-context")),
     }
 }
 
 /// `watcher:`.
 fn read_watcher(walk: &mut Walk<'_>, top: &Section<'_>, state_dir: &Path) -> WatcherConfig {
     let known = ["interval", "idle_timeout", "done_signal_dir", "stable_idle"];
-    let section = walk.section(top.get("watcher"), "watcher", at(top), &known);
+    let section = walk.child_section(top, "watcher", &known);
     WatcherConfig {
-        interval: walk.duration(&section, "interval", Zero::Refused).unwrap_or(Duration::from_millis(500)),
-        idle_timeout: walk.duration(&section, "idle_timeout", Zero::Refused).unwrap_or(Duration::from_secs(3600)),
-        done_signal_dir: walk.path(&section, "done_signal_dir").unwrap_or_else(|| state_dir.join("signals")),
-        stable_idle: walk.duration(&section, "stable_idle", Zero::Refused).unwrap_or(Duration::from_secs(1)),
+        interval: walk
+            .duration(&section, "interval", Zero::Refused)
+            .unwrap_or(Duration::from_millis(500)),
+        idle_timeout: walk
+            .duration(&section, "idle_timeout", Zero::Refused)
+            .unwrap_or(Duration::from_secs(3600)),
+        done_signal_dir: walk
+            .path(&section, "done_signal_dir")
+            .unwrap_or_else(|| state_dir.join("signals")),
+        stable_idle: walk
+            .duration(&section, "stable_idle", Zero::Refused)
+            .unwrap_or(Duration::from_secs(1)),
     }
 }
 
 /// `quota:`.
 fn read_quota(walk: &mut Walk<'_>, top: &Section<'_>) -> QuotaConfig {
-    let section = walk.section(top.get("quota"), "quota", at(top), &["reactivate_cooldown"]);
+    let section = walk.child_section(top, "quota", &["reactivate_cooldown"]);
     let cooldown = walk.duration(&section, "reactivate_cooldown", Zero::Allowed);
-    QuotaConfig { reactivate_cooldown: cooldown.unwrap_or(Duration::from_secs(300)) }
+    QuotaConfig {
+        reactivate_cooldown: cooldown.unwrap_or(Duration::from_secs(300)),
+    }
 }

@@ -15,8 +15,15 @@ pub(crate) const DEFAULT_MESSAGE_SUFFIX: &str = "Carry out the task above now: m
 
 /// `agent:`.
 pub(crate) fn read_agent(walk: &mut Walk<'_>, top: &Section<'_>) -> AgentConfig {
-    let known = ["command", "args", "env", "models", "message_suffix", "skip_permissions"];
-    let section = walk.section(top.get("agent"), "agent", (top.line, top.column), &known);
+    let known = [
+        "command",
+        "args",
+        "env",
+        "models",
+        "message_suffix",
+        "skip_permissions",
+    ];
+    let section = walk.child_section(top, "agent", &known);
     let command = section.get("command").and_then(|node| {
         let key = section.child("command");
         let command = walk.string_node(node, &key)?;
@@ -28,7 +35,11 @@ pub(crate) fn read_agent(walk: &mut Walk<'_>, top: &Section<'_>) -> AgentConfig 
         Some(command)
     });
     let mut args = Vec::new();
-    let items = walk.list(section.get("args"), &section.child("args"), "a list of arguments");
+    let items = walk.list(
+        section.get("args"),
+        &section.child("args"),
+        "a list of arguments",
+    );
     for (index, item) in items.unwrap_or_default().iter().enumerate() {
         if let Some(arg) = walk.scalar_text(item, &format!("agent.args[{index}]")) {
             args.push(arg);
@@ -39,7 +50,9 @@ pub(crate) fn read_agent(walk: &mut Walk<'_>, top: &Section<'_>) -> AgentConfig 
         args,
         env: read_env(walk, &section),
         models: read_models(walk, &section),
-        message_suffix: walk.string(&section, "message_suffix").unwrap_or_else(|| DEFAULT_MESSAGE_SUFFIX.to_owned()),
+        message_suffix: walk
+            .string(&section, "message_suffix")
+            .unwrap_or_else(|| DEFAULT_MESSAGE_SUFFIX.to_owned()),
         skip_permissions: walk.bool(&section, "skip_permissions").unwrap_or(true),
     }
 }
@@ -53,13 +66,21 @@ fn read_env(walk: &mut Walk<'_>, agent: &Section<'_>) -> Vec<(String, String)> {
             c == '_' || c.is_ascii_alphabetic() || (index > 0 && c.is_ascii_digit())
         });
         if name.is_empty() || !valid_name {
-            let message = format!("`{name}` is not a variable name; use letters, digits and `_`, not starting with a digit");
+            let message = format!(
+                "`{name}` is not a variable name; use letters, digits and `_`, not starting with a digit"
+            );
             walk.report(key_node, &key, Problem::Invalid(message));
             continue;
         }
-        let Some(text) = walk.scalar_text(value, &key) else { continue };
+        let Some(text) = walk.scalar_text(value, &key) else {
+            continue;
+        };
         if text.contains('\0') {
-            walk.report(value, &key, Problem::Invalid("contains a NUL character; remove it".to_owned()));
+            walk.report(
+                value,
+                &key,
+                Problem::Invalid("contains a NUL character; remove it".to_owned()),
+            );
             continue;
         }
         env.push((name.to_owned(), text));
@@ -71,13 +92,17 @@ fn read_env(walk: &mut Walk<'_>, agent: &Section<'_>) -> Vec<(String, String)> {
 /// `agent.models:` — merged over the defaults.
 fn read_models(walk: &mut Walk<'_>, agent: &Section<'_>) -> Models {
     let names = Priority::ALL.map(Priority::as_str);
-    let section = walk.section(agent.get("models"), "agent.models", (agent.line, agent.column), &names);
+    let section = walk.child_section(agent, "models", &names);
     let mut models = Models::default();
     for priority in Priority::ALL {
         let name = priority.as_str();
-        let Some(model) = walk.string(&section, name) else { continue };
+        let Some(model) = walk.string(&section, name) else {
+            continue;
+        };
         if model.trim().is_empty() {
-            let message = "is empty; write a model name such as `opus` or `sonnet`, or remove the key".to_owned();
+            let message =
+                "is empty; write a model name such as `opus` or `sonnet`, or remove the key"
+                    .to_owned();
             if let Some(node) = section.get(name) {
                 walk.report(node, &section.child(name), Problem::Invalid(message));
             }
@@ -90,13 +115,23 @@ fn read_models(walk: &mut Walk<'_>, agent: &Section<'_>) -> Models {
 
 /// `accounts:` — at least one; names and config dirs unique.
 pub(crate) fn read_accounts(walk: &mut Walk<'_>, top: &Section<'_>, home: &Path) -> Vec<Account> {
-    let default = vec![Account { name: "default".to_owned(), config_dir: home.join(".claude") }];
-    let Some(node) = top.get("accounts") else { return default };
-    let Some(items) = walk.list(Some(node), "accounts", "a list of `{name, config_dir}` entries") else {
+    let default = vec![Account {
+        name: "default".to_owned(),
+        config_dir: home.join(".claude"),
+    }];
+    let Some(node) = top.get("accounts") else {
+        return default;
+    };
+    let Some(items) = walk.list(
+        Some(node),
+        "accounts",
+        "a list of `{name, config_dir}` entries",
+    ) else {
         return default;
     };
     if items.is_empty() {
-        let message = "is empty; list at least one account or remove the key for the default".to_owned();
+        let message =
+            "is empty; list at least one account or remove the key for the default".to_owned();
         walk.report(node, "accounts", Problem::Invalid(message));
     }
     let mut accounts: Vec<(Account, u64, u64)> = Vec::new();
@@ -106,28 +141,63 @@ pub(crate) fn read_accounts(walk: &mut Walk<'_>, top: &Section<'_>, home: &Path)
             walk.wrong_type(item, &key, "a mapping with `name` and `config_dir`");
             continue;
         }
-        let entry = walk.section(Some(item), &key, (item.line, item.column), &["name", "config_dir"]);
-        let name = required(walk, &entry, "name", "write a short account name, e.g. `name: a`")
-            .and_then(|node| Some((node, walk.string_node(node, &entry.child("name"))?)));
-        let dir = required(walk, &entry, "config_dir", "write the account's Claude home, e.g. `config_dir: ~/.claude-a`")
-            .and_then(|node| Some((node, walk.path_node(node, &entry.child("config_dir"))?)));
-        let (Some((name_node, name)), Some((dir_node, config_dir))) = (name, dir) else { continue };
+        let entry = walk.section(
+            Some(item),
+            &key,
+            (item.line, item.column),
+            &["name", "config_dir"],
+        );
+        let name = required(
+            walk,
+            &entry,
+            "name",
+            "write a short account name, e.g. `name: a`",
+        )
+        .and_then(|node| Some((node, walk.string_node(node, &entry.child("name"))?)));
+        let dir = required(
+            walk,
+            &entry,
+            "config_dir",
+            "write the account's Claude home, e.g. `config_dir: ~/.claude-a`",
+        )
+        .and_then(|node| Some((node, walk.path_node(node, &entry.child("config_dir"))?)));
+        let (Some((name_node, name)), Some((dir_node, config_dir))) = (name, dir) else {
+            continue;
+        };
         if !is_safe_name(&name) {
-            let message = format!("`{name}` is not an account name; use only letters, digits, `.`, `_` and `-`");
+            let message = format!(
+                "`{name}` is not an account name; use only letters, digits, `.`, `_` and `-`"
+            );
             walk.report(name_node, &entry.child("name"), Problem::Invalid(message));
             continue;
         }
-        if let Some((_, first_line, _)) = accounts.iter().find(|(account, _, _)| account.name == name) {
+        if let Some((_, first_line, _)) =
+            accounts.iter().find(|(account, _, _)| account.name == name)
+        {
             let first_line = *first_line;
-            walk.report(name_node, &entry.child("name"), Problem::Duplicate { first_line });
+            walk.report(
+                name_node,
+                &entry.child("name"),
+                Problem::Duplicate { first_line },
+            );
             continue;
         }
-        if let Some((_, _, first_line)) = accounts.iter().find(|(account, _, _)| account.config_dir == config_dir) {
+        if let Some((_, _, first_line)) = accounts
+            .iter()
+            .find(|(account, _, _)| account.config_dir == config_dir)
+        {
             let first_line = *first_line;
-            walk.report(dir_node, &entry.child("config_dir"), Problem::Duplicate { first_line });
+            walk.report(
+                dir_node,
+                &entry.child("config_dir"),
+                Problem::Duplicate { first_line },
+            );
             continue;
         }
         accounts.push((Account { name, config_dir }, name_node.line, dir_node.line));
     }
-    accounts.into_iter().map(|(account, _, _)| account).collect()
+    accounts
+        .into_iter()
+        .map(|(account, _, _)| account)
+        .collect()
 }

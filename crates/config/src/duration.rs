@@ -6,12 +6,17 @@ use std::time::Duration;
 pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     let trimmed = text.trim();
     if !trimmed.is_empty() && trimmed.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-        return Err(format!("`{trimmed}` has no unit: write `{trimmed}s`, `{trimmed}ms` or `{trimmed}m`"));
+        return Err(format!(
+            "`{trimmed}` has no unit: write `{trimmed}s`, `{trimmed}ms` or `{trimmed}m`"
+        ));
     }
     let signed: jiff::SignedDuration = trimmed.parse().map_err(|error| {
-        format!("`{trimmed}` is not a duration ({error}); write e.g. `500ms`, `30s`, `5m` or `1h30m`")
+        format!(
+            "`{trimmed}` is not a duration ({error}); write e.g. `500ms`, `30s`, `5m` or `1h30m`"
+        )
     })?;
-    Duration::try_from(signed).map_err(|_| format!("`{trimmed}` is negative; write a positive duration like `30s`"))
+    Duration::try_from(signed)
+        .map_err(|_| format!("`{trimmed}` is negative; write a positive duration like `30s`"))
 }
 
 #[cfg(test)]
@@ -38,7 +43,11 @@ mod tests {
     fn refuses_bare_numbers_negative_and_garbage() {
         assert!(parse_duration("30").unwrap_err().contains("write `30s`"));
         assert!(parse_duration("-5m").unwrap_err().contains("negative"));
-        assert!(parse_duration("soon").unwrap_err().contains("not a duration"));
+        assert!(
+            parse_duration("soon")
+                .unwrap_err()
+                .contains("not a duration")
+        );
         assert!(parse_duration("").is_err());
     }
 }

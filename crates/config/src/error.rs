@@ -61,7 +61,7 @@ pub enum Problem {
 /// Formats the "did you mean" part of an unknown-key message.
 fn did_you_mean(suggestion: &Option<String>) -> String {
     match suggestion {
-        Some(known) => format!(", did you mean `{known}`?"),
+        Some(known) => format!(" (did you mean `{known}`?)"),
         None => String::new(),
     }
 }
@@ -159,7 +159,12 @@ mod tests {
         let errors = ConfigErrors::new(
             PathBuf::from("/etc/cf.yaml"),
             vec![
-                error(7, 3, "pool.autonomous.max", Problem::Invalid("must be at least 1".into())),
+                error(
+                    7,
+                    3,
+                    "pool.autonomous.max",
+                    Problem::Invalid("must be at least 1".into()),
+                ),
                 error(
                     2,
                     1,
@@ -173,7 +178,7 @@ mod tests {
         );
         assert_eq!(
             errors.to_string(),
-            "/etc/cf.yaml:2:1: pool.autonomus: unknown key `autonomus`, did you mean `autonomous`?; \
+            "/etc/cf.yaml:2:1: pool.autonomus: unknown key `autonomus` (did you mean `autonomous`?); \
              remove it or fix its spelling\n\
              /etc/cf.yaml:7:3: pool.autonomous.max: must be at least 1"
         );

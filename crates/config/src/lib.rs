@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 
 pub use error::{ConfigError, ConfigErrors, Problem};
 pub use model::{
-    Account, AgentConfig, AutonomousPool, Config, DedicatedSession, DispatcherConfig, Models, PoolConfig,
-    QuotaConfig, TmuxConfig, WatcherConfig,
+    Account, AgentConfig, AutonomousPool, Config, DedicatedSession, DispatcherConfig, Models,
+    PoolConfig, QuotaConfig, TmuxConfig, WatcherConfig,
 };
 
 /// Where a config text came from: needed for messages and to resolve `~` and relative paths.
@@ -34,18 +34,32 @@ pub struct ConfigSource {
 /// All problems are returned together, sorted by line.
 pub fn parse_config(source: &ConfigSource, text: &str) -> Result<Config, ConfigErrors> {
     let root = tree::parse_tree(text).map_err(|error| {
-        let problem = Problem::Syntax { detail: error.message };
-        let error = ConfigError { line: error.line, column: error.column, key: String::new(), problem };
+        let problem = Problem::Syntax {
+            detail: error.message,
+        };
+        let error = ConfigError {
+            line: error.line,
+            column: error.column,
+            key: String::new(),
+            problem,
+        };
         ConfigErrors::new(source.path.clone(), vec![error])
     })?;
     let config_dir = source.path.parent().unwrap_or(Path::new(""));
     let mut walk = walk::Walk {
         source: text,
-        paths: paths::PathBase { home: &source.home, config_dir },
+        paths: paths::PathBase {
+            home: &source.home,
+            config_dir,
+        },
         errors: Vec::new(),
     };
     let config = build::read_config(&mut walk, &root);
-    if walk.errors.is_empty() { Ok(config) } else { Err(ConfigErrors::new(source.path.clone(), walk.errors)) }
+    if walk.errors.is_empty() {
+        Ok(config)
+    } else {
+        Err(ConfigErrors::new(source.path.clone(), walk.errors))
+    }
 }
 
 /// Reads and validates the config file at `path`, with `~` taken from `$HOME`.
@@ -55,13 +69,28 @@ pub fn parse_config(source: &ConfigSource, text: &str) -> Result<Config, ConfigE
 pub fn load_config(path: &Path) -> Result<Config, ConfigErrors> {
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let text = std::fs::read_to_string(&absolute).map_err(|error| {
-        ConfigErrors::whole_file(absolute.clone(), Problem::Unreadable { detail: error.to_string() })
+        ConfigErrors::whole_file(
+            absolute.clone(),
+            Problem::Unreadable {
+                detail: error.to_string(),
+            },
+        )
     })?;
-    let home = std::env::var_os("HOME").filter(|home| Path::new(home).is_absolute()).ok_or_else(|| {
-        let detail = "$HOME is not set to an absolute path, so `~` cannot be expanded; set HOME".to_owned();
-        ConfigErrors::whole_file(absolute.clone(), Problem::Environment { detail })
-    })?;
-    parse_config(&ConfigSource { path: absolute, home: PathBuf::from(home) }, &text)
+    let home = std::env::var_os("HOME")
+        .filter(|home| Path::new(home).is_absolute())
+        .ok_or_else(|| {
+            let detail =
+                "$HOME is not set to an absolute path, so `~` cannot be expanded; set HOME"
+                    .to_owned();
+            ConfigErrors::whole_file(absolute.clone(), Problem::Environment { detail })
+        })?;
+    parse_config(
+        &ConfigSource {
+            path: absolute,
+            home: PathBuf::from(home),
+        },
+        &text,
+    )
 }
 
 /// A commented example with every key, as `config init` could write it. It parses.

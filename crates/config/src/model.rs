@@ -132,7 +132,11 @@ pub struct AgentConfig {
 
 impl fmt::Debug for AgentConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let env: Vec<String> = self.env.iter().map(|(key, _)| format!("{key}=<redacted>")).collect();
+        let env: Vec<String> = self
+            .env
+            .iter()
+            .map(|(key, _)| format!("{key}=<redacted>"))
+            .collect();
         f.debug_struct("AgentConfig")
             .field("command", &self.command)
             .field("args", &self.args)

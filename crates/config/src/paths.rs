@@ -73,13 +73,21 @@ mod tests {
             ("/srv/projects/", "/srv/projects"),
         ];
         for (text, expected) in cases {
-            assert_eq!(expand_path(text, &base()), Ok(PathBuf::from(expected)), "{text}");
+            assert_eq!(
+                expand_path(text, &base()),
+                Ok(PathBuf::from(expected)),
+                "{text}"
+            );
         }
     }
 
     #[test]
     fn refuses_other_users_homes_and_empty() {
-        assert!(expand_path("~bob/x", &base()).unwrap_err().contains("only `~`"));
+        assert!(
+            expand_path("~bob/x", &base())
+                .unwrap_err()
+                .contains("only `~`")
+        );
         assert!(expand_path("  ", &base()).unwrap_err().contains("empty"));
     }
 }

@@ -29,12 +29,15 @@ impl Node {
             return Some(text.clone());
         }
         let canonical = self.value.canonical_text()?;
-        let written = self
-            .source_bytes
+        Some(self.written(source).map_or(canonical, str::to_owned))
+    }
+
+    /// The node's own text in the source, trimmed; `None` when unknown or reached via an alias.
+    pub fn written<'s>(&self, source: &'s str) -> Option<&'s str> {
+        self.source_bytes
             .and_then(|(start, len)| source.get(start..start.checked_add(len)?))
             .map(str::trim)
-            .filter(|text| !text.is_empty() && !text.starts_with(['*', '&', '!']));
-        Some(written.map_or(canonical, str::to_owned))
+            .filter(|text| !text.is_empty() && !text.starts_with(['*', '&', '!']))
     }
 }
 
@@ -88,7 +91,9 @@ impl<'de> Deserialize<'de> for Node {
         let spanned = Spanned::<Value>::deserialize(deserializer)?;
         let span = spanned.defined.span();
         let source_bytes = match (span.byte_offset(), span.byte_len()) {
-            (Some(offset), Some(len)) => usize::try_from(offset).ok().zip(usize::try_from(len).ok()),
+            (Some(offset), Some(len)) => {
+                usize::try_from(offset).ok().zip(usize::try_from(len).ok())
+            }
             _ => None,
         };
         Ok(Node {
@@ -201,7 +206,10 @@ const MAX_NODES: usize = 20_000;
 
 /// Removes the parser's " at line N, column M …" suffix: our messages carry the position already.
 fn strip_position(message: &str) -> &str {
-    message.find(" at line ").map_or(message, |at| &message[..at]).trim_end()
+    message
+        .find(" at line ")
+        .map_or(message, |at| &message[..at])
+        .trim_end()
 }
 
 /// Parses `text` into a tree, with limits against alias bombs and deep nesting.
@@ -249,21 +257,36 @@ mod tests {
         let tree = parse_tree(text).unwrap();
         let entries = map_entries(&tree);
         assert_eq!(entries.len(), 6, "both `a` entries are kept");
-        assert_eq!((entries[0].1.value.clone(), entries[0].1.line, entries[0].1.column), (Value::Int(1), 1, 4));
-        let Value::Seq(items) = &entries[1].1.value else { panic!("b is a list") };
+        assert_eq!(
+            (
+                entries[0].1.value.clone(),
+                entries[0].1.line,
+                entries[0].1.column
+            ),
+            (Value::Int(1), 1, 4)
+        );
+        let Value::Seq(items) = &entries[1].1.value else {
+            panic!("b is a list")
+        };
         assert_eq!(items[1].value, Value::Str("30".into()));
         assert_eq!((items[2].line, items[2].column), (5, 5));
         assert_eq!(entries[2].1.value, Value::Null);
         assert_eq!(entries[3].1.value, Value::Null);
         assert_eq!(entries[4].1.value, Value::Bool(true));
-        assert_eq!((entries[5].0.line, entries[5].1.value.clone()), (9, Value::Int(2)));
+        assert_eq!(
+            (entries[5].0.line, entries[5].1.value.clone()),
+            (9, Value::Int(2))
+        );
     }
 
     #[test]
     fn scalar_text_keeps_what_was_written() {
         let text = "a: 010\nb: 1.10\nc: yes\nd: true\ne: &x 7\nf: *x\n";
         let tree = parse_tree(text).unwrap();
-        let texts: Vec<_> = map_entries(&tree).iter().map(|(_, v)| v.scalar_text(text).unwrap()).collect();
+        let texts: Vec<_> = map_entries(&tree)
+            .iter()
+            .map(|(_, v)| v.scalar_text(text).unwrap())
+            .collect();
         assert_eq!(texts, ["010", "1.10", "yes", "true", "7", "7"]);
     }
 
@@ -285,7 +308,10 @@ mod tests {
     #[test]
     fn billion_laughs_is_refused() {
         let mut text = String::from("a: &a [x,x,x,x,x,x,x,x,x,x]\n");
-        for (prev, name) in ["a", "b", "c", "d", "e", "f", "g", "h"].windows(2).map(|w| (w[0], w[1])) {
+        for (prev, name) in ["a", "b", "c", "d", "e", "f", "g", "h"]
+            .windows(2)
+            .map(|w| (w[0], w[1]))
+        {
             let refs = vec![format!("*{prev}"); 10].join(",");
             text.push_str(&format!("{name}: &{name} [{refs}]\n"));
         }

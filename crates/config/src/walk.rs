@@ -32,12 +32,13 @@ pub(crate) struct Walk<'s> {
 pub(crate) struct Section<'n> {
     /// Dotted key of the mapping itself (empty for the root).
     pub key: String,
-    /// Position of the mapping, or of its parent when the mapping is absent (for "missing").
+    /// Where "missing key" problems of this mapping are reported: the key that introduced it,
+    /// or its parent's position when the mapping is absent.
     pub line: u64,
     /// Column matching `line`.
     pub column: u64,
-    /// The entries with string keys, in source order, first occurrence only.
-    entries: Vec<(&'n str, &'n Node)>,
+    /// The entries with string keys, in source order, first occurrence only: (name, key node, value).
+    entries: Vec<(&'n str, &'n Node, &'n Node)>,
 }
 
 impl<'n> Section<'n> {
@@ -50,15 +51,37 @@ impl<'n> Section<'n> {
     pub fn get(&self, name: &str) -> Option<&'n Node> {
         self.entries
             .iter()
-            .find(|(key, _)| *key == name)
-            .map(|(_, node)| *node)
+            .find(|(key, _, _)| *key == name)
+            .map(|(_, _, node)| *node)
             .filter(|node| node.value != Value::Null)
+    }
+
+    /// The value of `name` even when it is an explicit null.
+    pub fn get_including_null(&self, name: &str) -> Option<&'n Node> {
+        self.entries
+            .iter()
+            .find(|(key, _, _)| *key == name)
+            .map(|(_, _, node)| *node)
+    }
+
+    /// Where the key `name` is written, or this mapping's own anchor when it is absent.
+    pub fn anchor_of(&self, name: &str) -> (u64, u64) {
+        self.entries
+            .iter()
+            .find(|(key, _, _)| *key == name)
+            .map_or((self.line, self.column), |(_, key_node, _)| {
+                (key_node.line, key_node.column)
+            })
     }
 }
 
 /// `parent.child`, or `child` at the root.
 pub(crate) fn join_key(parent: &str, child: &str) -> String {
-    if parent.is_empty() { child.to_owned() } else { format!("{parent}.{child}") }
+    if parent.is_empty() {
+        child.to_owned()
+    } else {
+        format!("{parent}.{child}")
+    }
 }
 
 impl<'s> Walk<'s> {
@@ -69,21 +92,55 @@ impl<'s> Walk<'s> {
 
     /// Records a problem at an explicit position.
     pub fn report_at(&mut self, line: u64, column: u64, key: &str, problem: Problem) {
-        self.errors.push(ConfigError { line, column, key: key.to_owned(), problem });
+        self.errors.push(ConfigError {
+            line,
+            column,
+            key: key.to_owned(),
+            problem,
+        });
     }
 
     /// Records a type mismatch at `node`.
     pub fn wrong_type(&mut self, node: &Node, key: &str, expected: &str) {
-        let problem = Problem::WrongType { expected: expected.to_owned(), found: node.value.kind_name() };
+        let problem = Problem::WrongType {
+            expected: expected.to_owned(),
+            found: node.value.kind_name(),
+        };
         self.report(node, key, problem);
+    }
+
+    /// Reads the child mapping `name` of `parent` (see [`Walk::section`]).
+    pub fn child_section<'n>(
+        &mut self,
+        parent: &Section<'n>,
+        name: &str,
+        known: &[&str],
+    ) -> Section<'n> {
+        self.section(
+            parent.get(name),
+            &parent.child(name),
+            parent.anchor_of(name),
+            known,
+        )
     }
 
     /// Reads `node` (absent or null = empty) as a mapping whose keys must be among `known`;
     /// reports wrong types, non-string keys, unknown keys (with a suggestion) and duplicates.
-    /// `parent` gives the position used when the mapping is absent.
-    pub fn section<'n>(&mut self, node: Option<&'n Node>, key: &str, parent: (u64, u64), known: &[&str]) -> Section<'n> {
-        let (line, column) = node.map_or(parent, |n| (n.line, n.column));
-        let mut section = Section { key: key.to_owned(), line, column, entries: Vec::new() };
+    /// `anchor` is where problems about missing keys of this mapping are reported.
+    pub fn section<'n>(
+        &mut self,
+        node: Option<&'n Node>,
+        key: &str,
+        anchor: (u64, u64),
+        known: &[&str],
+    ) -> Section<'n> {
+        let (line, column) = anchor;
+        let mut section = Section {
+            key: key.to_owned(),
+            line,
+            column,
+            entries: Vec::new(),
+        };
         let Some(node) = node else { return section };
         let entries = match &node.value {
             Value::Map(entries) => entries,
@@ -100,24 +157,36 @@ impl<'s> Walk<'s> {
             };
             let child = join_key(key, name);
             if !known.contains(&name.as_str()) {
-                let problem = Problem::UnknownKey { name: name.clone(), suggestion: suggest(name, known) };
+                let problem = Problem::UnknownKey {
+                    name: name.clone(),
+                    suggestion: suggest(name, known),
+                };
                 self.report(key_node, &child, problem);
                 continue;
             }
-            if let Some(first) = entries.iter().map(|(k, _)| k).find(|k| k.value == key_node.value) {
-                if !std::ptr::eq(first, key_node) {
-                    self.report(key_node, &child, Problem::Duplicate { first_line: first.line });
-                    continue;
-                }
+            let first = entries
+                .iter()
+                .map(|(k, _)| k)
+                .find(|k| k.value == key_node.value);
+            if let Some(first) = first.filter(|first| !std::ptr::eq(*first, key_node)) {
+                let problem = Problem::Duplicate {
+                    first_line: first.line,
+                };
+                self.report(key_node, &child, problem);
+                continue;
             }
-            section.entries.push((name.as_str(), value));
+            section.entries.push((name.as_str(), key_node, value));
         }
         section
     }
 
     /// Reads `node` (absent or null = empty) as a free-form mapping with string keys (e.g. env),
     /// reporting non-string and duplicate keys; returns `(key node, value node)` pairs.
-    pub fn free_map<'n>(&mut self, node: Option<&'n Node>, key: &str) -> Vec<(&'n Node, &'n str, &'n Node)> {
+    pub fn free_map<'n>(
+        &mut self,
+        node: Option<&'n Node>,
+        key: &str,
+    ) -> Vec<(&'n Node, &'n str, &'n Node)> {
         let Some(node) = node else { return Vec::new() };
         let entries = match &node.value {
             Value::Map(entries) => entries,
@@ -135,7 +204,11 @@ impl<'s> Walk<'s> {
             };
             if let Some((first, _, _)) = out.iter().find(|(_, seen, _)| *seen == name) {
                 let first_line = first.line;
-                self.report(key_node, &join_key(key, name), Problem::Duplicate { first_line });
+                self.report(
+                    key_node,
+                    &join_key(key, name),
+                    Problem::Duplicate { first_line },
+                );
                 continue;
             }
             out.push((key_node, name.as_str(), value));
@@ -144,7 +217,12 @@ impl<'s> Walk<'s> {
     }
 
     /// Reads `node` (absent or null = none) as a list; reports anything else.
-    pub fn list<'n>(&mut self, node: Option<&'n Node>, key: &str, expected: &str) -> Option<&'n [Node]> {
+    pub fn list<'n>(
+        &mut self,
+        node: Option<&'n Node>,
+        key: &str,
+        expected: &str,
+    ) -> Option<&'n [Node]> {
         let node = node?;
         match &node.value {
             Value::Seq(items) => Some(items),
@@ -190,7 +268,10 @@ impl<'s> Walk<'s> {
             Value::Int(number) => match u32::try_from(*number) {
                 Ok(value) => Some(value),
                 Err(_) => {
-                    let message = format!("{number} is out of range; write a whole number from 0 to {}", u32::MAX);
+                    let message = format!(
+                        "{number} is out of range; write a whole number from 0 to {}",
+                        u32::MAX
+                    );
                     self.report(node, &key, Problem::Invalid(message));
                     None
                 }
@@ -228,7 +309,9 @@ impl<'s> Walk<'s> {
         };
         match parse_duration(&text) {
             Ok(duration) if duration.is_zero() && zero == Zero::Refused => {
-                let message = format!("`{text}` is zero, which makes no sense here; write a positive duration like `30s`");
+                let message = format!(
+                    "`{text}` is zero, which makes no sense here; write a positive duration like `30s`"
+                );
                 self.report(node, &key, Problem::Invalid(message));
                 None
             }
@@ -242,6 +325,14 @@ impl<'s> Walk<'s> {
 
     /// A path, expanded (`~`, relative to the config file) to an absolute one.
     pub fn path(&mut self, section: &Section<'_>, name: &str) -> Option<PathBuf> {
+        let raw = section.get_including_null(name)?;
+        if raw.value == Value::Null && raw.written(self.source) == Some("~") {
+            let message = "a bare `~` is YAML for \"nothing\"; write `\"~\"` (quoted) for the home directory, \
+                           or remove the key for the default"
+                .to_owned();
+            self.report(raw, &section.child(name), Problem::Invalid(message));
+            return None;
+        }
         let node = section.get(name)?;
         self.path_node(node, &section.child(name))
     }
