@@ -1,0 +1,97 @@
+//! What the screen and hooks say when a turn ends: the reply, API error or usage-limit text,
+//! worded like the recorded real screens.
+
+use crate::directive::{QuotaKind, TurnOutcome};
+use crate::render::Block;
+use jiff::{Timestamp, ToSpan, tz::TimeZone};
+
+/// How many characters of the prompt the reply quotes.
+const REPLY_QUOTE_CHARS: usize = 40;
+
+/// The end of a turn as shown and reported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TurnEnding {
+    /// The block shown under the prompt (`● …` or `  ⎿  …`).
+    pub block: Block,
+    /// The text for the transcript and `last_assistant_message`.
+    pub message: String,
+}
+
+/// `10:07am`: a UTC time in the real client's reset format.
+pub fn format_reset(at: Timestamp) -> String {
+    let zoned = at.to_zoned(TimeZone::UTC);
+    let hour = zoned.hour();
+    let (hour12, meridiem) = match hour {
+        0 => (12, "am"),
+        1..=11 => (hour, "am"),
+        12 => (12, "pm"),
+        _ => (hour - 12, "pm"),
+    };
+    format!("{hour12}:{:02}{meridiem}", zoned.minute())
+}
+
+/// The ending of a turn for `prompt` with `outcome`, at time `now`.
+pub fn turn_ending(outcome: TurnOutcome, prompt: &str, now: Timestamp) -> TurnEnding {
+    let message = match outcome {
+        TurnOutcome::Reply => {
+            let quote: String = prompt
+                .chars()
+                .take(REPLY_QUOTE_CHARS)
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+            format!("Done: {quote}")
+        }
+        TurnOutcome::ApiError(429) => "API Error: Request rejected (429) · This request would exceed your account's rate limit. Please try again later.".to_string(),
+        TurnOutcome::ApiError(529) => "API Error: 529 Overloaded. This is a server-side issue, usually temporary — try again in a moment.".to_string(),
+        TurnOutcome::ApiError(status) => format!(
+            "API Error: {status} Internal server error. This is a server-side issue, usually temporary — try again in a moment."
+        ),
+        TurnOutcome::Quota(kind) => {
+            let which = match kind {
+                QuotaKind::Session => "session",
+                QuotaKind::Weekly => "weekly",
+            };
+            let reset = now.checked_add(1.hour()).unwrap_or(now);
+            format!("You've hit your {which} limit · resets {} (UTC)", format_reset(reset))
+        }
+    };
+    let block = match outcome {
+        TurnOutcome::Quota(_) => Block::Notice(message.clone()),
+        _ => Block::Reply(message.clone()),
+    };
+    TurnEnding { block, message }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> Timestamp {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn reset_times_use_twelve_hour_clock() {
+        assert_eq!(format_reset(at("2026-11-21T10:07:00Z")), "10:07am");
+        assert_eq!(format_reset(at("2026-11-21T00:05:00Z")), "12:05am");
+        assert_eq!(format_reset(at("2026-11-21T12:30:00Z")), "12:30pm");
+        assert_eq!(format_reset(at("2026-11-21T21:09:59Z")), "9:09pm");
+    }
+
+    #[test]
+    fn reply_quotes_the_first_forty_characters() {
+        let ending = turn_ending(TurnOutcome::Reply, "line one\nline two is long enough to be cut here", at("2026-01-01T00:00:00Z"));
+        assert_eq!(ending.message, "Done: line one line two is long enough to be c");
+        assert_eq!(ending.block, Block::Reply(ending.message.clone()));
+    }
+
+    #[test]
+    fn errors_and_limits_are_worded_like_the_real_client() {
+        let now = at("2026-11-21T09:07:00Z");
+        let server = turn_ending(TurnOutcome::ApiError(500), "x", now);
+        assert_eq!(server.message, "API Error: 500 Internal server error. This is a server-side issue, usually temporary — try again in a moment.");
+        let limit = turn_ending(TurnOutcome::Quota(QuotaKind::Session), "x", now);
+        assert_eq!(limit.message, "You've hit your session limit · resets 10:07am (UTC)");
+        assert_eq!(limit.block, Block::Notice(limit.message.clone()));
+    }
+}
