@@ -1,1 +1,24 @@
-//! Placeholder.
+//! The claude-failover daemon: one event loop that wires the pure core to its adapters.
+//!
+//! Inputs arrive as [`Event`]s (filesystem changes, finished launches, ticks); each is
+//! handled to completion before the next. Slow work that must not stall the loop
+//! (starting an agent and submitting a task takes seconds) runs in spawned tasks that
+//! report back with an event. See `docs/ARCHITECTURE.md`.
+
+mod clock;
+mod complete;
+mod daemon;
+mod dispatch;
+mod event;
+mod launch;
+mod notice;
+mod recover;
+pub mod signals;
+mod slots;
+pub mod status;
+
+pub use clock::{Clock, SystemClock};
+pub use daemon::{Daemon, DaemonOptions, store_path};
+pub use dispatch::MAX_TASK_BYTES;
+pub use event::Event;
+pub use notice::{Notice, NoticeKind};

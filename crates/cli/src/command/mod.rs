@@ -1,0 +1,161 @@
+//! The subcommands, one file each, and the argument definitions.
+
+mod config_check;
+mod demo;
+mod hook;
+mod hooks;
+mod run;
+mod screen;
+mod status;
+mod task_add;
+
+pub use hooks::hook_commands_for;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+/// Runs a pool of Claude Code sessions in tmux, fed from per-project task queues.
+#[derive(Debug, Parser)]
+#[command(name = "claude-failover", version, about)]
+pub struct Cli {
+    /// More log output (-v: debug, -vv: trace). `RUST_LOG` overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the daemon in the foreground until SIGINT or SIGTERM.
+    Run(ConfigArg),
+    /// Show sessions, what each works on, and queue counts per project.
+    Status {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Work with the config file.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Work with tasks.
+    #[command(subcommand)]
+    Task(TaskCommand),
+    /// Inspect captured screens.
+    #[command(subcommand)]
+    Screen(ScreenCommand),
+    /// Install or check the Claude Code hooks that signal the end of a turn.
+    #[command(subcommand)]
+    Hooks(HooksCommand),
+    /// Run a demo: a private tmux server, two fake agents, five tasks in three projects.
+    Demo(demo::DemoArgs),
+    /// Called by the Claude Code hooks installed by `hooks install` (reads the hook JSON on stdin).
+    #[command(hide = true)]
+    Hook(hook::HookArgs),
+    /// The fake Claude Code used by the tests and the demo.
+    #[command(hide = true, disable_help_flag = true)]
+    FakeAgent {
+        /// Arguments for the fake agent.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct ConfigArg {
+    /// The YAML config file.
+    #[arg(long, short = 'c', value_name = "FILE")]
+    config: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Check a config file and print every problem at once.
+    Check(ConfigArg),
+    /// Print a commented example config.
+    Example,
+}
+
+#[derive(Debug, Subcommand)]
+enum TaskCommand {
+    /// Write a task atomically into a project's inbox.
+    Add(task_add::TaskAddArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum ScreenCommand {
+    /// Print what the classifier makes of a captured screen (`tmux capture-pane -p` output).
+    Classify {
+        /// The captured screen; `-` for standard input.
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum HooksCommand {
+    /// Add the Stop and StopFailure hooks to every account's settings.json (idempotent, with a backup).
+    Install(ConfigArg),
+    /// Say whether the hooks are in place for every account.
+    Check(ConfigArg),
+}
+
+/// Sets up logging to stderr.
+pub fn init_logging(cli: &Cli) {
+    let default = match cli.verbose {
+        0 => "info",
+        1 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+/// Runs the chosen subcommand.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Run(c) => runtime()?.block_on(run::run(&c.config)),
+        Command::Status { config, json } => runtime()?.block_on(status::run(&config.config, json)),
+        Command::Config(ConfigCommand::Check(c)) => config_check::run(&c.config),
+        Command::Config(ConfigCommand::Example) => {
+            print!("{}", cf_config::example_config());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Task(TaskCommand::Add(args)) => task_add::run(&args),
+        Command::Screen(ScreenCommand::Classify { file }) => screen::run(&file),
+        Command::Hooks(HooksCommand::Install(c)) => hooks::install(&c.config),
+        Command::Hooks(HooksCommand::Check(c)) => hooks::check(&c.config),
+        Command::Demo(args) => runtime()?.block_on(demo::run(args)),
+        Command::Hook(args) => hook::run(&args),
+        Command::FakeAgent { args } => {
+            let code = cf_fake_agent::run(args);
+            Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)))
+        }
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// Loads a config, or explains every problem in it.
+pub fn load_config(path: &std::path::Path) -> anyhow::Result<cf_config::Config> {
+    cf_config::load_config(path).map_err(|errors| {
+        anyhow::anyhow!(
+            "{errors}\nrun `claude-failover config check --config {}` after fixing",
+            path.display()
+        )
+    })
+}

@@ -1,0 +1,15 @@
+//! `claude-failover status`.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+pub async fn run(config: &Path, json: bool) -> anyhow::Result<ExitCode> {
+    let cfg = super::load_config(config)?;
+    let report = cf_daemon::status::collect_status(&cfg).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", cf_daemon::status::render_text(&report));
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,492 @@
+//! The daemon: its state, start-up, and the event loop.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use cf_config::Config;
+use cf_core::pool::PoolSpec;
+use cf_queue::{FsEvent, FsWatcher, Project, WatchTag};
+use cf_store::{NewEvent, SessionRow, Store};
+use cf_tmux::{NewSession, Tmux};
+use tokio::sync::{broadcast, mpsc};
+use tokio::task::JoinSet;
+
+use crate::clock::Clock;
+use crate::dispatch::TaskCache;
+use crate::event::Event;
+use crate::notice::{Notice, NoticeKind};
+use crate::slots::{Phase, Slot};
+
+/// Options of a daemon run that do not come from the config file.
+#[derive(Debug, Clone)]
+pub struct DaemonOptions {
+    /// Size of the panes of the sessions the daemon creates (columns, rows).
+    pub pane_size: (u16, u16),
+    /// How long a launch may wait for a previous agent to give the shell back.
+    pub shell_timeout: Duration,
+    /// How long after a submit the agent must show it took the task.
+    pub verify_timeout: Duration,
+    /// How often a launch looks at the screen.
+    pub launch_poll: Duration,
+}
+
+impl Default for DaemonOptions {
+    fn default() -> Self {
+        DaemonOptions {
+            pane_size: (200, 50),
+            shell_timeout: Duration::from_secs(15),
+            verify_timeout: Duration::from_secs(15),
+            launch_poll: Duration::from_millis(25),
+        }
+    }
+}
+
+/// The running daemon's state. Owned by the loop; nothing else touches it.
+pub struct Daemon {
+    pub(crate) cfg: Arc<Config>,
+    pub(crate) opts: DaemonOptions,
+    pub(crate) tmux: Tmux,
+    pub(crate) store: Store,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) pool: PoolSpec,
+    pub(crate) projects: BTreeMap<String, Project>,
+    pub(crate) slots: BTreeMap<String, Slot>,
+    /// Pool sessions seen alive at some point: vanished ones are recreated.
+    pub(crate) known_pool: BTreeSet<String>,
+    /// The project served last, so that projects take turns.
+    pub(crate) last_served: Option<String>,
+    /// Parsed task files, keyed by path, reused while the file is unchanged.
+    pub(crate) cache: HashMap<PathBuf, TaskCache>,
+    pub(crate) tx: mpsc::UnboundedSender<Event>,
+    rx: mpsc::UnboundedReceiver<Event>,
+    pub(crate) notices: broadcast::Sender<Notice>,
+    pub(crate) watcher: FsWatcher,
+    pub(crate) launches: JoinSet<()>,
+    /// Set by events that may make a task dispatchable; the loop dispatches once per batch.
+    pub(crate) dispatch_wanted: bool,
+    /// Set when the queue layout may have changed (new project folders).
+    pub(crate) rediscover_wanted: bool,
+}
+
+impl Daemon {
+    /// Opens the store, discovers the projects, starts watching, creates the pool and
+    /// recovers what a previous run left. Errors here are fatal and name what to fix.
+    pub async fn start(
+        cfg: Config,
+        opts: DaemonOptions,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Daemon> {
+        let cfg = Arc::new(cfg);
+        std::fs::create_dir_all(&cfg.state_dir)
+            .with_context(|| format!("cannot create state_dir {}", cfg.state_dir.display()))?;
+        std::fs::create_dir_all(&cfg.watcher.done_signal_dir).with_context(|| {
+            format!(
+                "cannot create watcher.done_signal_dir {}",
+                cfg.watcher.done_signal_dir.display()
+            )
+        })?;
+        if !cfg.dispatcher.projects_dir.is_dir() {
+            anyhow::bail!(
+                "dispatcher.projects_dir {} is not a directory: create it or fix the config",
+                cfg.dispatcher.projects_dir.display()
+            );
+        }
+        let store_path = store_path(&cfg);
+        let store = Store::open(&store_path)
+            .with_context(|| format!("cannot open the store {}", store_path.display()))?;
+        let (tx, rx) = mpsc::unbounded_channel();
+        let fs_tx = tx.clone();
+        let (fs_events_tx, mut fs_events_rx) = mpsc::unbounded_channel::<FsEvent>();
+        tokio::spawn(async move {
+            while let Some(ev) = fs_events_rx.recv().await {
+                if fs_tx.send(Event::Fs(ev)).is_err() {
+                    break;
+                }
+            }
+        });
+        let watcher = FsWatcher::new(fs_events_tx)
+            .context("cannot start the filesystem watcher (inotify)")?;
+        let a = &cfg.pool.autonomous;
+        let pool = PoolSpec {
+            prefix: a.prefix.clone(),
+            start_index: a.start_index,
+            min: a.min,
+            max: a.max,
+        };
+        let (notices, _) = broadcast::channel(1024);
+        let mut daemon = Daemon {
+            tmux: Tmux::new(cfg.tmux.socket.clone()),
+            cfg,
+            opts,
+            store,
+            clock,
+            pool,
+            projects: BTreeMap::new(),
+            slots: BTreeMap::new(),
+            known_pool: BTreeSet::new(),
+            last_served: None,
+            cache: HashMap::new(),
+            tx,
+            rx,
+            notices,
+            watcher,
+            launches: JoinSet::new(),
+            dispatch_wanted: true,
+            rediscover_wanted: false,
+        };
+        daemon.watch_fixed_dirs()?;
+        daemon.discover_projects();
+        daemon.maintain_pool().await;
+        daemon.recover().await;
+        let pid = std::process::id().to_string();
+        daemon.store_kv("daemon_pid", &pid);
+        daemon.store_kv("daemon_started_at", &daemon.clock.now().to_string());
+        daemon.notify(
+            NoticeKind::Started,
+            None,
+            None,
+            format!("pid {pid}, {} project(s)", daemon.projects.len()),
+        );
+        Ok(daemon)
+    }
+
+    /// A receiver of every notice from now on (for the demo's progress lines and tests).
+    pub fn subscribe(&self) -> broadcast::Receiver<Notice> {
+        self.notices.subscribe()
+    }
+
+    /// Runs the loop until `shutdown` resolves, then waits briefly for launches in flight.
+    pub async fn run(mut self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+        tokio::pin!(shutdown);
+        let mut poll = tokio::time::interval(self.cfg.watcher.interval);
+        poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut rescan = tokio::time::interval(self.cfg.dispatcher.rescan_interval);
+        rescan.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        rescan.reset();
+        loop {
+            self.after_batch().await;
+            let event = tokio::select! {
+                biased;
+                () = &mut shutdown => break,
+                Some(event) = self.rx.recv() => event,
+                _ = poll.tick() => Event::PollScreens,
+                _ = rescan.tick() => Event::Rescan,
+            };
+            self.handle(event).await;
+            // Drain what is already queued before dispatching once for the whole batch.
+            while let Ok(event) = self.rx.try_recv() {
+                self.handle(event).await;
+            }
+        }
+        self.notify(NoticeKind::Stopping, None, None, "shutting down".into());
+        let grace = tokio::time::sleep(Duration::from_secs(10));
+        tokio::pin!(grace);
+        loop {
+            tokio::select! {
+                next = self.launches.join_next() => if next.is_none() { break },
+                () = &mut grace => { self.launches.abort_all(); break }
+            }
+        }
+        // Launch reports that arrived meanwhile still count (a task may have started).
+        while let Ok(event) = self.rx.try_recv() {
+            if matches!(event, Event::LaunchFinished { .. }) {
+                self.handle(event).await;
+            }
+        }
+        Ok(())
+    }
+
+    async fn handle(&mut self, event: Event) {
+        match event {
+            Event::Fs(fs) => self.on_fs_event(fs).await,
+            Event::LaunchFinished {
+                session,
+                run,
+                outcome,
+            } => self.on_launch_finished(session, run, outcome).await,
+            Event::PollScreens => self.poll_screens().await,
+            Event::Rescan => {
+                self.rediscover_wanted = true;
+                self.dispatch_wanted = true;
+                self.maintain_pool().await;
+                self.check_signal_dir().await;
+            }
+        }
+    }
+
+    async fn after_batch(&mut self) {
+        if self.rediscover_wanted {
+            self.rediscover_wanted = false;
+            self.discover_projects();
+        }
+        if self.dispatch_wanted {
+            self.dispatch_wanted = false;
+            self.try_dispatch().await;
+        }
+    }
+
+    async fn on_fs_event(&mut self, event: FsEvent) {
+        match event {
+            FsEvent::Changed { tag, file_name } => match tag {
+                WatchTag::Inbox(_) | WatchTag::Done(_) => self.dispatch_wanted = true,
+                WatchTag::ProjectsDir => {
+                    self.rediscover_wanted = true;
+                    self.dispatch_wanted = true;
+                }
+                WatchTag::Signals => {
+                    if let Some(name) = file_name.as_ref().and_then(|n| n.to_str()) {
+                        self.on_signal_file(name).await;
+                    }
+                }
+            },
+            FsEvent::Rescan { reason } => {
+                tracing::warn!(%reason, "filesystem watcher asks for a rescan");
+                self.rediscover_wanted = true;
+                self.dispatch_wanted = true;
+                self.check_signal_dir().await;
+            }
+        }
+    }
+
+    fn watch_fixed_dirs(&mut self) -> anyhow::Result<()> {
+        let signals = self.cfg.watcher.done_signal_dir.clone();
+        self.watcher
+            .watch(&signals, WatchTag::Signals)
+            .with_context(|| format!("cannot watch the done-signal dir {}", signals.display()))?;
+        let projects_dir = self.cfg.dispatcher.projects_dir.clone();
+        self.watcher
+            .watch(&projects_dir, WatchTag::ProjectsDir)
+            .with_context(|| format!("cannot watch projects_dir {}", projects_dir.display()))?;
+        Ok(())
+    }
+
+    /// (Re)discovers the projects and watches the inbox and done folder of new ones.
+    pub(crate) fn discover_projects(&mut self) {
+        let discovery = match cf_queue::discover_projects(
+            &self.cfg.dispatcher.projects_dir,
+            &self.cfg.dispatcher.projects,
+        ) {
+            Ok(d) => d,
+            Err(e) => {
+                self.notify(
+                    NoticeKind::Problem,
+                    None,
+                    None,
+                    format!("project discovery failed: {e}"),
+                );
+                return;
+            }
+        };
+        for problem in &discovery.problems {
+            tracing::warn!("project discovery: {problem}");
+        }
+        for project in discovery.projects {
+            if self.projects.contains_key(&project.name) {
+                continue;
+            }
+            if let Err(e) = cf_queue::ensure_layout(&project) {
+                self.notify_parts(
+                    NoticeKind::Problem,
+                    None,
+                    Some(project.name.clone()),
+                    None,
+                    format!("cannot prepare the queue folders: {e}"),
+                );
+                continue;
+            }
+            let queue = project.root.join(".agent-queue");
+            for (dir, tag) in [
+                (queue.join("inbox"), WatchTag::Inbox(project.name.clone())),
+                (queue.join("done"), WatchTag::Done(project.name.clone())),
+            ] {
+                if let Err(e) = self.watcher.watch(&dir, tag) {
+                    self.notify_parts(
+                        NoticeKind::Problem,
+                        None,
+                        Some(project.name.clone()),
+                        None,
+                        format!("cannot watch {}: {e}", dir.display()),
+                    );
+                }
+            }
+            tracing::info!(project = %project.name, root = %project.root.display(), "project found");
+            self.projects.insert(project.name.clone(), project);
+            self.dispatch_wanted = true;
+        }
+    }
+
+    /// Creates missing pool sessions (up to `min`, and every vanished known one) and
+    /// refreshes which slots are alive. Never touches a session outside the pool range.
+    pub(crate) async fn maintain_pool(&mut self) {
+        let alive: BTreeSet<String> = match self.tmux.list_sessions().await {
+            Ok(names) => names.into_iter().collect(),
+            Err(e) => {
+                self.notify(
+                    NoticeKind::Problem,
+                    None,
+                    None,
+                    format!("cannot list tmux sessions: {e}"),
+                );
+                return;
+            }
+        };
+        for name in self.pool.names() {
+            if alive.contains(&name) {
+                self.known_pool.insert(name.clone());
+                self.slots
+                    .entry(name)
+                    .or_insert_with(|| Slot::new(true))
+                    .alive = true;
+            } else if let Some(slot) = self.slots.get_mut(&name) {
+                slot.alive = false;
+            }
+        }
+        for name in self.pool.sessions_to_create(&alive, &self.known_pool) {
+            let spec = NewSession {
+                name: name.clone(),
+                cwd: self.cfg.dispatcher.projects_dir.clone(),
+                width: self.opts.pane_size.0,
+                height: self.opts.pane_size.1,
+                env: vec![("CLAUDE_FAILOVER_SESSION".to_string(), name.clone())],
+                command: None,
+            };
+            match self.tmux.new_session(&spec).await {
+                Ok(()) => {
+                    self.known_pool.insert(name.clone());
+                    let slot = self
+                        .slots
+                        .entry(name.clone())
+                        .or_insert_with(|| Slot::new(true));
+                    slot.alive = true;
+                    self.notify(
+                        NoticeKind::SessionCreated,
+                        Some(name.clone()),
+                        None,
+                        String::new(),
+                    );
+                    self.save_slot(&name);
+                    self.dispatch_wanted = true;
+                }
+                Err(e) => self.notify(
+                    NoticeKind::Problem,
+                    Some(name),
+                    None,
+                    format!("cannot create the pool session: {e}"),
+                ),
+            }
+        }
+    }
+
+    /// Records a notice: log line, store event, broadcast.
+    pub(crate) fn notify(
+        &self,
+        kind: NoticeKind,
+        session: Option<String>,
+        task: Option<(String, String)>,
+        detail: String,
+    ) {
+        let (project, task_id) = match task {
+            Some((p, t)) => (Some(p), Some(t)),
+            None => (None, None),
+        };
+        self.notify_parts(kind, session, project, task_id, detail);
+    }
+
+    pub(crate) fn notify_parts(
+        &self,
+        kind: NoticeKind,
+        session: Option<String>,
+        project: Option<String>,
+        task_id: Option<String>,
+        detail: String,
+    ) {
+        let notice = Notice {
+            at: self.clock.now(),
+            kind,
+            session,
+            project,
+            task_id,
+            detail,
+        };
+        match kind {
+            NoticeKind::Problem
+            | NoticeKind::LaunchFailed
+            | NoticeKind::Failed
+            | NoticeKind::InvalidTask => {
+                tracing::warn!("{notice}")
+            }
+            _ => tracing::info!("{notice}"),
+        }
+        let event = NewEvent {
+            at: notice.at,
+            kind: kind.as_str(),
+            session: notice.session.as_deref(),
+            project: notice.project.as_deref(),
+            task_id: notice.task_id.as_deref(),
+            detail: &notice.detail,
+        };
+        if let Err(e) = self.store.record_event(&event) {
+            tracing::error!("cannot record an event in the store: {e}");
+        }
+        let _ = self.notices.send(notice);
+    }
+
+    /// Writes a slot's current state to the store, for `status`.
+    pub(crate) fn save_slot(&self, name: &str) {
+        let Some(slot) = self.slots.get(name) else {
+            return;
+        };
+        let task = slot.task();
+        let state = match task {
+            Some(t) => format!("{} {}/{}", slot.state_word(), t.project, t.id),
+            None => slot.state_word().to_string(),
+        };
+        let row = SessionRow {
+            name: name.to_string(),
+            kind: cf_store::SessionKind::Pool,
+            state,
+            account: task.map(|t| t.account.clone()).unwrap_or_default(),
+            updated_at: self.clock.now(),
+            cooldown_until: slot.cooldown_until,
+        };
+        if let Err(e) = self.store.set_session_state(&row) {
+            tracing::error!("cannot save session {name} in the store: {e}");
+        }
+    }
+
+    pub(crate) fn store_kv(&self, key: &str, value: &str) {
+        if let Err(e) = self.store.set_kv(key, value) {
+            tracing::error!("cannot save {key} in the store: {e}");
+        }
+    }
+
+    /// The account new launches use.
+    pub(crate) fn active_account(&self) -> (&str, &std::path::Path) {
+        match self.cfg.accounts.first() {
+            Some(a) => (a.name.as_str(), a.config_dir.as_path()),
+            None => ("default", self.cfg.state_dir.as_path()),
+        }
+    }
+
+    /// Whether `name` is one of the pool's own sessions.
+    pub(crate) fn is_pool(&self, name: &str) -> bool {
+        self.pool.contains(name)
+    }
+
+    /// Forgets the slot's phase; used by completion and failures.
+    pub(crate) fn set_free(&mut self, name: &str) {
+        if let Some(slot) = self.slots.get_mut(name) {
+            slot.phase = Phase::Free;
+        }
+        self.save_slot(name);
+    }
+}
+
+/// Where the store lives.
+pub fn store_path(cfg: &Config) -> PathBuf {
+    cfg.state_dir.join("claude-failover.sqlite")
+}

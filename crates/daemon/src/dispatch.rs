@@ -1,0 +1,471 @@
+//! Picking queued tasks, claiming them, and starting their launches.
+
+use std::path::{Path, PathBuf};
+
+use cf_core::TaskDoc;
+use cf_core::deps::{self, DependencyRef};
+use cf_core::order::{QueuedTask, dispatch_order};
+use cf_core::resume::ResumeId;
+use cf_core::shell::{LaunchSpec, SkipPermissions, launch_command_line};
+use cf_core::task::parse_task;
+use cf_core::text::build_task_message;
+use cf_core::watch::{Observation, RunWatch, WorkSeen};
+use cf_queue::{Claim, QueuedFile};
+use cf_store::{NewRun, RunId};
+
+use crate::daemon::Daemon;
+use crate::launch::{self, LaunchError, LaunchPlan, LaunchReport};
+use crate::notice::NoticeKind;
+use crate::signals;
+use crate::slots::{ClaimedTask, Phase};
+
+/// Largest task file the daemon reads.
+pub const MAX_TASK_BYTES: u64 = 1024 * 1024;
+
+/// A parsed task file, valid while its size and mtime stay the same.
+#[derive(Debug, Clone)]
+pub struct TaskCache {
+    size: u64,
+    modified: jiff::Timestamp,
+    doc: TaskDoc,
+}
+
+/// A queued task that passed every check and may be claimed.
+struct Candidate {
+    project: String,
+    file: QueuedFile,
+    doc: TaskDoc,
+}
+
+impl Daemon {
+    /// Gives queued tasks to free pool sessions, in dispatch order.
+    pub(crate) async fn try_dispatch(&mut self) {
+        let now = self.clock.now();
+        let mut free: Vec<String> = self
+            .slots
+            .iter()
+            .filter(|(_, s)| s.is_free(now))
+            .map(|(n, _)| n.clone())
+            .collect();
+        if free.is_empty() {
+            return;
+        }
+        let candidates = self.collect_candidates();
+        let queued: Vec<QueuedTask> = candidates
+            .iter()
+            .map(|c| QueuedTask {
+                project: c.project.clone(),
+                task_id: c.file.id.clone(),
+                priority: c.doc.frontmatter.priority,
+                arrival: arrival_key(c.file.modified),
+            })
+            .collect();
+        free.reverse();
+        for index in dispatch_order(&queued, self.last_served.as_deref()) {
+            let Some(session) = free.last().cloned() else {
+                break;
+            };
+            let candidate = &candidates[index];
+            if !self.dependencies_met(candidate) {
+                continue;
+            }
+            match cf_queue::claim(&candidate.file.path) {
+                Ok(Claim::Claimed { dispatched_path }) => {
+                    free.pop();
+                    self.last_served = Some(candidate.project.clone());
+                    self.start_launch(&session, candidate, dispatched_path);
+                }
+                Ok(Claim::Gone) | Ok(Claim::AlreadyDispatched { .. }) => continue,
+                Err(e) => self.notify_parts(
+                    NoticeKind::Problem,
+                    None,
+                    Some(candidate.project.clone()),
+                    Some(candidate.file.id.to_string()),
+                    format!("cannot claim the task: {e}"),
+                ),
+            }
+        }
+    }
+
+    /// Every queued task of every project that can be read and parsed. Bad files get an
+    /// `.invalid` sidecar (once per version of the file) and a notice.
+    fn collect_candidates(&mut self) -> Vec<Candidate> {
+        let mut out = Vec::new();
+        let projects: Vec<_> = self.projects.values().cloned().collect();
+        for project in projects {
+            let scan = match cf_queue::scan_inbox(&project) {
+                Ok(scan) => scan,
+                Err(e) => {
+                    self.notify_parts(
+                        NoticeKind::Problem,
+                        None,
+                        Some(project.name.clone()),
+                        None,
+                        format!("cannot scan the inbox: {e}"),
+                    );
+                    continue;
+                }
+            };
+            for rejected in &scan.rejected {
+                self.mark_invalid(&project.name, &rejected.path, &rejected.reason);
+            }
+            for file in scan.queued {
+                if file.has_delegated_sidecar {
+                    continue;
+                }
+                if let Some(doc) = self.load_task(&project.name, &file) {
+                    out.push(Candidate {
+                        project: project.name.clone(),
+                        file,
+                        doc,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    fn load_task(&mut self, project: &str, file: &QueuedFile) -> Option<TaskDoc> {
+        if let Some(cached) = self.cache.get(&file.path)
+            && cached.size == file.size
+            && cached.modified == file.modified
+        {
+            return Some(cached.doc.clone());
+        }
+        if file.has_invalid_sidecar {
+            match cf_queue::invalid_marker_current(&file.path) {
+                Ok(Some(_reason)) => return None,
+                Ok(None) => {}
+                Err(e) => tracing::warn!(
+                    "cannot check the invalid marker of {}: {e}",
+                    file.path.display()
+                ),
+            }
+        }
+        let parsed = cf_queue::read_task_file(&file.path, MAX_TASK_BYTES)
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| parse_task(&bytes).map_err(|e| e.to_string()));
+        match parsed {
+            Ok(doc) => {
+                self.cache.insert(
+                    file.path.clone(),
+                    TaskCache {
+                        size: file.size,
+                        modified: file.modified,
+                        doc: doc.clone(),
+                    },
+                );
+                Some(doc)
+            }
+            Err(reason) => {
+                self.mark_invalid(project, &file.path, &reason);
+                None
+            }
+        }
+    }
+
+    /// Writes the `.invalid` sidecar unless a current one already says so.
+    fn mark_invalid(&mut self, project: &str, path: &Path, reason: &str) {
+        if let Ok(Some(_)) = cf_queue::invalid_marker_current(path) {
+            return;
+        }
+        let task = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        match cf_queue::mark_invalid(path, reason) {
+            Ok(()) => self.notify_parts(
+                NoticeKind::InvalidTask,
+                None,
+                Some(project.to_string()),
+                task,
+                format!(
+                    "{reason} (see {}.invalid; fix the file to retry)",
+                    path.display()
+                ),
+            ),
+            Err(e) => self.notify_parts(
+                NoticeKind::Problem,
+                None,
+                Some(project.to_string()),
+                task,
+                format!("cannot write the .invalid sidecar: {e}"),
+            ),
+        }
+    }
+
+    /// The `depends_on` gate: every entry must be valid and in its project's `done/`.
+    fn dependencies_met(&self, candidate: &Candidate) -> bool {
+        candidate
+            .doc
+            .frontmatter
+            .depends_on
+            .iter()
+            .all(|raw| match deps::parse_dependency(raw) {
+                Ok(dep) => self.dependency_done(&dep),
+                Err(_) => false,
+            })
+    }
+
+    fn dependency_done(&self, dep: &DependencyRef) -> bool {
+        let Some(project) = self.projects.get(&dep.project) else {
+            return false;
+        };
+        let done = project.root.join(".agent-queue").join("done");
+        let Ok(entries) = std::fs::read_dir(&done) else {
+            return false;
+        };
+        entries.flatten().any(|e| {
+            e.file_name()
+                .to_str()
+                .is_some_and(|n| deps::done_file_matches(&dep.task_id, n))
+        })
+    }
+
+    fn start_launch(&mut self, session: &str, candidate: &Candidate, dispatched_path: PathBuf) {
+        let now = self.clock.now();
+        let (account, config_dir) = self.active_account();
+        let (account, config_dir) = (account.to_string(), config_dir.to_path_buf());
+        let model = self
+            .cfg
+            .agent
+            .models
+            .model_for(candidate.doc.frontmatter.priority)
+            .to_string();
+        let task = ClaimedTask {
+            project: candidate.project.clone(),
+            id: candidate.file.id.clone(),
+            file_name: candidate.file.file_name.clone(),
+            dispatched_path,
+            priority: candidate.doc.frontmatter.priority,
+            model: model.clone(),
+            account: account.clone(),
+            assigned_at: now,
+        };
+        let resume = self.take_resume_id(session);
+        let project_root = self
+            .projects
+            .get(&candidate.project)
+            .map(|p| p.root.clone())
+            .unwrap_or_default();
+        let mut env = vec![
+            (
+                "CLAUDE_CONFIG_DIR".to_string(),
+                config_dir.display().to_string(),
+            ),
+            ("CLAUDE_FAILOVER_SESSION".to_string(), session.to_string()),
+        ];
+        env.extend(self.cfg.agent.env.iter().cloned());
+        let spec = LaunchSpec {
+            cwd: project_root,
+            program: self.cfg.agent.command.clone(),
+            program_args: self.cfg.agent.args.clone(),
+            env,
+            model: Some(model.clone()),
+            skip_permissions: if self.cfg.agent.skip_permissions {
+                SkipPermissions::Yes
+            } else {
+                SkipPermissions::No
+            },
+            resume: resume.clone(),
+        };
+        let command_line = match launch_command_line(&spec) {
+            Ok(line) => line,
+            Err(e) => {
+                self.put_back(&task, &format!("cannot build the launch command: {e}"));
+                return;
+            }
+        };
+        let message = build_task_message(
+            &task.file_name,
+            &candidate.doc.body,
+            &self.cfg.agent.message_suffix,
+        );
+        let run = match self.store.begin_run(&NewRun {
+            project: task.project.clone(),
+            task_id: task.id.to_string(),
+            task_file_name: task.file_name.clone(),
+            session: session.to_string(),
+            account: account.clone(),
+            model: model.clone(),
+            started_at: now,
+        }) {
+            Ok(run) => run,
+            Err(e) => {
+                self.put_back(&task, &format!("cannot record the run in the store: {e}"));
+                return;
+            }
+        };
+        signals::clear_signals(&self.cfg.watcher.done_signal_dir, session);
+        let plan = LaunchPlan {
+            session: session.to_string(),
+            command_line,
+            message,
+            prompt_timeout: self.cfg.dispatcher.prompt_timeout,
+            shell_timeout: self.opts.shell_timeout,
+            verify_timeout: self.opts.verify_timeout,
+            poll: self.opts.launch_poll,
+        };
+        let resumed = resume
+            .map(|r| format!(", resuming {}", r.as_str()))
+            .unwrap_or_default();
+        self.notify_parts(
+            NoticeKind::Dispatched,
+            Some(session.to_string()),
+            Some(task.project.clone()),
+            Some(task.id.to_string()),
+            format!(
+                "priority {}, model {model}, account {account}{resumed}",
+                task.priority
+            ),
+        );
+        if let Some(slot) = self.slots.get_mut(session) {
+            slot.phase = Phase::Launching {
+                run,
+                task,
+                early: Vec::new(),
+            };
+        }
+        self.save_slot(session);
+        let tmux = self.tmux.clone();
+        let tx = self.tx.clone();
+        let session = session.to_string();
+        self.launches.spawn(async move {
+            let outcome = launch::launch(&tmux, &plan).await;
+            let _ = tx.send(crate::Event::LaunchFinished {
+                session,
+                run,
+                outcome,
+            });
+        });
+    }
+
+    /// The saved resume id for `session`, used once: the file is removed whatever it holds.
+    fn take_resume_id(&self, session: &str) -> Option<ResumeId> {
+        let path = self
+            .cfg
+            .dispatcher
+            .resume_dir
+            .join(format!("{session}-resume-id.txt"));
+        let text = std::fs::read_to_string(&path).ok()?;
+        let _ = std::fs::remove_file(&path);
+        match ResumeId::parse(&text) {
+            Ok(id) => Some(id),
+            Err(e) => {
+                tracing::warn!("ignoring the resume id in {}: {e}", path.display());
+                None
+            }
+        }
+    }
+
+    /// Puts a claimed task back in the inbox after a failure, with a notice.
+    pub(crate) fn put_back(&self, task: &ClaimedTask, reason: &str) {
+        match cf_queue::put_back(&task.dispatched_path) {
+            Ok(path) => self.notify_parts(
+                NoticeKind::LaunchFailed,
+                None,
+                Some(task.project.clone()),
+                Some(task.id.to_string()),
+                format!("{reason}; back in the inbox as {}", path.display()),
+            ),
+            Err(e) => self.notify_parts(
+                NoticeKind::Problem,
+                None,
+                Some(task.project.clone()),
+                Some(task.id.to_string()),
+                format!("{reason}; and putting it back failed: {e}"),
+            ),
+        }
+    }
+
+    pub(crate) async fn on_launch_finished(
+        &mut self,
+        session: String,
+        run: RunId,
+        outcome: Result<LaunchReport, LaunchError>,
+    ) {
+        let now = self.clock.now();
+        let Some(slot) = self.slots.get_mut(&session) else {
+            return;
+        };
+        let Phase::Launching { run: expected, .. } = &slot.phase else {
+            return;
+        };
+        if *expected != run {
+            return;
+        }
+        let Phase::Launching { task, early, .. } = std::mem::replace(&mut slot.phase, Phase::Free)
+        else {
+            return;
+        };
+        match outcome {
+            Ok(report) => {
+                if let Err(e) = self.store.mark_run_working(run, now) {
+                    tracing::error!("cannot mark run {run:?} working: {e}");
+                }
+                self.notify_parts(
+                    NoticeKind::Working,
+                    Some(session.clone()),
+                    Some(task.project.clone()),
+                    Some(task.id.to_string()),
+                    format!(
+                        "submitted in {} ms ({:?}, {} enter(s))",
+                        report.elapsed.as_millis(),
+                        report.verified,
+                        report.enters
+                    ),
+                );
+                let watch = RunWatch::new(task.assigned_at, WorkSeen::Yes);
+                if let Some(slot) = self.slots.get_mut(&session) {
+                    slot.phase = Phase::Working { run, task, watch };
+                }
+                self.save_slot(&session);
+                for observation in early {
+                    self.observe(&session, observation).await;
+                }
+            }
+            Err(error) => {
+                let reason = error.to_string();
+                if let Err(e) = self.store.finish_run(run, now, "launch_failed", &reason) {
+                    tracing::error!("cannot finish run {run:?}: {e}");
+                }
+                self.put_back(&task, &format!("launch in {session} failed: {reason}"));
+                if let Some(slot) = self.slots.get_mut(&session) {
+                    slot.cooldown_until = now.checked_add(self.cfg.dispatcher.launch_cooldown).ok();
+                }
+                // Whatever the agent holds now must not run: a fresh session replaces it.
+                if let Err(e) = self.tmux.kill_session(&session).await {
+                    tracing::warn!("cannot reset {session} after a failed launch: {e}");
+                }
+                if let Some(slot) = self.slots.get_mut(&session) {
+                    slot.alive = false;
+                }
+                self.save_slot(&session);
+                self.maintain_pool().await;
+                self.dispatch_wanted = true;
+            }
+        }
+    }
+
+    /// Applies one observation to a working (or launching) session.
+    pub(crate) async fn observe(&mut self, session: &str, observation: Observation) {
+        let now = self.clock.now();
+        let policy = self.watch_policy();
+        let Some(slot) = self.slots.get_mut(session) else {
+            return;
+        };
+        let verdict = match &mut slot.phase {
+            Phase::Free => return,
+            Phase::Launching { early, .. } => {
+                early.push(observation);
+                return;
+            }
+            Phase::Working { watch, .. } => watch.observe(&observation, now, &policy),
+        };
+        if verdict != cf_core::watch::Verdict::KeepWatching {
+            self.complete(session, verdict).await;
+        }
+    }
+}
+
+/// Arrival order of a file: its modification time in nanoseconds.
+fn arrival_key(modified: jiff::Timestamp) -> i128 {
+    modified.as_nanosecond()
+}

@@ -1,0 +1,27 @@
+//! Every input of the daemon's loop, in one closed enum.
+
+use cf_queue::FsEvent;
+use cf_store::RunId;
+
+use crate::launch::{LaunchError, LaunchReport};
+
+/// One input of the event loop.
+#[derive(Debug)]
+pub enum Event {
+    /// A watched directory changed (a task arrived, a done signal was written…), or the
+    /// watcher lost events and asks for a rescan.
+    Fs(FsEvent),
+    /// A launch started earlier finished, well or not.
+    LaunchFinished {
+        /// The pool session the task was launched in.
+        session: String,
+        /// The run the launch belongs to (guards against stale reports).
+        run: RunId,
+        /// What happened.
+        outcome: Result<LaunchReport, LaunchError>,
+    },
+    /// Time to look at the screens of the working sessions.
+    PollScreens,
+    /// Time for the periodic full scan (the safety net under inotify) and pool upkeep.
+    Rescan,
+}

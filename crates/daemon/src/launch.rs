@@ -1,0 +1,256 @@
+//! Starting the agent in a pool session and submitting a task to it.
+//!
+//! Runs in its own tokio task (it waits on the agent for seconds) and reports back to
+//! the loop with [`crate::Event::LaunchFinished`]. The steps follow what the real
+//! Claude Code needs (see `claude-code/README.md` §d): type the launch line into the
+//! session's shell, wait for the idle prompt, paste the task as a bracketed paste,
+//! press Enter as its own call once the paste has registered, then verify that the
+//! agent started working, pressing Enter again while the text still sits in the input.
+
+use std::time::Duration;
+
+use cf_core::screen::{self, ScreenState};
+use cf_tmux::{Key, Tmux};
+use tokio::time::Instant;
+
+/// Everything a launch needs, decided by the loop before the task is spawned.
+#[derive(Debug, Clone)]
+pub struct LaunchPlan {
+    /// The pool session.
+    pub session: String,
+    /// The shell line that starts the agent (quoted by `cf_core::shell`).
+    pub command_line: String,
+    /// The sanitized task message to paste.
+    pub message: String,
+    /// How long the agent may take to show its prompt.
+    pub prompt_timeout: Duration,
+    /// How long a previous agent may take to give the shell back.
+    pub shell_timeout: Duration,
+    /// How long after the submit the agent must show that it took the task.
+    pub verify_timeout: Duration,
+    /// How often to look at the screen while waiting.
+    pub poll: Duration,
+}
+
+/// How the launch knew the agent took the task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verified {
+    /// The screen showed the agent working.
+    Busy,
+    /// The agent already finished a turn (a very short task).
+    TurnFinished,
+}
+
+/// A successful launch.
+#[derive(Debug, Clone)]
+pub struct LaunchReport {
+    /// How the submit was verified.
+    pub verified: Verified,
+    /// How many Enters it took (1 normally).
+    pub enters: u32,
+    /// Time from the start of the launch to the verified submit.
+    pub elapsed: Duration,
+}
+
+/// Why a launch failed; the loop puts the task back and cools the session down.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum LaunchError {
+    /// tmux refused or failed.
+    #[error("tmux failed during the launch: {0}")]
+    Tmux(String),
+    /// The previous program in the session did not give the shell back.
+    #[error("session is not at its shell after {0:?} (running `{1}`)")]
+    ShellBusy(Duration, String),
+    /// The agent exited during start-up (bad flag, refused as root, …).
+    #[error("the agent exited during start-up; last screen lines: {0}")]
+    AgentExited(String),
+    /// The agent did not show its prompt in time.
+    #[error("the agent did not show its input prompt within {0:?}; last screen lines: {1}")]
+    PromptTimeout(Duration, String),
+    /// The submit could not be verified.
+    #[error(
+        "the agent did not start working within {0:?} after the task was submitted; last screen lines: {1}"
+    )]
+    NotStarted(Duration, String),
+}
+
+impl From<cf_tmux::TmuxError> for LaunchError {
+    fn from(e: cf_tmux::TmuxError) -> Self {
+        LaunchError::Tmux(e.to_string())
+    }
+}
+
+/// Shell programs: while one of these is the pane's foreground command, no agent runs there.
+pub fn is_shell(command: &str) -> bool {
+    let name = command.trim_start_matches('-');
+    matches!(
+        name,
+        "bash"
+            | "sh"
+            | "zsh"
+            | "fish"
+            | "dash"
+            | "ksh"
+            | "mksh"
+            | "tcsh"
+            | "csh"
+            | "ash"
+            | "busybox"
+    )
+}
+
+/// The last few non-blank lines of a screen, joined, for error messages.
+pub fn screen_tail(screen: &str, lines: usize) -> String {
+    let rows: Vec<&str> = screen
+        .lines()
+        .map(str::trim_end)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let start = rows.len().saturating_sub(lines);
+    rows[start..].join(" | ")
+}
+
+/// Runs the whole launch. On error nothing is left half-done that the loop does not clean up:
+/// the loop kills the session after a failed launch.
+pub async fn launch(tmux: &Tmux, plan: &LaunchPlan) -> Result<LaunchReport, LaunchError> {
+    let started = Instant::now();
+    wait_for_shell(tmux, plan).await?;
+    tmux.type_text(&plan.session, &plan.command_line).await?;
+    tmux.press(&plan.session, Key::Enter).await?;
+    let ready_screen = wait_for_prompt(tmux, plan).await?;
+    let turns_before = screen::turn_count(&ready_screen);
+
+    tmux.paste(&plan.session, &plan.message).await?;
+    wait_for_paste(tmux, plan).await?;
+    tmux.press(&plan.session, Key::Enter).await?;
+    let (verified, enters) = verify_started(tmux, plan, turns_before).await?;
+    Ok(LaunchReport {
+        verified,
+        enters,
+        elapsed: started.elapsed(),
+    })
+}
+
+async fn wait_for_shell(tmux: &Tmux, plan: &LaunchPlan) -> Result<(), LaunchError> {
+    let deadline = Instant::now() + plan.shell_timeout;
+    loop {
+        let info = tmux.pane_info(&plan.session).await?;
+        if is_shell(&info.current_command) {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            return Err(LaunchError::ShellBusy(
+                plan.shell_timeout,
+                info.current_command,
+            ));
+        }
+        tokio::time::sleep(plan.poll).await;
+    }
+}
+
+async fn wait_for_prompt(tmux: &Tmux, plan: &LaunchPlan) -> Result<String, LaunchError> {
+    let deadline = Instant::now() + plan.prompt_timeout;
+    let mut agent_seen = false;
+    loop {
+        let info = tmux.pane_info(&plan.session).await?;
+        let at_shell = is_shell(&info.current_command);
+        let screen = tmux.capture_screen(&plan.session).await?;
+        if !at_shell {
+            agent_seen = true;
+            // Never paste unless the agent, not a shell, owns the terminal and shows its prompt.
+            let reading = screen::classify(&screen);
+            if reading.state == ScreenState::Idle {
+                return Ok(screen);
+            }
+        } else if agent_seen {
+            return Err(LaunchError::AgentExited(screen_tail(&screen, 4)));
+        }
+        if Instant::now() >= deadline {
+            return Err(LaunchError::PromptTimeout(
+                plan.prompt_timeout,
+                screen_tail(&screen, 4),
+            ));
+        }
+        tokio::time::sleep(plan.poll).await;
+    }
+}
+
+/// Waits until the paste shows in the input (or the agent already took it).
+async fn wait_for_paste(tmux: &Tmux, plan: &LaunchPlan) -> Result<(), LaunchError> {
+    let deadline = Instant::now() + Duration::from_secs(3);
+    loop {
+        let screen = tmux.capture_screen(&plan.session).await?;
+        match screen::classify(&screen).state {
+            ScreenState::InputPending | ScreenState::Busy => return Ok(()),
+            _ if Instant::now() >= deadline => {
+                // Enter on an empty input does nothing; the verification will tell.
+                return Ok(());
+            }
+            _ => tokio::time::sleep(plan.poll).await,
+        }
+    }
+}
+
+async fn verify_started(
+    tmux: &Tmux,
+    plan: &LaunchPlan,
+    turns_before: usize,
+) -> Result<(Verified, u32), LaunchError> {
+    const RETRY_ENTER_AFTER: Duration = Duration::from_millis(700);
+    const MAX_ENTERS: u32 = 4;
+    let deadline = Instant::now() + plan.verify_timeout;
+    let mut enters = 1;
+    let mut last_enter = Instant::now();
+    loop {
+        let screen = tmux.capture_screen(&plan.session).await?;
+        let reading = screen::classify(&screen);
+        if reading.state == ScreenState::Busy {
+            return Ok((Verified::Busy, enters));
+        }
+        if screen::turn_count(&screen) > turns_before {
+            return Ok((Verified::TurnFinished, enters));
+        }
+        if reading.state == ScreenState::InputPending
+            && last_enter.elapsed() >= RETRY_ENTER_AFTER
+            && enters < MAX_ENTERS
+        {
+            tmux.press(&plan.session, Key::Enter).await?;
+            enters += 1;
+            last_enter = Instant::now();
+        }
+        if Instant::now() >= deadline {
+            return Err(LaunchError::NotStarted(
+                plan.verify_timeout,
+                screen_tail(&screen, 4),
+            ));
+        }
+        tokio::time::sleep(plan.poll).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shells_are_recognised() {
+        for shell in ["bash", "-bash", "sh", "zsh", "fish", "dash"] {
+            assert!(is_shell(shell), "{shell}");
+        }
+        for other in [
+            "claude",
+            "claude-failover",
+            "node",
+            "fake-claude",
+            "vim",
+            "",
+        ] {
+            assert!(!is_shell(other), "{other}");
+        }
+    }
+
+    #[test]
+    fn tail_skips_blank_rows() {
+        assert_eq!(screen_tail("a\n\nb  \nc\n\n\n", 2), "b | c");
+    }
+}

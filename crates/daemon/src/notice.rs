@@ -1,0 +1,92 @@
+//! Notices: what the daemon tells observers (the log, the store's event table, the demo).
+
+use jiff::Timestamp;
+
+/// What kind of thing happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeKind {
+    /// The daemon started and finished its recovery.
+    Started,
+    /// A pool session was created.
+    SessionCreated,
+    /// A task was claimed and its launch began.
+    Dispatched,
+    /// The agent took the task and is working on it.
+    Working,
+    /// A launch failed; the task went back to the inbox.
+    LaunchFailed,
+    /// A task finished and went to `done/`.
+    Completed,
+    /// A task ended badly and went to `failed/`.
+    Failed,
+    /// A task file cannot be read or parsed; it got an `.invalid` sidecar.
+    InvalidTask,
+    /// A task waits on dependencies that are not done yet.
+    Blocked,
+    /// After a restart, a claimed task nobody works on went back to the inbox.
+    OrphanRequeued,
+    /// After a restart, a claimed task still running was taken over again.
+    Adopted,
+    /// A hook reported a turn that ended on an API error.
+    StopFailure,
+    /// Something went wrong in the daemon's own I/O (it keeps running).
+    Problem,
+    /// The daemon is stopping.
+    Stopping,
+}
+
+impl NoticeKind {
+    /// The snake_case name stored in the event table.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeKind::Started => "started",
+            NoticeKind::SessionCreated => "session_created",
+            NoticeKind::Dispatched => "dispatched",
+            NoticeKind::Working => "working",
+            NoticeKind::LaunchFailed => "launch_failed",
+            NoticeKind::Completed => "completed",
+            NoticeKind::Failed => "failed",
+            NoticeKind::InvalidTask => "invalid_task",
+            NoticeKind::Blocked => "blocked",
+            NoticeKind::OrphanRequeued => "orphan_requeued",
+            NoticeKind::Adopted => "adopted",
+            NoticeKind::StopFailure => "stop_failure",
+            NoticeKind::Problem => "problem",
+            NoticeKind::Stopping => "stopping",
+        }
+    }
+}
+
+/// One thing that happened, with enough context to print a line about it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Notice {
+    /// When.
+    pub at: Timestamp,
+    /// What.
+    pub kind: NoticeKind,
+    /// The tmux session involved, if any.
+    pub session: Option<String>,
+    /// The project involved, if any.
+    pub project: Option<String>,
+    /// The task id involved, if any.
+    pub task_id: Option<String>,
+    /// A human sentence with the details.
+    pub detail: String,
+}
+
+impl std::fmt::Display for Notice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:<15}", self.kind.as_str())?;
+        if let (Some(project), Some(task)) = (&self.project, &self.task_id) {
+            write!(f, " {project}/{task}")?;
+        }
+        if let Some(session) = &self.session {
+            write!(f, " [{session}]")?;
+        }
+        if !self.detail.is_empty() {
+            write!(f, " {}", self.detail)?;
+        }
+        Ok(())
+    }
+}

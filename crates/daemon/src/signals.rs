@@ -1,0 +1,160 @@
+//! Done signals: the files that Claude Code hooks (or any script) drop to say a turn ended.
+//!
+//! `<done_signal_dir>/agent-done-<session>` means "the turn ended normally"; the
+//! `StopFailure` hook writes `agent-stopfailure-<session>` with the error kind, because
+//! `Stop` does not fire when a turn ends on an API error. The hook side
+//! ([`write_signal`]) writes a temp file and renames it in, so the daemon's watcher
+//! sees one moved-to event for a complete file.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Which signal a file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignalKind {
+    /// The turn ended normally (`Stop` hook).
+    Done,
+    /// The turn ended on an API error (`StopFailure` hook).
+    StopFailure,
+}
+
+impl SignalKind {
+    fn prefix(self) -> &'static str {
+        match self {
+            SignalKind::Done => "agent-done-",
+            SignalKind::StopFailure => "agent-stopfailure-",
+        }
+    }
+}
+
+/// The file a signal of `kind` for `session` lives in.
+pub fn signal_path(dir: &Path, kind: SignalKind, session: &str) -> PathBuf {
+    dir.join(format!("{}{session}", kind.prefix()))
+}
+
+/// Reads a signal file name back: which kind, for which session.
+pub fn parse_signal_name(name: &str) -> Option<(SignalKind, &str)> {
+    for kind in [SignalKind::StopFailure, SignalKind::Done] {
+        if let Some(session) = name.strip_prefix(kind.prefix()) {
+            let valid = !session.is_empty()
+                && session
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+            return valid.then_some((kind, session));
+        }
+    }
+    None
+}
+
+/// The payload a hook leaves in its signal file: the interesting part of the JSON
+/// Claude Code gives the hook on stdin.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SignalPayload {
+    /// Claude Code's session id (= resume id = transcript name), when the hook got one.
+    #[serde(default)]
+    pub session_id: Option<String>,
+    /// `Stop` or `StopFailure`.
+    #[serde(default)]
+    pub hook_event_name: Option<String>,
+    /// For `StopFailure`: `rate_limit`, `server_error`, …
+    #[serde(default)]
+    pub error: Option<String>,
+    /// When the hook wrote the file (RFC 3339), to measure detection latency.
+    #[serde(default)]
+    pub written_at: Option<String>,
+}
+
+impl SignalPayload {
+    /// Extracts the payload from the hook's stdin JSON; anything unreadable gives an empty payload
+    /// (a signal must never be lost because its body was odd).
+    pub fn from_hook_input(input: &[u8], written_at: jiff::Timestamp) -> SignalPayload {
+        let mut payload: SignalPayload = serde_json::from_slice(input).unwrap_or_default();
+        payload.written_at = Some(written_at.to_string());
+        payload
+    }
+}
+
+/// Writes a signal atomically: a hidden temp file in the same directory, then a rename.
+pub fn write_signal(
+    dir: &Path,
+    kind: SignalKind,
+    session: &str,
+    payload: &SignalPayload,
+) -> std::io::Result<PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let target = signal_path(dir, kind, session);
+    let temp = dir.join(format!(
+        ".{}{session}.tmp-{}",
+        kind.prefix(),
+        std::process::id()
+    ));
+    {
+        let mut file = std::fs::File::create(&temp)?;
+        let body = serde_json::to_vec(payload).map_err(std::io::Error::other)?;
+        file.write_all(&body)?;
+        file.sync_all()?;
+    }
+    std::fs::rename(&temp, &target)?;
+    Ok(target)
+}
+
+/// Reads and removes a signal file. A file that vanished in between gives `None`.
+pub fn take_signal(dir: &Path, kind: SignalKind, session: &str) -> Option<SignalPayload> {
+    let path = signal_path(dir, kind, session);
+    let bytes = std::fs::read(&path).ok()?;
+    let _ = std::fs::remove_file(&path);
+    Some(serde_json::from_slice(&bytes).unwrap_or_default())
+}
+
+/// Removes every signal for `session` (before a new launch: a leftover must not end it).
+pub fn clear_signals(dir: &Path, session: &str) {
+    for kind in [SignalKind::Done, SignalKind::StopFailure] {
+        let _ = std::fs::remove_file(signal_path(dir, kind, session));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        assert_eq!(
+            parse_signal_name("agent-done-ccl-auto-11"),
+            Some((SignalKind::Done, "ccl-auto-11"))
+        );
+        assert_eq!(
+            parse_signal_name("agent-stopfailure-s1"),
+            Some((SignalKind::StopFailure, "s1"))
+        );
+        assert_eq!(parse_signal_name("agent-done-"), None);
+        assert_eq!(parse_signal_name("agent-done-a/b"), None);
+        assert_eq!(parse_signal_name(".agent-done-x.tmp-1"), None);
+        assert_eq!(parse_signal_name("other"), None);
+    }
+
+    #[test]
+    fn write_then_take() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let input = br#"{"session_id":"d3dfc52d-1248-4328-a877-e0f73ec7fe51","hook_event_name":"StopFailure","error":"rate_limit","extra":1}"#;
+        let payload = SignalPayload::from_hook_input(input, jiff::Timestamp::UNIX_EPOCH);
+        write_signal(dir.path(), SignalKind::StopFailure, "s1", &payload).expect("write");
+        let back = take_signal(dir.path(), SignalKind::StopFailure, "s1").expect("present");
+        assert_eq!(back.error.as_deref(), Some("rate_limit"));
+        assert_eq!(
+            back.session_id.as_deref(),
+            Some("d3dfc52d-1248-4328-a877-e0f73ec7fe51")
+        );
+        assert!(
+            take_signal(dir.path(), SignalKind::StopFailure, "s1").is_none(),
+            "taken once"
+        );
+    }
+
+    #[test]
+    fn garbage_hook_input_still_signals() {
+        let payload = SignalPayload::from_hook_input(b"\xff not json", jiff::Timestamp::UNIX_EPOCH);
+        assert_eq!(payload.session_id, None);
+        assert!(payload.written_at.is_some());
+    }
+}

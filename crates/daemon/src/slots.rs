@@ -1,0 +1,100 @@
+//! The daemon's view of its pool sessions: what each one is doing.
+
+use std::path::PathBuf;
+
+use cf_core::watch::{Observation, RunWatch};
+use cf_core::{Priority, TaskId};
+use cf_store::RunId;
+use jiff::Timestamp;
+
+/// A task the daemon claimed (renamed to `.dispatched`) and gave to a session.
+#[derive(Debug, Clone)]
+pub struct ClaimedTask {
+    /// The project's name.
+    pub project: String,
+    /// The task id (file stem).
+    pub id: TaskId,
+    /// `<id>.md`: the name the agent sees in the message.
+    pub file_name: String,
+    /// Where the claimed file is now (`inbox/<id>.md.dispatched`).
+    pub dispatched_path: PathBuf,
+    /// The task's priority.
+    pub priority: Priority,
+    /// The model it runs with.
+    pub model: String,
+    /// The account it runs on.
+    pub account: String,
+    /// When it was assigned to the session.
+    pub assigned_at: Timestamp,
+}
+
+/// What a pool session is doing.
+#[derive(Debug)]
+pub enum Phase {
+    /// Nothing of ours: free for a task once alive and past its cooldown.
+    Free,
+    /// A launch is under way in a spawned task.
+    Launching {
+        /// The run in the store.
+        run: RunId,
+        /// The task.
+        task: ClaimedTask,
+        /// Signals that arrived before the launch reported back; applied once it does.
+        early: Vec<Observation>,
+    },
+    /// The agent works on the task.
+    Working {
+        /// The run in the store.
+        run: RunId,
+        /// The task.
+        task: ClaimedTask,
+        /// What was seen so far, to decide when it is done.
+        watch: RunWatch,
+    },
+}
+
+/// One pool session.
+#[derive(Debug)]
+pub struct Slot {
+    /// What it does.
+    pub phase: Phase,
+    /// Not used for tasks before this instant (after a failed launch).
+    pub cooldown_until: Option<Timestamp>,
+    /// Whether tmux had it at the last look.
+    pub alive: bool,
+}
+
+impl Slot {
+    /// A fresh, free slot.
+    pub fn new(alive: bool) -> Slot {
+        Slot {
+            phase: Phase::Free,
+            cooldown_until: None,
+            alive,
+        }
+    }
+
+    /// True when a task may be launched here now.
+    pub fn is_free(&self, now: Timestamp) -> bool {
+        self.alive
+            && matches!(self.phase, Phase::Free)
+            && self.cooldown_until.is_none_or(|until| now >= until)
+    }
+
+    /// The task this slot holds, if any.
+    pub fn task(&self) -> Option<&ClaimedTask> {
+        match &self.phase {
+            Phase::Free => None,
+            Phase::Launching { task, .. } | Phase::Working { task, .. } => Some(task),
+        }
+    }
+
+    /// A short word for status.
+    pub fn state_word(&self) -> &'static str {
+        match self.phase {
+            Phase::Free => "idle",
+            Phase::Launching { .. } => "launching",
+            Phase::Working { .. } => "working",
+        }
+    }
+}

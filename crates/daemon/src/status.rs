@@ -1,0 +1,290 @@
+//! `claude-failover status`: what the daemon does, read from the store, the queue and tmux.
+//!
+//! Works whether the daemon runs or not: the store is opened read-only and the queue
+//! folders are only listed.
+
+use std::fmt::Write as _;
+
+use anyhow::Context;
+use cf_config::Config;
+use cf_tmux::Tmux;
+
+/// Everything `status` shows.
+#[derive(Debug, serde::Serialize)]
+pub struct StatusReport {
+    /// Whether a daemon process is running for this state dir, and since when.
+    pub daemon: DaemonStatus,
+    /// Pool and dedicated sessions.
+    pub sessions: Vec<SessionStatus>,
+    /// Queue counts per project.
+    pub projects: Vec<ProjectCounts>,
+    /// The latest events, newest last.
+    pub recent_events: Vec<EventLine>,
+}
+
+/// The daemon process.
+#[derive(Debug, serde::Serialize)]
+pub struct DaemonStatus {
+    /// A process with the recorded pid exists.
+    pub running: bool,
+    /// The recorded pid.
+    pub pid: Option<u32>,
+    /// When it started.
+    pub started_at: Option<String>,
+}
+
+/// One session.
+#[derive(Debug, serde::Serialize)]
+pub struct SessionStatus {
+    /// tmux session name.
+    pub name: String,
+    /// `pool` or `dedicated`.
+    pub kind: String,
+    /// tmux has it now.
+    pub alive: bool,
+    /// `idle`, `launching <project>/<task>`, `working <project>/<task>`, or `-`.
+    pub state: String,
+    /// The account of the task it runs.
+    pub account: Option<String>,
+    /// Not used for tasks before this.
+    pub cooldown_until: Option<String>,
+}
+
+/// One project's queue.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct ProjectCounts {
+    /// Project name.
+    pub name: String,
+    /// Waiting in the inbox.
+    pub queued: usize,
+    /// Claimed, running.
+    pub running: usize,
+    /// With a `.blocked` sidecar.
+    pub blocked: usize,
+    /// With an `.invalid` sidecar or rejected.
+    pub invalid: usize,
+    /// In `done/`.
+    pub done: usize,
+    /// In `failed/`.
+    pub failed: usize,
+}
+
+/// One event from the store.
+#[derive(Debug, serde::Serialize)]
+pub struct EventLine {
+    /// When.
+    pub at: String,
+    /// What.
+    pub kind: String,
+    /// Where.
+    pub session: Option<String>,
+    /// Which task.
+    pub task: Option<String>,
+    /// Details.
+    pub detail: String,
+}
+
+/// Gathers the report.
+pub async fn collect_status(cfg: &Config) -> anyhow::Result<StatusReport> {
+    let store_path = crate::daemon::store_path(cfg);
+    let store = if store_path.exists() {
+        Some(
+            cf_store::Store::open_read_only(&store_path)
+                .with_context(|| format!("cannot open the store {}", store_path.display()))?,
+        )
+    } else {
+        None
+    };
+    let pid = store
+        .as_ref()
+        .and_then(|s| s.get_kv("daemon_pid").ok().flatten())
+        .and_then(|p| p.parse::<u32>().ok());
+    let started_at = store
+        .as_ref()
+        .and_then(|s| s.get_kv("daemon_started_at").ok().flatten());
+    let running = pid.is_some_and(|p| std::path::Path::new(&format!("/proc/{p}")).exists());
+    let daemon = DaemonStatus {
+        running,
+        pid,
+        started_at,
+    };
+
+    let alive: std::collections::BTreeSet<String> = Tmux::new(cfg.tmux.socket.clone())
+        .list_sessions()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    let rows = match &store {
+        Some(s) => s
+            .sessions()
+            .context("cannot read sessions from the store")?,
+        None => Vec::new(),
+    };
+    let mut sessions = Vec::new();
+    for name in cfg.pool_session_names() {
+        let row = rows.iter().find(|r| r.name == name);
+        if row.is_none() && !alive.contains(&name) {
+            continue;
+        }
+        sessions.push(SessionStatus {
+            alive: alive.contains(&name),
+            kind: "pool".into(),
+            state: row.map(|r| r.state.clone()).unwrap_or_else(|| "-".into()),
+            account: row.map(|r| r.account.clone()).filter(|a| !a.is_empty()),
+            cooldown_until: row.and_then(|r| r.cooldown_until).map(|t| t.to_string()),
+            name,
+        });
+    }
+    for dedicated in &cfg.pool.dedicated {
+        sessions.push(SessionStatus {
+            name: dedicated.name.clone(),
+            kind: "dedicated".into(),
+            alive: alive.contains(&dedicated.name),
+            state: "-".into(),
+            account: None,
+            cooldown_until: None,
+        });
+    }
+
+    let mut projects = Vec::new();
+    if let Ok(discovery) =
+        cf_queue::discover_projects(&cfg.dispatcher.projects_dir, &cfg.dispatcher.projects)
+    {
+        for project in discovery.projects {
+            projects.push(count_project(&project));
+        }
+    }
+    let recent_events = match &store {
+        Some(s) => s
+            .recent_events(15)
+            .context("cannot read events from the store")?
+            .into_iter()
+            .rev()
+            .map(|e| EventLine {
+                at: e.at.to_string(),
+                kind: e.kind,
+                session: e.session,
+                task: match (e.project, e.task_id) {
+                    (Some(p), Some(t)) => Some(format!("{p}/{t}")),
+                    _ => None,
+                },
+                detail: e.detail,
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    Ok(StatusReport {
+        daemon,
+        sessions,
+        projects,
+        recent_events,
+    })
+}
+
+fn count_project(project: &cf_queue::Project) -> ProjectCounts {
+    let mut counts = ProjectCounts {
+        name: project.name.clone(),
+        ..ProjectCounts::default()
+    };
+    if let Ok(scan) = cf_queue::scan_inbox(project) {
+        counts.queued = scan
+            .queued
+            .iter()
+            .filter(|q| !q.has_blocked_sidecar && !q.has_invalid_sidecar)
+            .count();
+        counts.blocked = scan.queued.iter().filter(|q| q.has_blocked_sidecar).count();
+        counts.invalid =
+            scan.queued.iter().filter(|q| q.has_invalid_sidecar).count() + scan.rejected.len();
+        counts.running = scan.dispatched.len();
+    }
+    let queue = project.root.join(".agent-queue");
+    counts.done = count_md(&queue.join("done"));
+    counts.failed = count_md(&queue.join("failed"));
+    counts
+}
+
+fn count_md(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter(|e| {
+                    e.file_name()
+                        .to_str()
+                        .is_some_and(|n| n.ends_with(".md") && !n.starts_with('.'))
+                })
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+/// The report as text for a terminal.
+pub fn render_text(report: &StatusReport) -> String {
+    let mut out = String::new();
+    let d = &report.daemon;
+    match (d.running, d.pid) {
+        (true, Some(pid)) => {
+            let _ = writeln!(
+                out,
+                "daemon: running (pid {pid}, since {})",
+                d.started_at.as_deref().unwrap_or("?")
+            );
+        }
+        _ => {
+            let _ = writeln!(out, "daemon: not running");
+        }
+    }
+    let _ = writeln!(out, "\nsessions:");
+    if report.sessions.is_empty() {
+        let _ = writeln!(out, "  (none)");
+    }
+    for s in &report.sessions {
+        let alive = if s.alive { "alive" } else { "gone" };
+        let account = s
+            .account
+            .as_deref()
+            .map(|a| format!(" account={a}"))
+            .unwrap_or_default();
+        let cooldown = s
+            .cooldown_until
+            .as_deref()
+            .map(|c| format!(" cooldown-until={c}"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {:<24} {:<9} {:<5} {}{account}{cooldown}",
+            s.name, s.kind, alive, s.state
+        );
+    }
+    let _ = writeln!(out, "\nqueues:");
+    let _ = writeln!(
+        out,
+        "  {:<24} {:>6} {:>7} {:>7} {:>7} {:>6} {:>6}",
+        "project", "queued", "running", "blocked", "invalid", "done", "failed"
+    );
+    for p in &report.projects {
+        let _ = writeln!(
+            out,
+            "  {:<24} {:>6} {:>7} {:>7} {:>7} {:>6} {:>6}",
+            p.name, p.queued, p.running, p.blocked, p.invalid, p.done, p.failed
+        );
+    }
+    if !report.recent_events.is_empty() {
+        let _ = writeln!(out, "\nrecent events:");
+        for e in &report.recent_events {
+            let task = e
+                .task
+                .as_deref()
+                .map(|t| format!(" {t}"))
+                .unwrap_or_default();
+            let session = e
+                .session
+                .as_deref()
+                .map(|s| format!(" [{s}]"))
+                .unwrap_or_default();
+            let _ = writeln!(out, "  {} {}{task}{session} {}", e.at, e.kind, e.detail);
+        }
+    }
+    out
+}
