@@ -19,7 +19,13 @@ use std::time::{Duration, Instant};
 const CTRL_C_WINDOW: Duration = Duration::from_secs(2);
 /// Spinner verbs (a few of the real client's ~190).
 const VERBS: [&str; 8] = [
-    "Billowing", "Effecting", "Mulling", "Pondering", "Brewing", "Churning", "Percolating",
+    "Billowing",
+    "Effecting",
+    "Mulling",
+    "Pondering",
+    "Brewing",
+    "Churning",
+    "Percolating",
     "Noodling",
 ];
 
@@ -126,7 +132,10 @@ pub struct App {
 impl App {
     /// A session showing `history` (replayed blocks; empty when fresh).
     pub fn new(info: SessionInfo, transcript: TranscriptWriter, history: Vec<Block>) -> Self {
-        let hooks = HookRunner::new(info.config_dir.join("settings.json"), PathBuf::from(&info.cwd));
+        let hooks = HookRunner::new(
+            info.config_dir.join("settings.json"),
+            PathBuf::from(&info.cwd),
+        );
         Self {
             model_line: info.model_line(),
             info,
@@ -161,7 +170,8 @@ impl App {
 
     /// Fires SessionStart; call once after the first frame.
     pub fn started(&mut self) {
-        self.transcript.session_opened(self.info.permission_mode.hook_name());
+        self.transcript
+            .session_opened(self.info.permission_mode.hook_name());
         let source = match self.info.start {
             Start::Fresh => "startup",
             Start::Resumed => "resume",
@@ -169,7 +179,8 @@ impl App {
         let mut payload = self.base_payload(HookEvent::SessionStart);
         payload["source"] = json!(source);
         payload["model"] = json!(self.info.model_id());
-        self.hooks.fire(HookEvent::SessionStart, Some(source), &payload);
+        self.hooks
+            .fire(HookEvent::SessionStart, Some(source), &payload);
     }
 
     /// Fires SessionEnd and waits up to `limit` for running hooks.
@@ -192,7 +203,10 @@ impl App {
             InputEvent::Backspace => self.input.backspace(),
             InputEvent::Escape => self.interrupt(),
             InputEvent::Interrupt => {
-                if self.ctrl_c_at.is_some_and(|at| now.duration_since(at) <= CTRL_C_WINDOW) {
+                if self
+                    .ctrl_c_at
+                    .is_some_and(|at| now.duration_since(at) <= CTRL_C_WINDOW)
+                {
                     return Flow::Exit;
                 }
                 self.ctrl_c_at = Some(now);
@@ -208,6 +222,8 @@ impl App {
                 }
                 let text = self.input.take();
                 if text.trim() == "/exit" {
+                    // The last frame keeps showing the command, like the real client.
+                    self.input.set_text(&text);
                     return Flow::Exit;
                 }
                 if self.is_working() {
@@ -316,7 +332,10 @@ impl App {
 
     /// The frame for a `width` × `height` terminal at `now`.
     pub fn frame(&self, now: Instant, width: u16, height: u16) -> Vec<String> {
-        let note = if self.ctrl_c_at.is_some_and(|at| now.duration_since(at) <= CTRL_C_WINDOW) {
+        let note = if self
+            .ctrl_c_at
+            .is_some_and(|at| now.duration_since(at) <= CTRL_C_WINDOW)
+        {
             FooterNote::CtrlCAgain
         } else if self.input.has_placeholder() {
             FooterNote::PasteAgain
@@ -335,7 +354,11 @@ impl App {
             queued: &self.queued,
             input: &input,
             permission_mode: self.info.permission_mode,
-            activity: if self.is_working() { Activity::Working } else { Activity::Idle },
+            activity: if self.is_working() {
+                Activity::Working
+            } else {
+                Activity::Idle
+            },
             note,
         };
         render(&view, width, height)

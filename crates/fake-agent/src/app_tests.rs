@@ -34,7 +34,11 @@ fn fixture(work: Duration) -> Fixture {
     let path = transcript_path(&config, &info.cwd, &info.session_id);
     let transcript = TranscriptWriter::new(path, &info.session_id, &info.cwd);
     let app = App::new(info, transcript, Vec::new());
-    Fixture { dir, app, t0: Instant::now() }
+    Fixture {
+        dir,
+        app,
+        t0: Instant::now(),
+    }
 }
 
 fn read_json(path: PathBuf) -> Value {
@@ -46,7 +50,11 @@ fn read_json(path: PathBuf) -> Value {
         {
             return value;
         }
-        assert!(Instant::now() < deadline, "{} never appeared", path.display());
+        assert!(
+            Instant::now() < deadline,
+            "{} never appeared",
+            path.display()
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -74,20 +82,29 @@ fn paste_then_enter_runs_a_turn_and_fires_stop() {
     f.app.tick(f.t0 + Duration::from_secs(1));
     assert!(!f.app.is_working());
     let frame = f.app.frame(f.t0 + Duration::from_secs(1), 200, 50);
-    assert!(frame.contains(&"● Done: line one line two line three line four l".to_string()), "{frame:?}");
+    assert!(
+        frame.contains(&"● Done: line one line two line three line four l".to_string()),
+        "{frame:?}"
+    );
     assert!(frame.contains(&"✻ Worked for 1s".to_string()));
     assert!(!frame.last().unwrap().contains("esc to interrupt"));
 
     let stop = read_json(f.dir.path().join("stop.json"));
     assert_eq!(stop["hook_event_name"], "Stop");
     assert_eq!(stop["session_id"], "00000000-0000-4000-8000-000000000001");
-    assert_eq!(stop["last_assistant_message"], "Done: line one line two line three line four l");
+    assert_eq!(
+        stop["last_assistant_message"],
+        "Done: line one line two line three line four l"
+    );
     assert_eq!(stop["cwd"], "/tmp/work");
     let start = read_json(f.dir.path().join("start.json"));
     assert_eq!(start["source"], "startup");
 
     let record = std::fs::read_to_string(f.dir.path().join("record.jsonl")).unwrap();
-    let lines: Vec<Value> = record.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<Value> = record
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 1);
     assert_eq!(lines[0]["prompt"], text);
     assert_eq!(lines[0]["tmux_pane"], "%3");
@@ -97,14 +114,22 @@ fn paste_then_enter_runs_a_turn_and_fires_stop() {
 #[test]
 fn error_directive_fires_stop_failure() {
     let mut f = fixture(Duration::from_secs(5));
-    f.app.handle(InputEvent::Text("boom fake-agent:error=500 fake-agent:work=10ms".into()), f.t0);
+    f.app.handle(
+        InputEvent::Text("boom fake-agent:error=500 fake-agent:work=10ms".into()),
+        f.t0,
+    );
     f.app.handle(InputEvent::Enter, f.t0);
     f.app.tick(f.t0 + Duration::from_millis(10));
     assert!(!f.app.is_working());
     let failure = read_json(f.dir.path().join("failure.json"));
     assert_eq!(failure["hook_event_name"], "StopFailure");
     assert_eq!(failure["error"], "server_error");
-    assert!(failure["last_assistant_message"].as_str().unwrap().starts_with("API Error: 500"));
+    assert!(
+        failure["last_assistant_message"]
+            .as_str()
+            .unwrap()
+            .starts_with("API Error: 500")
+    );
     assert!(!f.dir.path().join("stop.json").exists());
 }
 
@@ -120,7 +145,10 @@ fn escape_interrupts_and_puts_the_prompt_back() {
     assert!(!frame.contains(&"❯ interrupt me".to_string()));
     f.app.tick(f.t0 + Duration::from_secs(10));
     std::thread::sleep(Duration::from_millis(200));
-    assert!(!f.dir.path().join("stop.json").exists(), "no hook fires on Esc");
+    assert!(
+        !f.dir.path().join("stop.json").exists(),
+        "no hook fires on Esc"
+    );
 }
 
 #[test]
@@ -148,6 +176,10 @@ fn exit_by_command_or_double_ctrl_c() {
     assert_eq!(f.app.handle(InputEvent::Interrupt, f.t0), Flow::Continue);
     assert_eq!(footer(&f.app, f.t0), "  Press Ctrl-C again to exit");
     let later = f.t0 + Duration::from_secs(3);
-    assert_eq!(f.app.handle(InputEvent::Interrupt, later), Flow::Continue, "too late: re-arms");
+    assert_eq!(
+        f.app.handle(InputEvent::Interrupt, later),
+        Flow::Continue,
+        "too late: re-arms"
+    );
     assert_eq!(f.app.handle(InputEvent::Interrupt, later), Flow::Exit);
 }

@@ -52,7 +52,9 @@ pub struct Options {
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum ArgsError {
     /// A flag this fake does not know.
-    #[error("error: unknown option '{0}' (fake-claude knows --model, --dangerously-skip-permissions, --resume, --version, --help)")]
+    #[error(
+        "error: unknown option '{0}' (fake-claude knows --model, --dangerously-skip-permissions, --resume, --version, --help)"
+    )]
     UnknownOption(String),
     /// A flag that needs a value was last.
     #[error("error: option '{0}' argument missing: pass a value after it")]

@@ -29,7 +29,8 @@ pub fn parse_duration(text: &str) -> Result<Duration, DurationError> {
         "h" => 3600.0,
         _ => return Err(DurationError(text.to_string())),
     };
-    Duration::try_from_secs_f64(value * seconds_per_unit).map_err(|_| DurationError(text.to_string()))
+    Duration::try_from_secs_f64(value * seconds_per_unit)
+        .map_err(|_| DurationError(text.to_string()))
 }
 
 /// Which usage limit a `fake-agent:quota=…` turn hits.
@@ -137,18 +138,26 @@ mod tests {
         let d = parse_directives("please do it\nfake-agent:work=250ms and fake-agent:error=500");
         assert_eq!(d.work, Some(Duration::from_millis(250)));
         assert_eq!(d.outcome, Some(TurnOutcome::ApiError(500)));
-        assert_eq!(d.outcome.and_then(TurnOutcome::error_kind), Some("server_error"));
+        assert_eq!(
+            d.outcome.and_then(TurnOutcome::error_kind),
+            Some("server_error")
+        );
 
         let q = parse_directives("(fake-agent:quota=session)");
         assert_eq!(q.outcome, None, "a directive must start a token");
         let q = parse_directives("x fake-agent:quota=session.");
         assert_eq!(q.outcome, Some(TurnOutcome::Quota(QuotaKind::Session)));
-        assert_eq!(q.outcome.and_then(TurnOutcome::error_kind), Some("rate_limit"));
+        assert_eq!(
+            q.outcome.and_then(TurnOutcome::error_kind),
+            Some("rate_limit")
+        );
     }
 
     #[test]
     fn malformed_directives_are_ignored() {
-        let d = parse_directives("fake-agent:work=soon fake-agent:error=418 fake-agent:nope=1 fake-agent:");
+        let d = parse_directives(
+            "fake-agent:work=soon fake-agent:error=418 fake-agent:nope=1 fake-agent:",
+        );
         assert_eq!(d, Directives::default());
     }
 }

@@ -133,7 +133,11 @@ mod tests {
 
     #[test]
     fn placeholder_rule() {
-        assert_eq!(placeholder_label("a\nb\nc", 1), None, "two newlines stay plain");
+        assert_eq!(
+            placeholder_label("a\nb\nc", 1),
+            None,
+            "two newlines stay plain"
+        );
         assert_eq!(
             placeholder_label("a\nb\nc\nd\ne", 2).as_deref(),
             Some("[Pasted text #2 +4 lines]")
@@ -157,13 +161,23 @@ mod tests {
             "see: line one\nline two\nline three\nline four"
         );
         input.paste("1\n2\n3\n4");
-        assert_eq!(input.display(), "see: [Pasted text #1 +3 lines][Pasted text #2 +3 lines]");
+        assert_eq!(
+            input.display(),
+            "see: [Pasted text #1 +3 lines][Pasted text #2 +3 lines]"
+        );
         input.backspace();
         assert_eq!(input.display(), "see: [Pasted text #1 +3 lines]");
-        assert_eq!(input.take(), "see: line one\nline two\nline three\nline four");
+        assert_eq!(
+            input.take(),
+            "see: line one\nline two\nline three\nline four"
+        );
         assert!(input.is_blank());
         input.paste("a\nb\nc\nd");
-        assert_eq!(input.display(), "[Pasted text #3 +3 lines]", "numbers keep counting");
+        assert_eq!(
+            input.display(),
+            "[Pasted text #3 +3 lines]",
+            "numbers keep counting"
+        );
     }
 
     #[test]

@@ -185,7 +185,10 @@ mod tests {
 
     #[test]
     fn finds_commands_for_an_event() {
-        assert_eq!(hook_commands(&settings(), HookEvent::Stop, None), ["echo one", "echo two"]);
+        assert_eq!(
+            hook_commands(&settings(), HookEvent::Stop, None),
+            ["echo one", "echo two"]
+        );
         assert!(hook_commands(&settings(), HookEvent::StopFailure, None).is_empty());
         assert!(hook_commands(&Value::Null, HookEvent::Stop, None).is_empty());
         assert!(hook_commands(&json!({"hooks": {"Stop": 3}}), HookEvent::Stop, None).is_empty());

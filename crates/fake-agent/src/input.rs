@@ -224,11 +224,10 @@ mod tests {
     #[test]
     fn arrow_keys_and_garbage_are_ignored() {
         let mut decoder = InputDecoder::new();
-        assert_eq!(decoder.feed(b"\x1b[A\x1bOPa\xff\xfeb\x01\x7f\x03"), vec![
-            Text("ab".into()),
-            Backspace,
-            Interrupt
-        ]);
+        assert_eq!(
+            decoder.feed(b"\x1b[A\x1bOPa\xff\xfeb\x01\x7f\x03"),
+            vec![Text("ab".into()), Backspace, Interrupt]
+        );
         let long_csi = [b"\x1b[".as_slice(), &[b'1'; 100], b"mX"].concat();
         assert_eq!(decoder.feed(&long_csi), vec![Text("X".into())]);
     }

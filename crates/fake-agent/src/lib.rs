@@ -1,5 +1,8 @@
 //! A stand-in for the Claude Code TUI, for tests and demos: same screens, hooks, transcript and
 //! resume behaviour as the recordings in `shared/claude-code/`, with scripted turns.
+//!
+//! Entry point: [`run`]. Environment: `CLAUDE_CONFIG_DIR`, `IS_SANDBOX`, `TMUX_PANE`,
+//! `FAKE_AGENT_WORK` (default turn length), `FAKE_AGENT_RECORD` (prompt log).
 
 pub mod app;
 pub mod args;
@@ -12,10 +15,13 @@ pub mod outcome;
 pub mod paths;
 pub mod record;
 pub mod render;
+mod session;
+pub mod terminal;
 pub mod transcript;
 
-/// Runs the fake client with `args` (without the program name); returns the exit status.
+/// Runs the fake client with `args` (without the program name); returns the exit status:
+/// 0 after `/exit` or Ctrl-C twice, 1 on a refused start (root, unknown resume id, no
+/// terminal), 2 on bad arguments or environment.
 pub fn run(args: Vec<String>) -> i32 {
-    let _ = args;
-    0
+    session::run(&args)
 }

@@ -80,8 +80,15 @@ mod tests {
 
     #[test]
     fn reply_quotes_the_first_forty_characters() {
-        let ending = turn_ending(TurnOutcome::Reply, "line one\nline two is long enough to be cut here", at("2026-01-01T00:00:00Z"));
-        assert_eq!(ending.message, "Done: line one line two is long enough to be c");
+        let ending = turn_ending(
+            TurnOutcome::Reply,
+            "line one\nline two is long enough to be cut here",
+            at("2026-01-01T00:00:00Z"),
+        );
+        assert_eq!(
+            ending.message,
+            "Done: line one line two is long enough to be c"
+        );
         assert_eq!(ending.block, Block::Reply(ending.message.clone()));
     }
 
@@ -89,9 +96,15 @@ mod tests {
     fn errors_and_limits_are_worded_like_the_real_client() {
         let now = at("2026-11-21T09:07:00Z");
         let server = turn_ending(TurnOutcome::ApiError(500), "x", now);
-        assert_eq!(server.message, "API Error: 500 Internal server error. This is a server-side issue, usually temporary — try again in a moment.");
+        assert_eq!(
+            server.message,
+            "API Error: 500 Internal server error. This is a server-side issue, usually temporary — try again in a moment."
+        );
         let limit = turn_ending(TurnOutcome::Quota(QuotaKind::Session), "x", now);
-        assert_eq!(limit.message, "You've hit your session limit · resets 10:07am (UTC)");
+        assert_eq!(
+            limit.message,
+            "You've hit your session limit · resets 10:07am (UTC)"
+        );
         assert_eq!(limit.block, Block::Notice(limit.message.clone()));
     }
 }

@@ -62,8 +62,10 @@ mod tests {
             append_record(&path, &record).unwrap();
         }
         let text = std::fs::read_to_string(&path).unwrap();
-        let lines: Vec<serde_json::Value> =
-            text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let lines: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
         assert_eq!(lines.len(), 2);
         assert_eq!(lines[0]["prompt"], "first\nwith newline");
         assert_eq!(lines[0]["tmux_pane"], serde_json::Value::Null);

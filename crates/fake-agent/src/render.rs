@@ -133,7 +133,9 @@ pub fn footer(mode: PermissionMode, activity: Activity, note: FooterNote) -> Str
 /// Splits `text` into rows of at most `width` characters; rows after the first start with
 /// `indent`. Every `\n` starts a new row (with the indent).
 fn wrap(first_prefix: &str, indent: &str, text: &str, width: usize, out: &mut Vec<String>) {
-    let width = width.max(indent.chars().count() + 1).max(first_prefix.chars().count() + 1);
+    let width = width
+        .max(indent.chars().count() + 1)
+        .max(first_prefix.chars().count() + 1);
     for (index, line) in text.split('\n').enumerate() {
         let prefix = if index == 0 { first_prefix } else { indent };
         let mut row = prefix.to_string();

@@ -77,7 +77,10 @@ fn busy_frame_has_spinner_and_esc_to_interrupt() {
     let lines = render(&busy, 100, 50);
     assert_eq!(&lines[5..9], &["❯ say hello", "", "* Billowing…", ""]);
     assert_eq!(lines.last().map(String::as_str), Some(BYPASS_BUSY));
-    assert!(lines.contains(&"❯\u{a0}".to_string()), "input box stays while working");
+    assert!(
+        lines.contains(&"❯\u{a0}".to_string()),
+        "input box stays while working"
+    );
 
     busy.spinner = Some(SpinnerView {
         verb: "Effecting".into(),
@@ -85,8 +88,14 @@ fn busy_frame_has_spinner_and_esc_to_interrupt() {
     });
     busy.permission_mode = PermissionMode::Default;
     let lines = render(&busy, 80, 50);
-    assert!(lines.iter().any(|l| l.ends_with(" Effecting… (17s)")), "{lines:?}");
-    assert_eq!(lines.last().map(String::as_str), Some("  esc to interrupt · ← for agents"));
+    assert!(
+        lines.iter().any(|l| l.ends_with(" Effecting… (17s)")),
+        "{lines:?}"
+    );
+    assert_eq!(
+        lines.last().map(String::as_str),
+        Some("  esc to interrupt · ← for agents")
+    );
 }
 
 #[test]
@@ -104,7 +113,10 @@ fn default_mode_idle_footer() {
     let mut idle = view(&[], "");
     idle.permission_mode = PermissionMode::Default;
     let lines = render(&idle, 80, 50);
-    assert_eq!(lines.last().map(String::as_str), Some("  ? for shortcuts · ← for agents"));
+    assert_eq!(
+        lines.last().map(String::as_str),
+        Some("  ? for shortcuts · ← for agents")
+    );
 }
 
 #[test]
@@ -125,10 +137,15 @@ fn multi_line_input_and_queued_messages() {
 
 #[test]
 fn long_lines_wrap_and_old_lines_scroll_off() {
-    let blocks: Vec<Block> = (0..40).map(|i| Block::Reply(format!("reply {i}"))).collect();
+    let blocks: Vec<Block> = (0..40)
+        .map(|i| Block::Reply(format!("reply {i}")))
+        .collect();
     let lines = render(&view(&blocks, ""), 30, 24);
     assert_eq!(lines.len(), 23);
-    assert_eq!(lines.last().map(String::as_str), Some("  ⏵⏵ bypass permissions on (sh"));
+    assert_eq!(
+        lines.last().map(String::as_str),
+        Some("  ⏵⏵ bypass permissions on (sh")
+    );
     assert!(lines.contains(&"● reply 39".to_string()));
     assert!(!lines.contains(&"● reply 0".to_string()));
 
@@ -152,9 +169,13 @@ fn glyphs_cycle_and_elapsed_formats() {
 
 #[test]
 fn notice_uses_the_recorded_prefix() {
-    let blocks = [Block::Notice("You've hit your session limit · resets 10:07am (UTC)".into())];
+    let blocks = [Block::Notice(
+        "You've hit your session limit · resets 10:07am (UTC)".into(),
+    )];
     let lines = render(&view(&blocks, ""), 200, 50);
-    assert!(lines.contains(
-        &"  ⎿ \u{a0}You've hit your session limit · resets 10:07am (UTC)".to_string()
-    ));
+    assert!(
+        lines.contains(
+            &"  ⎿ \u{a0}You've hit your session limit · resets 10:07am (UTC)".to_string()
+        )
+    );
 }

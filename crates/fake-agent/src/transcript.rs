@@ -52,7 +52,10 @@ impl TranscriptWriter {
             map.insert("parentUuid".into(), json!(self.last_uuid));
             map.insert("isSidechain".into(), json!(false));
             map.insert("uuid".into(), json!(uuid));
-            map.insert("timestamp".into(), json!(jiff::Timestamp::now().to_string()));
+            map.insert(
+                "timestamp".into(),
+                json!(jiff::Timestamp::now().to_string()),
+            );
             map.insert("userType".into(), json!("external"));
             map.insert("entrypoint".into(), json!("cli"));
             map.insert("cwd".into(), json!(self.cwd));
@@ -144,7 +147,9 @@ pub fn replay_blocks(transcript: &str) -> Vec<Block> {
                     blocks.push(Block::Reply(text));
                 }
             }
-            (Some("system"), _) if entry.get("subtype").and_then(Value::as_str) == Some("turn_duration") => {
+            (Some("system"), _)
+                if entry.get("subtype").and_then(Value::as_str) == Some("turn_duration") =>
+            {
                 let millis = entry.get("durationMs").and_then(Value::as_u64).unwrap_or(0);
                 blocks.push(Block::Worked(Duration::from_millis(millis)));
             }
@@ -165,11 +170,21 @@ mod tests {
         let mut writer = TranscriptWriter::new(path.clone(), "s", "/w");
         writer.session_opened("bypassPermissions");
         writer.user_prompt("first\nsecond line");
-        writer.turn_ended(TurnOutcome::Reply, "Done: first", "claude-sonnet-5", Duration::from_secs(2));
+        writer.turn_ended(
+            TurnOutcome::Reply,
+            "Done: first",
+            "claude-sonnet-5",
+            Duration::from_secs(2),
+        );
         writer.user_prompt("interrupted one");
         writer.interrupted();
         writer.user_prompt("fail");
-        writer.turn_ended(TurnOutcome::ApiError(500), "API Error: 500", "m", Duration::from_millis(10));
+        writer.turn_ended(
+            TurnOutcome::ApiError(500),
+            "API Error: 500",
+            "m",
+            Duration::from_millis(10),
+        );
         let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(
             replay_blocks(&text),
