@@ -140,7 +140,8 @@ fn wrap(first_prefix: &str, indent: &str, text: &str, width: usize, out: &mut Ve
         let prefix = if index == 0 { first_prefix } else { indent };
         let mut row = prefix.to_string();
         let mut row_len = prefix.chars().count();
-        for c in line.chars() {
+        // Control characters (ESC, tab, …) would drive the terminal: show them as spaces.
+        for c in line.chars().map(|c| if c.is_control() { ' ' } else { c }) {
             if row_len >= width {
                 out.push(std::mem::replace(&mut row, indent.to_string()));
                 row_len = indent.chars().count();
@@ -172,10 +173,20 @@ pub fn render(view: &FrameView<'_>, width: u16, height: u16) -> Vec<String> {
         format!("  ▘▘ ▝▝    {}", view.cwd),
         String::new(),
     ];
-    for block in view.blocks {
-        lines.push(String::new());
-        block_lines(block, width, &mut lines);
+    // Only the newest blocks that can still be on screen are laid out (a huge paste or a long
+    // history must not slow every frame down).
+    let mut visible: Vec<Vec<String>> = Vec::new();
+    let mut visible_rows = 0;
+    for block in view.blocks.iter().rev() {
+        let mut rows = vec![String::new()];
+        block_lines(block, width, &mut rows);
+        visible_rows += rows.len();
+        visible.push(rows);
+        if visible_rows > usize::from(height) {
+            break;
+        }
     }
+    lines.extend(visible.into_iter().rev().flatten());
     if let Some(spinner) = &view.spinner {
         lines.push(String::new());
         lines.push(spinner_line(spinner));

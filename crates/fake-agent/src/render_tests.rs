@@ -179,3 +179,29 @@ fn notice_uses_the_recorded_prefix() {
         )
     );
 }
+
+#[test]
+fn control_characters_are_not_sent_to_the_terminal() {
+    let blocks = [Block::Prompt("a\u{1b}[2Jb\tc".into())];
+    let lines = render(&view(&blocks, "x\u{7}y"), 100, 50);
+    assert!(lines.contains(&"❯ a [2Jb c".to_string()), "{lines:?}");
+    assert!(lines.contains(&"❯\u{a0}x y".to_string()), "{lines:?}");
+}
+
+#[test]
+fn huge_history_renders_quickly() {
+    let huge = "lorem ipsum dolor sit amet\n".repeat(40_000);
+    let blocks: Vec<Block> = (0..2000)
+        .map(|i| Block::Prompt(format!("p{i}")))
+        .chain([Block::Prompt(huge)])
+        .collect();
+    let started = std::time::Instant::now();
+    let lines = render(&view(&blocks, ""), 200, 50);
+    assert_eq!(lines.len(), 49);
+    assert!(lines.contains(&"  lorem ipsum dolor sit amet".to_string()));
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        started.elapsed()
+    );
+}

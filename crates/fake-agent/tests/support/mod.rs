@@ -167,7 +167,13 @@ impl TmuxServer {
 
 impl Drop for TmuxServer {
     fn drop(&mut self) {
+        let socket = self.tmux(&["display-message", "-p", "#{socket_path}"]);
+        let socket = String::from_utf8_lossy(&socket.stdout).trim().to_string();
         let _ = self.tmux(&["kill-server"]);
+        // tmux 3.3 leaves the socket file behind; remove ours.
+        if socket.ends_with(&self.name) {
+            let _ = std::fs::remove_file(socket);
+        }
     }
 }
 
