@@ -297,6 +297,7 @@ impl Daemon {
         let plan = LaunchPlan {
             session: session.to_string(),
             command_line,
+            exit_marker: format!("claude-failover: launch {} ended", run.0),
             message,
             prompt_timeout: self.cfg.dispatcher.prompt_timeout,
             shell_timeout: self.opts.shell_timeout,

@@ -20,6 +20,9 @@ pub struct LaunchPlan {
     pub session: String,
     /// The shell line that starts the agent (quoted by `cf_core::shell`).
     pub command_line: String,
+    /// Printed by the shell when the agent exits (`<marker> (status N)`): tells a start-up
+    /// failure at once, and is unique per launch so an old one on screen cannot fool us.
+    pub exit_marker: String,
     /// The sanitized task message to paste.
     pub message: String,
     /// How long the agent may take to show its prompt.
@@ -115,7 +118,11 @@ pub fn screen_tail(screen: &str, lines: usize) -> String {
 pub async fn launch(tmux: &Tmux, plan: &LaunchPlan) -> Result<LaunchReport, LaunchError> {
     let started = Instant::now();
     wait_for_shell(tmux, plan).await?;
-    tmux.type_text(&plan.session, &plan.command_line).await?;
+    let line = format!(
+        "{}; printf '\\n%s (status %s)\\n' '{}' \"$?\"",
+        plan.command_line, plan.exit_marker
+    );
+    tmux.type_text(&plan.session, &line).await?;
     tmux.press(&plan.session, Key::Enter).await?;
     let ready_screen = wait_for_prompt(tmux, plan).await?;
     let turns_before = screen::turn_count(&ready_screen);
@@ -162,7 +169,8 @@ async fn wait_for_prompt(tmux: &Tmux, plan: &LaunchPlan) -> Result<String, Launc
             if reading.state == ScreenState::Idle {
                 return Ok(screen);
             }
-        } else if agent_seen {
+        }
+        if (at_shell && agent_seen) || exited(&screen, &plan.exit_marker) {
             return Err(LaunchError::AgentExited(screen_tail(&screen, 4)));
         }
         if Instant::now() >= deadline {
@@ -173,6 +181,15 @@ async fn wait_for_prompt(tmux: &Tmux, plan: &LaunchPlan) -> Result<String, Launc
         }
         tokio::time::sleep(plan.poll).await;
     }
+}
+
+/// Whether the shell printed this launch's exit marker with a status.
+fn exited(screen: &str, marker: &str) -> bool {
+    let needle = format!("{marker} (status ");
+    screen.lines().any(|line| {
+        line.find(&needle)
+            .is_some_and(|at| line[at + needle.len()..].starts_with(|c: char| c.is_ascii_digit()))
+    })
 }
 
 /// Waits until the paste shows in the input (or the agent already took it).
@@ -247,6 +264,24 @@ mod tests {
         ] {
             assert!(!is_shell(other), "{other}");
         }
+    }
+
+    #[test]
+    fn exit_marker_needs_a_status_number() {
+        let marker = "claude-failover: launch 12 ended";
+        let echo = "$ cd -- /p && 'claude' --model sonnet; printf '\\n%s (status %s)\\n' 'claude-failover: launch 12 ended' \"$?\"";
+        assert!(
+            !exited(echo, marker),
+            "the typed line itself is not an exit"
+        );
+        assert!(exited(
+            "bash: claude: command not found\nclaude-failover: launch 12 ended (status 127)\n$",
+            marker
+        ));
+        assert!(
+            !exited("claude-failover: launch 11 ended (status 0)", marker),
+            "another launch's marker"
+        );
     }
 
     #[test]

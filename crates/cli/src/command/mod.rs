@@ -106,7 +106,13 @@ enum HooksCommand {
 
 /// Sets up logging to stderr.
 pub fn init_logging(cli: &Cli) {
+    // The demo prints its own progress lines; the log only adds noise there.
+    let quiet = matches!(
+        cli.command,
+        Command::Demo(_) | Command::Hook(_) | Command::FakeAgent { .. }
+    );
     let default = match cli.verbose {
+        0 if quiet => "warn",
         0 => "info",
         1 => "debug",
         _ => "trace",
