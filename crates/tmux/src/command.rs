@@ -24,14 +24,30 @@ pub(crate) enum Arg {
         /// The value, which may be a secret.
         value: String,
     },
+    /// A `;` that ends one tmux command and starts the next in the same process.
+    Separator,
 }
 
 impl Arg {
-    fn to_os(&self) -> String {
+    /// The argv element tmux must receive so that it reads back this argument.
+    fn to_argv(&self) -> String {
         match self {
-            Arg::Plain(text) | Arg::Hidden(text) => text.clone(),
-            Arg::EnvAssignment { key, value } => format!("{key}={value}"),
+            Arg::Plain(text) | Arg::Hidden(text) => escape_trailing_semicolon(text),
+            Arg::EnvAssignment { key, value } => {
+                escape_trailing_semicolon(&format!("{key}={value}"))
+            }
+            Arg::Separator => ";".to_owned(),
         }
+    }
+}
+
+/// tmux reads any argv element ending in `;` as "this argument, then end of command"
+/// (even after `send-keys -l --`), and turns a final `\;` into `;`. Writing the last `;`
+/// as `\;` makes tmux see the original text.
+fn escape_trailing_semicolon(text: &str) -> String {
+    match text.strip_suffix(';') {
+        Some(head) => format!("{head}\\;"),
+        None => text.to_owned(),
     }
 }
 
@@ -44,6 +60,7 @@ impl fmt::Display for Arg {
             Arg::Plain(text) => formatter.write_str(text),
             Arg::Hidden(text) => write!(formatter, "<{} bytes>", text.len()),
             Arg::EnvAssignment { key, value } => write!(formatter, "{key}=<{} bytes>", value.len()),
+            Arg::Separator => formatter.write_str(";"),
         }
     }
 }
@@ -73,6 +90,12 @@ impl Invocation {
     /// Appends one argument.
     pub(crate) fn arg(&mut self, arg: Arg) -> &mut Self {
         self.args.push(arg);
+        self
+    }
+
+    /// Ends the current tmux command; the next words start another one in the same process.
+    pub(crate) fn separator(&mut self) -> &mut Self {
+        self.args.push(Arg::Separator);
         self
     }
 
@@ -166,7 +189,7 @@ impl Tmux {
             command.arg("-L").arg(socket);
         }
         command
-            .args(invocation.args.iter().map(Arg::to_os))
+            .args(invocation.args.iter().map(Arg::to_argv))
             .stdin(if invocation.stdin.is_some() {
                 Stdio::piped()
             } else {
@@ -238,6 +261,20 @@ impl Tmux {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trailing_semicolons_are_escaped_for_tmux() {
+        assert_eq!(Arg::Plain("a;".to_owned()).to_argv(), "a\\;");
+        assert_eq!(Arg::Plain(";".to_owned()).to_argv(), "\\;");
+        assert_eq!(Arg::Hidden("a\\;".to_owned()).to_argv(), "a\\\\;");
+        assert_eq!(Arg::Plain("a;b".to_owned()).to_argv(), "a;b");
+        assert_eq!(Arg::Separator.to_argv(), ";");
+        let env = Arg::EnvAssignment {
+            key: "P".to_owned(),
+            value: "x;".to_owned(),
+        };
+        assert_eq!(env.to_argv(), "P=x\\;");
+    }
 
     #[test]
     fn hidden_arguments_show_only_their_length() {

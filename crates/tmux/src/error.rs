@@ -118,7 +118,12 @@ pub(crate) enum FailureKind {
 /// Reads tmux 3.x's stderr wording to tell the common failures apart.
 pub(crate) fn classify_stderr(stderr: &str) -> FailureKind {
     let text = stderr.trim();
+    // A server exits when its last session ends; clients racing with that exit see
+    // "server exited unexpectedly" / "lost server" ("no current target" while it still
+    // answers with no sessions left).
     if text.starts_with("no server running on")
+        || text.starts_with("server exited unexpectedly")
+        || text.starts_with("lost server")
         || (text.starts_with("error connecting to") && text.contains("No such file or directory"))
     {
         FailureKind::NoServer
@@ -128,6 +133,7 @@ pub(crate) fn classify_stderr(stderr: &str) -> FailureKind {
         || text.starts_with("no such window")
         || text.starts_with("can't find pane")
         || text.starts_with("no such pane")
+        || text.starts_with("no current target")
     {
         FailureKind::NoSuchTarget
     } else if text.starts_with("duplicate session") {
@@ -165,6 +171,14 @@ mod tests {
         );
         assert_eq!(
             classify_stderr("can't find pane: =x"),
+            FailureKind::NoSuchTarget
+        );
+        assert_eq!(
+            classify_stderr("server exited unexpectedly"),
+            FailureKind::NoServer
+        );
+        assert_eq!(
+            classify_stderr("no current target"),
             FailureKind::NoSuchTarget
         );
         assert_eq!(

@@ -100,8 +100,16 @@ impl Tmux {
             });
         }
         let buffer = unique_buffer_name();
-        let mut invocation = Invocation::new(["load-buffer", "-b", &buffer, "-", ";"]);
-        invocation.plain_all(["paste-buffer", "-p", "-d", "-b", &buffer, "-t", &target]);
+        let mut invocation = Invocation::new(["load-buffer", "-b", &buffer, "-"]);
+        invocation.separator().plain_all([
+            "paste-buffer",
+            "-p",
+            "-d",
+            "-b",
+            &buffer,
+            "-t",
+            &target,
+        ]);
         invocation.stdin(text);
         let result = self.run(&invocation, Some(name)).await;
         if result.is_err() {

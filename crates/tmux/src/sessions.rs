@@ -1,6 +1,7 @@
 //! Session lifecycle: list, look up, create, kill, environment, and killing the server.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::Tmux;
 use crate::command::{Arg, Invocation};
@@ -8,6 +9,12 @@ use crate::error::{FailureKind, TmuxError};
 use crate::names::{
     escape_format, pane_target, reject_nul, session_target, validate_env_key, validate_session_name,
 };
+
+/// How often `new_session` tries when it meets a server that is exiting.
+const NEW_SESSION_ATTEMPTS: u32 = 3;
+
+/// Pause between those tries, long enough for the old server to finish exiting.
+const NEW_SESSION_RETRY_PAUSE: Duration = Duration::from_millis(50);
 
 /// What [`Tmux::new_session`] creates: a detached session with one window.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +32,9 @@ pub struct NewSession {
     /// values never appear in errors or logs.
     pub env: Vec<(String, String)>,
     /// Shell command to run instead of the default shell; `None` starts the shell.
+    /// tmux runs it as `default-shell -c command`; bash execs a lone command but dash
+    /// does not, leaving `sh` as the pane's current command: write `exec program ...`
+    /// when [`crate::PaneInfo::current_command`] must name the program.
     pub command: Option<String>,
 }
 
@@ -114,8 +124,7 @@ impl Tmux {
             invocation.arg(Arg::Plain(command.clone()));
         }
         let window = pane_target(&spec.name)?;
-        invocation.plain_all([
-            ";",
+        invocation.separator().plain_all([
             "set-option",
             "-w",
             "-t",
@@ -123,8 +132,22 @@ impl Tmux {
             "remain-on-exit",
             "off",
         ]);
-        self.run(&invocation, Some(&spec.name)).await?;
-        Ok(())
+        // A server whose last session just ended may still be exiting; the session
+        // was not created then, and the next attempt starts a fresh server.
+        let mut attempt = 1;
+        loop {
+            match self.run(&invocation, Some(&spec.name)).await {
+                Err(TmuxError::NoServer { .. }) if attempt < NEW_SESSION_ATTEMPTS => {
+                    tracing::debug!(
+                        attempt,
+                        "tmux server was exiting; starting the session again"
+                    );
+                    tokio::time::sleep(NEW_SESSION_RETRY_PAUSE).await;
+                    attempt += 1;
+                }
+                result => return result.map(|_output| ()),
+            }
+        }
     }
 
     /// Kills the session with exactly this name; a missing session (or server) is fine.
