@@ -195,9 +195,12 @@ async fn new_session_checks_and_applies_its_spec() {
     spec.height = 40;
     spec.command = Some("exec cat".to_owned());
     tmux.new_session(&spec).await.unwrap();
+    wait_until("cat runs in the pane", || async {
+        tmux.pane_info("cf-sized").await.unwrap().current_command == "cat"
+    })
+    .await;
     let info = tmux.pane_info("cf-sized").await.unwrap();
     assert_eq!((info.width, info.height), (132, 40));
-    assert_eq!(info.current_command, "cat");
     let output = server.raw(&[
         "display-message",
         "-p",
@@ -221,9 +224,7 @@ async fn sessions_end_with_their_process_even_if_config_says_remain() {
     )
     .unwrap();
     let tmux = Tmux::new(Some(server.socket.clone())).with_config_file(&config);
-    tmux.new_session(&server.shell_spec("cf-keeper"))
-        .await
-        .unwrap();
+    server.start_shell("cf-keeper").await;
     let mut spec = server.shell_spec("cf-short");
     spec.command = Some("sleep 0.3".to_owned());
     tmux.new_session(&spec).await.unwrap();
@@ -253,17 +254,11 @@ async fn sessions_end_with_their_process_even_if_config_says_remain() {
 async fn capture_shows_typed_command_output() {
     let server = PrivateServer::new();
     let tmux = &server.tmux;
-    tmux.new_session(&server.shell_spec("cf-echo"))
-        .await
-        .unwrap();
+    server.start_shell("cf-echo").await;
     tmux.type_text("cf-echo", "echo hi").await.unwrap();
     tmux.press("cf-echo", Key::Enter).await.unwrap();
-    wait_until("`hi` is on screen", || async {
-        tmux.capture_screen("cf-echo")
-            .await
-            .unwrap()
-            .lines()
-            .any(|line| line == "hi")
+    support::wait_for_screen(tmux, "cf-echo", "`hi` is on screen", |screen| {
+        screen.lines().any(|line| line == "hi")
     })
     .await;
     let screen = tmux.capture_screen("cf-echo").await.unwrap();
@@ -276,17 +271,11 @@ async fn capture_shows_typed_command_output() {
 async fn capture_with_history_reaches_into_scrollback() {
     let server = PrivateServer::new();
     let tmux = &server.tmux;
-    tmux.new_session(&server.shell_spec("cf-history"))
-        .await
-        .unwrap();
+    server.start_shell("cf-history").await;
     tmux.type_text("cf-history", "seq 1 100").await.unwrap();
     tmux.press("cf-history", Key::Enter).await.unwrap();
-    wait_until("100 is on screen", || async {
-        tmux.capture_screen("cf-history")
-            .await
-            .unwrap()
-            .lines()
-            .any(|line| line == "100")
+    support::wait_for_screen(tmux, "cf-history", "100 is on screen", |screen| {
+        screen.lines().any(|line| line == "100")
     })
     .await;
     let screen = tmux.capture_screen("cf-history").await.unwrap();
@@ -301,9 +290,7 @@ async fn capture_with_history_reaches_into_scrollback() {
 async fn pane_info_follows_the_foreground_command() {
     let server = PrivateServer::new();
     let tmux = &server.tmux;
-    tmux.new_session(&server.shell_spec("cf-info"))
-        .await
-        .unwrap();
+    server.start_shell("cf-info").await;
     let shell = tmux.pane_info("cf-info").await.unwrap();
     assert_eq!(shell.current_command, "sh", "{shell:?}");
     server.start_cat_into("cf-info", "cat.txt").await;
@@ -344,4 +331,39 @@ async fn missing_program_is_an_io_error() {
     let error = tmux.list_sessions().await.unwrap_err();
     assert!(matches!(error, TmuxError::Io { .. }), "{error}");
     assert!(error.to_string().contains("/nonexistent/tmux"));
+}
+
+#[tokio::test]
+async fn arguments_ending_in_semicolon_reach_tmux_unchanged() {
+    // tmux reads an argv element ending in `;` as a command separator.
+    let server = PrivateServer::new();
+    let tmux = &server.tmux;
+    let mut spec = server.shell_spec("cf-semi");
+    spec.env = vec![
+        ("CF_LIST".to_owned(), "a;b;".to_owned()),
+        ("CF_ESCAPED".to_owned(), "x\\;".to_owned()),
+    ];
+    tmux.new_session(&spec).await.unwrap();
+    assert_eq!(
+        tmux.session_env("cf-semi", "CF_LIST").await.unwrap(),
+        Some("a;b;".to_owned())
+    );
+    assert_eq!(
+        tmux.session_env("cf-semi", "CF_ESCAPED").await.unwrap(),
+        Some("x\\;".to_owned())
+    );
+}
+
+#[tokio::test]
+async fn a_session_can_be_created_right_after_the_last_one_is_killed() {
+    // Killing the last session makes the server exit; the next new-session may meet
+    // the exiting server and must still succeed.
+    let server = PrivateServer::new();
+    let tmux = &server.tmux;
+    for round in 0..15 {
+        let name = format!("cf-round-{round}");
+        tmux.new_session(&server.shell_spec(&name)).await.unwrap();
+        assert_eq!(tmux.list_sessions().await.unwrap(), vec![name.clone()]);
+        tmux.kill_session(&name).await.unwrap();
+    }
 }

@@ -11,15 +11,16 @@ use std::time::{Duration, Instant};
 use cf_tmux::{NewSession, Tmux};
 
 /// Configuration of test servers (see [`PrivateServer`]).
-pub const SERVER_CONFIG: &str = "set -g default-shell /bin/sh\n";
+pub const SERVER_CONFIG: &str =
+    "set -g default-shell /bin/sh\nset -g default-command 'exec /bin/sh'\n";
 
 /// How long a condition may take to become true before the test fails.
 pub const DEADLINE: Duration = Duration::from_secs(10);
 
 /// A tmux server on a socket of its own (`-L cf-test-<pid>-<n>`), killed when dropped so
-/// no test touches the user's server or leaks one. Its configuration only sets
-/// `default-shell /bin/sh`: the user's login shell runs profiles (pyenv, ...) that are
-/// slow and can hang on lock files when shells are killed mid-start.
+/// no test touches the user's server or leaks one. Its configuration makes panes run
+/// a plain non-login `/bin/sh`: login shells run profiles (pyenv, `mesg`, ...) that are
+/// slow, change the foreground command, and can hang on lock files when killed mid-start.
 pub struct PrivateServer {
     /// The adapter pointed at the private socket.
     pub tmux: Tmux,
@@ -80,8 +81,28 @@ impl PrivateServer {
             .collect()
     }
 
-    /// Starts `cat > file` in the session's shell and waits until `cat` runs.
+    /// Creates an 80x24 shell session and waits for its prompt, so typed text is read
+    /// by the shell rather than echoed ahead of the prompt.
+    pub async fn start_shell(&self, name: &str) {
+        self.tmux
+            .new_session(&self.shell_spec(name))
+            .await
+            .expect("new session");
+        self.wait_for_prompt(name).await;
+    }
+
+    /// Waits until the last non-blank screen line is a bare `sh` prompt (`#` or `$`).
+    pub async fn wait_for_prompt(&self, name: &str) {
+        wait_for_screen(&self.tmux, name, "the shell prompt shows", |screen| {
+            let last = screen.lines().rev().find(|line| !line.trim().is_empty());
+            matches!(last.map(str::trim_end), Some("#" | "$"))
+        })
+        .await;
+    }
+
+    /// Waits for the shell prompt, starts `cat > file` and waits until `cat` runs.
     pub async fn start_cat_into(&self, name: &str, file: &str) -> PathBuf {
+        self.wait_for_prompt(name).await;
         let path = self.path(file);
         self.tmux
             .type_text(name, &format!("cat > {}", path.display()))
@@ -110,11 +131,27 @@ impl PrivateServer {
     }
 }
 
+impl PrivateServer {
+    /// Where tmux puts a `-L` socket: `$TMUX_TMPDIR` (or `/tmp`) `/tmux-<uid>/<name>`.
+    fn socket_path(&self) -> PathBuf {
+        use std::os::unix::fs::MetadataExt;
+        let uid = std::fs::metadata("/proc/self")
+            .map(|meta| meta.uid())
+            .unwrap_or(0);
+        let base = std::env::var_os("TMUX_TMPDIR").unwrap_or_else(|| "/tmp".into());
+        PathBuf::from(base)
+            .join(format!("tmux-{uid}"))
+            .join(&self.socket)
+    }
+}
+
 impl Drop for PrivateServer {
     fn drop(&mut self) {
         let _ = std::process::Command::new("tmux")
             .args(["-L", &self.socket, "kill-server"])
             .output();
+        // tmux 3.3 leaves its socket file behind when the server exits.
+        let _ = std::fs::remove_file(self.socket_path());
     }
 }
 
@@ -145,6 +182,28 @@ pub async fn wait_for_file(path: &Path, expected: &str) -> String {
         if content == expected || started.elapsed() >= DEADLINE {
             return content;
         }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// Polls the session's screen until `condition` holds for it; panics with the last
+/// screen after [`DEADLINE`]. Returns the screen that satisfied the condition.
+pub async fn wait_for_screen(
+    tmux: &Tmux,
+    name: &str,
+    what: &str,
+    condition: impl Fn(&str) -> bool,
+) -> String {
+    let started = Instant::now();
+    loop {
+        let screen = tmux.capture_screen(name).await.expect("capture screen");
+        if condition(&screen) {
+            return screen;
+        }
+        assert!(
+            started.elapsed() < DEADLINE,
+            "timed out after {DEADLINE:?} waiting until {what}; screen of {name}:\n{screen}"
+        );
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }
