@@ -352,7 +352,9 @@ impl Daemon {
                 width: self.opts.pane_size.0,
                 height: self.opts.pane_size.1,
                 env: vec![("CLAUDE_FAILOVER_SESSION".to_string(), name.clone())],
-                command: None,
+                // A plain POSIX shell: no rc files that can stall start-up (a pyenv lock, a
+                // prompt framework) or change the environment the agents get.
+                command: Some(format!("exec {}", POOL_SHELL)),
             };
             match self.tmux.new_session(&spec).await {
                 Ok(()) => {
@@ -485,6 +487,9 @@ impl Daemon {
         self.save_slot(name);
     }
 }
+
+/// The shell pool sessions run between agents.
+pub const POOL_SHELL: &str = "/bin/sh";
 
 /// Where the store lives.
 pub fn store_path(cfg: &Config) -> PathBuf {
