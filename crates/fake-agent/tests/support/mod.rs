@@ -15,6 +15,8 @@ pub const DEADLINE: Duration = Duration::from_secs(15);
 const POLL: Duration = Duration::from_millis(30);
 
 static NEXT_SERVER: AtomicUsize = AtomicUsize::new(0);
+/// Printed by the wrapping shell before the fake's exit status.
+const EXIT_MARKER: &str = "fake-claude exited with status ";
 
 /// Quotes `text` for `sh`.
 pub fn sh_quote(text: &str) -> String {
@@ -31,8 +33,9 @@ pub struct TmuxServer {
 pub const TARGET: &str = "main:0.0";
 
 impl TmuxServer {
-    /// Starts a server with one 200x50 session `main` running `command` in `cwd`; panes stay
-    /// after their process exits so the last screen and exit status can be read.
+    /// Starts a server with one 200x50 session `main` running `command` in `cwd`. A shell
+    /// wraps the command and prints its exit status on the pane afterwards (tmux's own
+    /// `pane_dead_status` proved unreliable here: the exit was sometimes never noticed).
     pub fn start(cwd: &Path, command: &str) -> Self {
         let name = format!(
             "cf-fake-{}-{}",
@@ -41,16 +44,10 @@ impl TmuxServer {
         );
         let server = Self { name };
         let cwd = cwd.display().to_string();
+        let wrapped = format!("{command}; echo \"{EXIT_MARKER}$?\"; exec sleep 3600");
         let out = server.tmux(&[
             "-f",
             "/dev/null",
-            "start-server",
-            ";",
-            "set-option",
-            "-g",
-            "remain-on-exit",
-            "on",
-            ";",
             "new-session",
             "-d",
             "-s",
@@ -61,7 +58,7 @@ impl TmuxServer {
             "50",
             "-c",
             &cwd,
-            command,
+            &wrapped,
         ]);
         assert!(
             out.status.success(),
@@ -140,28 +137,15 @@ impl TmuxServer {
         );
     }
 
-    /// Waits for the pane's process to exit and returns its status.
+    /// Waits for the fake to exit and returns its status (printed by the wrapping shell).
     pub fn wait_exit(&self) -> i32 {
-        let deadline = Instant::now() + DEADLINE;
-        loop {
-            let out = self.tmux(&[
-                "display-message",
-                "-p",
-                "-t",
-                TARGET,
-                "#{pane_dead} #{pane_dead_status}",
-            ]);
-            let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
-            if let Some(status) = text.strip_prefix("1 ") {
-                return status.parse().expect("numeric exit status");
-            }
-            assert!(
-                Instant::now() < deadline,
-                "process did not exit; screen:\n{}",
-                self.screen()
-            );
-            std::thread::sleep(POLL);
-        }
+        let screen = self.wait_screen("the process to exit", |s| s.contains(EXIT_MARKER));
+        let status = screen
+            .split(EXIT_MARKER)
+            .nth(1)
+            .and_then(|rest| rest.lines().next())
+            .and_then(|digits| digits.trim().parse().ok());
+        status.unwrap_or_else(|| panic!("no exit status on screen:\n{screen}"))
     }
 }
 
