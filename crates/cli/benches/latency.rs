@@ -26,15 +26,33 @@ struct Sample {
 }
 
 fn main() -> anyhow::Result<()> {
-    let tasks: usize = std::env::var("CF_BENCH_TASKS").ok().and_then(|v| v.parse().ok()).unwrap_or(50);
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let tasks: usize = std::env::var("CF_BENCH_TASKS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(50);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     for hooks in [Hooks::Installed, Hooks::None] {
         let samples = runtime.block_on(measure(tasks, hooks))?;
-        let label = if hooks == Hooks::Installed { "with done signals" } else { "by screen alone" };
+        let label = if hooks == Hooks::Installed {
+            "with done signals"
+        } else {
+            "by screen alone"
+        };
         println!("\n{tasks} tasks, {label}:");
-        report("dispatch: file closed -> prompt received", samples.iter().map(|s| s.to_prompt_ms).collect());
-        report("dispatch: file closed -> agent busy (verified)", samples.iter().map(|s| s.to_busy_ms).collect());
-        report("completion: turn ended -> task in done/", samples.iter().map(|s| s.completion_ms).collect());
+        report(
+            "dispatch: file closed -> prompt received",
+            samples.iter().map(|s| s.to_prompt_ms).collect(),
+        );
+        report(
+            "dispatch: file closed -> agent busy (verified)",
+            samples.iter().map(|s| s.to_busy_ms).collect(),
+        );
+        report(
+            "completion: turn ended -> task in done/",
+            samples.iter().map(|s| s.completion_ms).collect(),
+        );
     }
     Ok(())
 }
@@ -48,7 +66,12 @@ async fn measure(tasks: usize, hooks: Hooks) -> anyhow::Result<Vec<Sample>> {
     spec.poll_interval = "500ms".into();
     spec.stable_idle = "1s".into();
     let sandbox = Sandbox::create(&spec)?;
-    let daemon = Daemon::start(sandbox.config()?, DaemonOptions::default(), Arc::new(SystemClock)).await?;
+    let daemon = Daemon::start(
+        sandbox.config()?,
+        DaemonOptions::default(),
+        Arc::new(SystemClock),
+    )
+    .await?;
     let mut notices = daemon.subscribe();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let handle = tokio::spawn(daemon.run(async move {
@@ -68,12 +91,20 @@ async fn measure(tasks: usize, hooks: Hooks) -> anyhow::Result<Vec<Sample>> {
             match notice.kind {
                 NoticeKind::Working => busy_at = Some(notice.at),
                 NoticeKind::Completed => break notice.at,
-                NoticeKind::Failed | NoticeKind::LaunchFailed => anyhow::bail!("task {id} did not complete: {}", notice.detail),
+                NoticeKind::Failed | NoticeKind::LaunchFailed => {
+                    anyhow::bail!("task {id} did not complete: {}", notice.detail)
+                }
                 _ => {}
             }
         };
-        let record = sandbox.records().into_iter().find(|r| r["prompt"].as_str().is_some_and(|p| p.starts_with(&format!("[{id}.md]"))));
-        let received: Timestamp = record.and_then(|r| r["ts"].as_str().and_then(|t| t.parse().ok())).ok_or_else(|| anyhow::anyhow!("no record for {id}"))?;
+        let record = sandbox.records().into_iter().find(|r| {
+            r["prompt"]
+                .as_str()
+                .is_some_and(|p| p.starts_with(&format!("[{id}.md]")))
+        });
+        let received: Timestamp = record
+            .and_then(|r| r["ts"].as_str().and_then(|t| t.parse().ok()))
+            .ok_or_else(|| anyhow::anyhow!("no record for {id}"))?;
         let busy_at = busy_at.ok_or_else(|| anyhow::anyhow!("no working notice for {id}"))?;
         let turn_end = received.checked_add(jiff::SignedDuration::from_millis(WORK_MS))?;
         samples.push(Sample {
@@ -94,5 +125,10 @@ fn ms(from: Timestamp, to: Timestamp) -> f64 {
 fn report(what: &str, mut values: Vec<f64>) {
     values.sort_by(f64::total_cmp);
     let pick = |q: f64| values[((values.len() as f64 - 1.0) * q).round() as usize];
-    println!("  {what:<48} median {:>7.1} ms   p99 {:>7.1} ms   max {:>7.1} ms", pick(0.5), pick(0.99), pick(1.0));
+    println!(
+        "  {what:<48} median {:>7.1} ms   p99 {:>7.1} ms   max {:>7.1} ms",
+        pick(0.5),
+        pick(0.99),
+        pick(1.0)
+    );
 }

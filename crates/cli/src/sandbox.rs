@@ -29,6 +29,8 @@ pub struct SandboxSpec {
     pub poll_interval: String,
     /// `watcher.stable_idle`.
     pub stable_idle: String,
+    /// `watcher.idle_timeout`.
+    pub idle_timeout: String,
     /// Install the Stop/StopFailure hooks in the account (done signals); without them only
     /// the screen tells when a task is done.
     pub hooks: Hooks,
@@ -55,6 +57,7 @@ impl SandboxSpec {
             program,
             poll_interval: "200ms".into(),
             stable_idle: "600ms".into(),
+            idle_timeout: "10m".into(),
             hooks: Hooks::Installed,
         }
     }
@@ -224,7 +227,7 @@ state_dir: {state}\n\
 tmux:\n  socket: {socket}\n\
 pool:\n  autonomous:\n    prefix: {prefix}\n    start_index: 1\n    min: {n}\n    max: {n}\n{dedicated}\
 dispatcher:\n  projects_dir: {projects}\n  prompt_timeout: 20s\n  rescan_interval: 5s\n  launch_cooldown: 2s\n  resume_dir: {resume}\n\
-watcher:\n  interval: {poll}\n  idle_timeout: 10m\n  done_signal_dir: {signals}\n  stable_idle: {stable}\n\
+watcher:\n  interval: {poll}\n  idle_timeout: {idle_timeout}\n  done_signal_dir: {signals}\n  stable_idle: {stable}\n\
 agent:\n  command: {program}\n  args: [fake-agent]\n  env:\n    IS_SANDBOX: \"1\"\n    FAKE_AGENT_WORK: {work}\n    FAKE_AGENT_RECORD: {record}\n\
 accounts:\n  - name: a\n    config_dir: {account}\n",
         state = q(&root.join("state")),
@@ -236,6 +239,7 @@ accounts:\n  - name: a\n    config_dir: {account}\n",
         poll = s(&spec.poll_interval),
         signals = q(&root.join("signals")),
         stable = s(&spec.stable_idle),
+        idle_timeout = s(&spec.idle_timeout),
         program = q(&spec.program),
         work = s(&spec.work),
         record = q(record),
