@@ -70,6 +70,8 @@ pub struct Daemon {
     pub(crate) dispatch_wanted: bool,
     /// Set when the queue layout may have changed (new project folders).
     pub(crate) rediscover_wanted: bool,
+    /// Dependency cycles already reported (each is reported once).
+    pub(crate) reported_cycles: BTreeSet<String>,
 }
 
 impl Daemon {
@@ -137,6 +139,7 @@ impl Daemon {
             launches: JoinSet::new(),
             dispatch_wanted: true,
             rediscover_wanted: false,
+            reported_cycles: BTreeSet::new(),
         };
         daemon.watch_fixed_dirs()?;
         daemon.discover_projects();

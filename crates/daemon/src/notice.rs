@@ -22,8 +22,10 @@ pub enum NoticeKind {
     Failed,
     /// A task file cannot be read or parsed; it got an `.invalid` sidecar.
     InvalidTask,
-    /// A task waits on dependencies that are not done yet.
+    /// A task waits on dependencies that are not done yet (or a dependency cycle was found).
     Blocked,
+    /// A blocked task's dependencies are all done.
+    Unblocked,
     /// After a restart, a claimed task nobody works on went back to the inbox.
     OrphanRequeued,
     /// After a restart, a claimed task still running was taken over again.
@@ -49,6 +51,7 @@ impl NoticeKind {
             NoticeKind::Failed => "failed",
             NoticeKind::InvalidTask => "invalid_task",
             NoticeKind::Blocked => "blocked",
+            NoticeKind::Unblocked => "unblocked",
             NoticeKind::OrphanRequeued => "orphan_requeued",
             NoticeKind::Adopted => "adopted",
             NoticeKind::StopFailure => "stop_failure",

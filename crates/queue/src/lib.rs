@@ -31,6 +31,7 @@ pub use scan::{
     TASK_SUFFIX, scan_inbox,
 };
 pub use sidecar::{
-    Fingerprint, invalid_marker_current, mark_invalid, remove_sidecar, sidecar_path,
+    Fingerprint, blocked_marker, invalid_marker_current, mark_blocked, mark_invalid,
+    remove_sidecar, sidecar_path,
 };
 pub use watch::{FsEvent, FsWatcher, WatchTag};

@@ -121,6 +121,52 @@ pub fn invalid_marker_current(task_path: &Path) -> Result<Option<String>, QueueE
     }
 }
 
+/// Creates `<task>.md.blocked` holding `reason`, unless it already exists. Its mtime is the
+/// "blocked since" instant, so an existing marker is never rewritten nor touched.
+/// Returns whether the marker was created by this call.
+pub fn mark_blocked(task_path: &Path, reason: &str) -> Result<bool, QueueError> {
+    let sidecar = sidecar_path(task_path, SidecarKind::Blocked);
+    if sidecar.symlink_metadata().is_ok() {
+        return Ok(false);
+    }
+    let dir = sidecar.parent().map(Path::to_path_buf).unwrap_or_default();
+    let final_name = sidecar
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("blocked-marker")
+        .to_string();
+    let mut text = reason.as_bytes().to_vec();
+    text.push(b'\n');
+    let temp = write_temp(&dir, &final_name, &[&text])
+        .map_err(|e| QueueError::io(&dir, "write temp file", e))?;
+    // A hard link never replaces: if another writer won the race, its marker (and time) stays.
+    let linked = fs::hard_link(&temp, &sidecar);
+    let _ = fs::remove_file(&temp);
+    match linked {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(QueueError::io(&sidecar, "write blocked marker (link)", e)),
+    }
+}
+
+/// The reason in `<task>.md.blocked` and since when the task is blocked (the marker's mtime).
+pub fn blocked_marker(task_path: &Path) -> Result<Option<(String, jiff::Timestamp)>, QueueError> {
+    let sidecar = sidecar_path(task_path, SidecarKind::Blocked);
+    let bytes = match read_task_file(&sidecar, MAX_SIDECAR_BYTES) {
+        Ok(bytes) => bytes,
+        Err(e) if e.is_not_found() => return Ok(None),
+        Err(e) => return Err(QueueError::Read(e)),
+    };
+    let modified = fs::symlink_metadata(&sidecar)
+        .and_then(|m| m.modified())
+        .map_err(|e| QueueError::io(&sidecar, "stat blocked marker", e))?;
+    let since = jiff::Timestamp::try_from(modified).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    Ok(Some((
+        String::from_utf8_lossy(&bytes).trim().to_string(),
+        since,
+    )))
+}
+
 /// Removes `<task>.md.<kind>`; absent is fine.
 pub fn remove_sidecar(task_path: &Path, kind: SidecarKind) -> Result<(), QueueError> {
     let sidecar = sidecar_path(task_path, kind);
@@ -128,5 +174,30 @@ pub fn remove_sidecar(task_path: &Path, kind: SidecarKind) -> Result<(), QueueEr
         Ok(()) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(QueueError::io(&sidecar, "remove sidecar", e)),
+    }
+}
+
+#[cfg(test)]
+mod blocked_tests {
+    use super::*;
+
+    #[test]
+    fn blocked_marker_is_created_once_and_never_touched() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let task = dir.path().join("t.md");
+        fs::write(&task, "x").expect("write");
+        assert!(mark_blocked(&task, "waiting on a:b").expect("mark"));
+        let (reason, since) = blocked_marker(&task).expect("read").expect("present");
+        assert_eq!(reason, "waiting on a:b");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        assert!(!mark_blocked(&task, "another reason").expect("mark again"));
+        let (reason_again, since_again) = blocked_marker(&task).expect("read").expect("present");
+        assert_eq!(
+            (reason_again.as_str(), since_again),
+            ("waiting on a:b", since),
+            "neither content nor time changes"
+        );
+        remove_sidecar(&task, SidecarKind::Blocked).expect("remove");
+        assert!(blocked_marker(&task).expect("read").is_none());
     }
 }
