@@ -8,7 +8,7 @@ use crate::build_agent::{read_accounts, read_agent};
 use crate::error::Problem;
 use crate::model::{
     AutonomousPool, Config, DedicatedSession, DispatcherConfig, PoolConfig, QuotaConfig,
-    TmuxConfig, WatcherConfig,
+    TmuxConfig, WatchdogConfig, WatcherConfig,
 };
 use crate::tree::{Node, Value};
 use crate::walk::{Section, Walk, Zero};
@@ -22,6 +22,7 @@ const ROOT_KEYS: &[&str] = &[
     "watcher",
     "agent",
     "quota",
+    "watchdog",
     "accounts",
 ];
 
@@ -41,6 +42,7 @@ pub(crate) fn read_config(walk: &mut Walk<'_>, root: &Node) -> Config {
     let dispatcher = read_dispatcher(walk, &top, shared_projects_dir, &home);
     let watcher = read_watcher(walk, &top, &state_dir);
     let quota = read_quota(walk, &top);
+    let watchdog = read_watchdog(walk, &top);
     let agent = read_agent(walk, &top);
     let accounts = read_accounts(walk, &top, &home);
     Config {
@@ -51,6 +53,7 @@ pub(crate) fn read_config(walk: &mut Walk<'_>, root: &Node) -> Config {
         watcher,
         agent,
         quota,
+        watchdog,
         accounts,
     }
 }
@@ -352,5 +355,26 @@ fn read_quota(walk: &mut Walk<'_>, top: &Section<'_>) -> QuotaConfig {
     let cooldown = walk.duration(&section, "reactivate_cooldown", Zero::Allowed);
     QuotaConfig {
         reactivate_cooldown: cooldown.unwrap_or(Duration::from_secs(300)),
+    }
+}
+
+/// `watchdog:`.
+fn read_watchdog(walk: &mut Walk<'_>, top: &Section<'_>) -> WatchdogConfig {
+    let section = walk.child_section(
+        top,
+        "watchdog",
+        &["interval", "blocked_timeout", "fail_blocked", "stale_after"],
+    );
+    WatchdogConfig {
+        interval: walk
+            .duration(&section, "interval", Zero::Refused)
+            .unwrap_or(Duration::from_secs(30)),
+        blocked_timeout: walk
+            .duration(&section, "blocked_timeout", Zero::Refused)
+            .unwrap_or(Duration::from_secs(24 * 3600)),
+        fail_blocked: walk.bool(&section, "fail_blocked").unwrap_or(false),
+        stale_after: walk
+            .duration(&section, "stale_after", Zero::Refused)
+            .unwrap_or(Duration::from_secs(2 * 3600)),
     }
 }

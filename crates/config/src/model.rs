@@ -23,6 +23,8 @@ pub struct Config {
     pub agent: AgentConfig,
     /// Quota failover timing.
     pub quota: QuotaConfig,
+    /// Long-blocked and stale work.
+    pub watchdog: WatchdogConfig,
     /// The Claude accounts to fail over between, in order of preference.
     pub accounts: Vec<Account>,
 }
@@ -111,6 +113,19 @@ pub struct WatcherConfig {
 pub struct QuotaConfig {
     /// After a swap, quota detection is suppressed this long.
     pub reactivate_cooldown: Duration,
+}
+
+/// The watchdog: long-blocked and stale work.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WatchdogConfig {
+    /// How often it looks.
+    pub interval: Duration,
+    /// A task blocked on dependencies longer than this is reported (once).
+    pub blocked_timeout: Duration,
+    /// Also move such a task to `failed/` (off by default: reporting loses nothing).
+    pub fail_blocked: bool,
+    /// A task dispatched longer than this is reported as stale (once).
+    pub stale_after: Duration,
 }
 
 /// How the agent (Claude Code) is started.

@@ -268,3 +268,28 @@ fn load_config_reports_validation_errors_with_the_file_path() {
         "{rendered}"
     );
 }
+
+#[test]
+fn watchdog_has_defaults_and_takes_values() {
+    let defaults = parse_ok(MINIMAL).watchdog;
+    assert_eq!(defaults.interval, Duration::from_secs(30));
+    assert_eq!(defaults.blocked_timeout, Duration::from_secs(24 * 3600));
+    assert!(!defaults.fail_blocked);
+    assert_eq!(defaults.stale_after, Duration::from_secs(2 * 3600));
+    let set = parse_ok(&format!(
+        "{MINIMAL}watchdog:\n  interval: 5s\n  blocked_timeout: 90m\n  fail_blocked: true\n  stale_after: 10m\n"
+    ))
+    .watchdog;
+    assert_eq!(set.interval, Duration::from_secs(5));
+    assert_eq!(set.blocked_timeout, Duration::from_secs(90 * 60));
+    assert!(set.fail_blocked);
+    assert_eq!(set.stale_after, Duration::from_secs(600));
+    let errors = common::parse_err(&format!(
+        "{MINIMAL}watchdog:\n  fail_blocked: yes please\n  stale_after: 0s\n"
+    ))
+    .to_string();
+    assert!(
+        errors.contains("watchdog.fail_blocked") && errors.contains("watchdog.stale_after"),
+        "{errors}"
+    );
+}
