@@ -3,6 +3,7 @@
 //! sandbox is created.
 
 use std::ffi::OsStr;
+use std::path::Path;
 use std::time::Duration;
 
 use crate::harness::{Hostile, drop_file, with_suffix};
@@ -91,6 +92,10 @@ fn dependency_traversal_is_refused_before_any_lookup() {
 
     for (id, _) in REFUSED {
         h.assert_waiting_in_inbox("alpha", OsStr::new(&format!("{id}.md")));
+        assert!(
+            waiting_reason(&alpha, id).is_some(),
+            "{id} has a sidecar that says why it waits"
+        );
     }
     assert_eq!(prompts_for(&h.sandbox, "dep-ok").len(), 1);
     assert_eq!(
@@ -110,19 +115,30 @@ fn dependency_traversal_is_refused_before_any_lookup() {
     assert!(h.daemon().stop(), "the daemon exits cleanly on SIGTERM");
 }
 
+/// The text of the sidecar (`.blocked`, or `.invalid`) that explains why `<id>.md` waits.
+fn waiting_reason(inbox: &Path, id: &str) -> Option<String> {
+    [".blocked", ".invalid"]
+        .iter()
+        .find_map(|s| std::fs::read_to_string(with_suffix(&inbox.join(format!("{id}.md")), s)).ok())
+}
+
 #[test]
-#[ignore = "bug: a task whose depends_on is refused or unresolved is skipped silently: no .invalid/.blocked sidecar, no reason"]
 fn refused_dependencies_are_explained_in_a_sidecar() {
     let mut h = Hostile::new(&crate::quick_spec(), |_| {});
     h.start("deps-reason");
     let alpha = h.inbox("alpha");
-    let ids = [
-        "dep-dotdot-tmp",
-        "dep-slash",
-        "dep-nocolon",
-        "dep-unknown-project",
+    // (id, words its reason must hold)
+    let expected: [(&str, &[&str]); 5] = [
+        ("dep-dotdot-tmp", &["refused", "../../tmp:foo"]),
+        ("dep-slash", &["refused", "a/b:c"]),
+        ("dep-nocolon", &["refused", "nocolon"]),
+        ("dep-nul", &["refused", "beta:dep-target"]),
+        ("dep-unknown-project", &["unknown project", "nosuch:foo"]),
     ];
-    for (id, deps) in REFUSED.iter().filter(|(id, _)| ids.contains(id)) {
+    for (id, deps) in REFUSED
+        .iter()
+        .filter(|(id, _)| expected.iter().any(|(e, _)| e == id))
+    {
         drop_file(
             &alpha,
             format!("{id}.md"),
@@ -130,18 +146,83 @@ fn refused_dependencies_are_explained_in_a_sidecar() {
         );
     }
     h.run_control_task("gamma", "control");
-    let sidecar = |id: &str| {
-        [".invalid", ".blocked"]
-            .iter()
-            .any(|s| with_suffix(&alpha.join(format!("{id}.md")), s).exists())
-    };
     wait_until(
         Duration::from_secs(10),
         "every task with a refused or unresolved dependency has a sidecar saying why",
-        || ids.iter().all(|id| sidecar(id)),
+        || {
+            expected
+                .iter()
+                .all(|(id, _)| waiting_reason(&alpha, id).is_some())
+        },
     );
-    for id in ids {
+    for (id, words) in expected {
+        let reason = waiting_reason(&alpha, id).expect("reason").to_lowercase();
+        for word in words {
+            assert!(
+                reason.contains(word),
+                "{id}: {reason:?} must mention {word:?}"
+            );
+        }
+        assert!(
+            !reason.chars().any(|c| c.is_control() && c != '\n'),
+            "{id}: the reason shows the entry escaped: {reason:?}"
+        );
         h.assert_waiting_in_inbox("alpha", OsStr::new(&format!("{id}.md")));
     }
+    h.assert_outside_untouched();
     h.assert_alive();
+}
+
+#[test]
+fn hostile_blocked_sidecars_are_never_followed() {
+    let mut h = Hostile::new(&crate::quick_spec(), |s| {
+        std::fs::write(
+            s.join("blocked-target.txt"),
+            "a .blocked link points here\n",
+        )
+        .expect("sentinel file");
+        std::fs::write(
+            s.join("stale-target.txt"),
+            "a stale .blocked link points here\n",
+        )
+        .expect("sentinel file");
+    });
+    let alpha = h.inbox("alpha");
+    let sentinel = h.sentinel_dir().to_path_buf();
+    // A blocked task whose sidecar is a link out of the project: never written through.
+    drop_file(
+        &alpha,
+        "linked-block.md",
+        b"---\ndepends_on: [beta:never-done]\n---\nMust never run: its dependency is missing.\n",
+    );
+    std::os::unix::fs::symlink(
+        sentinel.join("blocked-target.txt"),
+        with_suffix(&alpha.join("linked-block.md"), ".blocked"),
+    )
+    .expect("symlink");
+    // A ready task with a stale sidecar link: the link goes, its target stays.
+    drop_file(&alpha, "stale-block.md", b"Runs: nothing blocks it.\n");
+    std::os::unix::fs::symlink(
+        sentinel.join("stale-target.txt"),
+        with_suffix(&alpha.join("stale-block.md"), ".blocked"),
+    )
+    .expect("symlink");
+    h.start("blocked-links");
+    wait_until(Duration::from_secs(30), "the ready task ran", || {
+        is_done(&h.sandbox, "alpha", "stale-block")
+    });
+    h.run_control_task("gamma", "control");
+    h.assert_waiting_in_inbox("alpha", OsStr::new("linked-block.md"));
+    assert!(
+        std::fs::symlink_metadata(with_suffix(&alpha.join("stale-block.md"), ".blocked")).is_err(),
+        "the stale sidecar link is removed"
+    );
+    assert_eq!(
+        h.sandbox.records().len(),
+        2,
+        "stale-block and the control ran"
+    );
+    h.assert_outside_untouched();
+    h.assert_alive();
+    assert!(h.daemon().stop(), "the daemon exits cleanly on SIGTERM");
 }
