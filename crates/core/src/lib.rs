@@ -10,10 +10,12 @@ pub mod footer;
 pub mod order;
 pub mod pool;
 pub mod resume;
+pub mod route;
 pub mod screen;
 pub mod shell;
 pub mod task;
 pub mod text;
 pub mod watch;
+pub mod watchdog;
 
 pub use task::{Priority, TaskDoc, TaskId};
