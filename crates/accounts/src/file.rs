@@ -1,4 +1,4 @@
-//! Reading and rewriting `settings.json` safely: parse errors with line and column, a dated
+//! Reading and rewriting the client's JSON files (`settings.json`, `.claude.json`) safely: parse errors with line and column, a dated
 //! backup before any change, and an atomic replace (temp file, fsync, rename) that keeps the
 //! file's permissions and owner.
 
@@ -26,8 +26,9 @@ pub(crate) struct Loaded {
     pub original: Option<Vec<u8>>,
 }
 
-/// Reads and parses `path`. A missing or blank file is an empty object.
-pub(crate) fn load(path: &Path) -> Result<Loaded, AccountsError> {
+/// Reads and parses `path`. A missing or blank file is an empty object. `retry` says what to
+/// run once a broken file is fixed (it ends the error message).
+pub(crate) fn load(path: &Path, retry: &'static str) -> Result<Loaded, AccountsError> {
     let original = match fs::read(path) {
         Ok(bytes) => bytes,
         Err(error) if error.kind() == io::ErrorKind::NotFound => {
@@ -55,6 +56,7 @@ pub(crate) fn load(path: &Path) -> Result<Loaded, AccountsError> {
             line: error.line(),
             column: error.column(),
             message: error.to_string(),
+            retry,
         })?;
     let Value::Object(settings) = value else {
         return Err(AccountsError::WrongType {
@@ -62,6 +64,7 @@ pub(crate) fn load(path: &Path) -> Result<Loaded, AccountsError> {
             key: "the top level".to_string(),
             found: type_name(&value),
             expected: "an object",
+            retry,
         });
     };
     Ok(Loaded {
@@ -165,7 +168,8 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Accounts
     result.map_err(write_error)
 }
 
-/// Creates the config directory (and parents) if missing, private to its owner.
+/// Creates a directory (and parents) if missing, private to its owner: a config dir holds
+/// credentials, a shared target holds transcripts.
 pub(crate) fn ensure_dir(dir: &Path) -> Result<(), AccountsError> {
     fs::DirBuilder::new()
         .recursive(true)

@@ -13,6 +13,9 @@ use serde_json::{Map, Value, json};
 
 use crate::{AccountsError, HOOK_MARKER, HookCommands, HookEvent, HookState};
 
+/// What to run once a broken settings file is fixed.
+pub(crate) const RETRY: &str = "run `claude-failover hooks install` again";
+
 /// Brings `settings` to the wanted hooks, returning each event's state *before* the change.
 /// If every state is [`HookState::Installed`], `settings` was not changed.
 pub(crate) fn reconcile(
@@ -116,6 +119,16 @@ fn object_entry<'m>(
     key: &str,
     path: &Path,
 ) -> Result<&'m mut Map<String, Value>, AccountsError> {
+    object_entry_or(map, key, path, RETRY)
+}
+
+/// `map[key]` as an object, created empty if absent; `retry` ends the error message.
+pub(crate) fn object_entry_or<'m>(
+    map: &'m mut Map<String, Value>,
+    key: &str,
+    path: &Path,
+    retry: &'static str,
+) -> Result<&'m mut Map<String, Value>, AccountsError> {
     let value = map
         .entry(key.to_string())
         .or_insert_with(|| Value::Object(Map::new()));
@@ -127,6 +140,7 @@ fn object_entry<'m>(
             key: format!("{key:?}"),
             found,
             expected: "an object",
+            retry,
         })
 }
 
@@ -147,6 +161,7 @@ fn array_entry<'m>(
             key: format!("\"hooks\".{event:?}"),
             found,
             expected: "an array",
+            retry: RETRY,
         })
 }
 

@@ -1,5 +1,7 @@
 //! Account set-up for Claude Code: our `Stop` / `StopFailure` hooks in each account's
-//! `$CLAUDE_CONFIG_DIR/settings.json`.
+//! `$CLAUDE_CONFIG_DIR/settings.json`, the shared-state symlinks between accounts
+//! ([`check_links`], [`ensure_links`], [`migrate`]) and folder trust in `.claude.json`
+//! ([`ensure_folder_trusted`], [`is_folder_trusted`]).
 //!
 //! The `Stop` hook writes the done-signal of its tmux session; `StopFailure` (which fires
 //! instead of `Stop` when a turn ends on an API error) records the error kind. The caller builds
@@ -10,11 +12,14 @@
 //! key we do not own is kept, in its order. Before a change a dated backup is written; the new
 //! file replaces the old atomically. No change needed means no write and no backup.
 //!
-//! Architecture invariant: this is the only crate that edits an account's `settings.json`.
+//! Architecture invariant: this is the only crate that edits an account's `settings.json` and
+//! `.claude.json`, and that creates or moves its shared-state links.
 
 mod error;
 mod file;
 mod hooks;
+mod symlinks;
+mod trust;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -22,6 +27,14 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 
 pub use error::AccountsError;
+pub use symlinks::{
+    FoundKind, LinkReport, LinkState, LinkStatus, MigrateReport, MigrateStart, SHARED_ENTRIES,
+    TargetState, TargetStatus, check_links, ensure_links, migrate,
+};
+pub use trust::{
+    CLIENT_STATE_FILE_NAME, TrustChange, client_state_path, ensure_folder_trusted,
+    is_folder_trusted,
+};
 
 /// The text that marks a hook command as ours; both commands must contain it.
 pub const HOOK_MARKER: &str = "claude-failover hook";
@@ -131,7 +144,7 @@ pub fn install_hooks(
 ) -> Result<InstallReport, AccountsError> {
     check_markers(commands)?;
     let path = file::resolve(&settings_path(config_dir));
-    let mut loaded = file::load(&path)?;
+    let mut loaded = file::load(&path, hooks::RETRY)?;
     let states = hooks::reconcile(&mut loaded.settings, commands, &path)?;
     let added = events_in(&states, HookState::Missing);
     let updated = events_in(&states, HookState::Outdated);
@@ -170,7 +183,7 @@ pub fn check_hooks(
 ) -> Result<HookStatus, AccountsError> {
     check_markers(commands)?;
     let path = file::resolve(&settings_path(config_dir));
-    let mut loaded = file::load(&path)?;
+    let mut loaded = file::load(&path, hooks::RETRY)?;
     let states = hooks::reconcile(&mut loaded.settings, commands, &path)?;
     let missing = events_in(&states, HookState::Missing);
     let outdated = events_in(&states, HookState::Outdated);
