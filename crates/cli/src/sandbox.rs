@@ -31,6 +31,8 @@ pub struct SandboxSpec {
     pub stable_idle: String,
     /// `watcher.idle_timeout`.
     pub idle_timeout: String,
+    /// More top-level YAML appended to the config (e.g. a `watchdog:` section).
+    pub extra_yaml: String,
     /// Install the Stop/StopFailure hooks in the account (done signals); without them only
     /// the screen tells when a task is done.
     pub hooks: Hooks,
@@ -58,6 +60,7 @@ impl SandboxSpec {
             poll_interval: "200ms".into(),
             stable_idle: "600ms".into(),
             idle_timeout: "10m".into(),
+            extra_yaml: String::new(),
             hooks: Hooks::Installed,
         }
     }
@@ -229,7 +232,7 @@ pool:\n  autonomous:\n    prefix: {prefix}\n    start_index: 1\n    min: {n}\n  
 dispatcher:\n  projects_dir: {projects}\n  prompt_timeout: 20s\n  rescan_interval: 5s\n  launch_cooldown: 2s\n  resume_dir: {resume}\n\
 watcher:\n  interval: {poll}\n  idle_timeout: {idle_timeout}\n  done_signal_dir: {signals}\n  stable_idle: {stable}\n\
 agent:\n  command: {program}\n  args: [fake-agent]\n  env:\n    IS_SANDBOX: \"1\"\n    FAKE_AGENT_WORK: {work}\n    FAKE_AGENT_RECORD: {record}\n\
-accounts:\n  - name: a\n    config_dir: {account}\n",
+accounts:\n  - name: a\n    config_dir: {account}\n{extra}",
         state = q(&root.join("state")),
         socket = s(socket),
         prefix = s(&spec.pool_prefix),
@@ -244,5 +247,6 @@ accounts:\n  - name: a\n    config_dir: {account}\n",
         work = s(&spec.work),
         record = q(record),
         account = q(&root.join("accounts").join("a")),
+        extra = spec.extra_yaml,
     )
 }

@@ -123,6 +123,9 @@ impl Daemon {
             Phase::Working { run, task, .. } | Phase::Launching { run, task, .. } => (run, task),
             Phase::Free => return,
         };
+        if verdict == Verdict::AgentGone && self.requeue_vanished(session, run, &task).await {
+            return;
+        }
         let outcome = match &verdict {
             Verdict::Completed(cause) => Outcome::Completed { by: *cause },
             Verdict::AgentError(kind) => {
@@ -163,6 +166,10 @@ impl Daemon {
                 format!("{outcome_word}, but moving the task failed (it stays .dispatched): {e}")
             }
         };
+        if moved.is_err() {
+            // It ran: the watchdog must never requeue it.
+            self.unfinishable.insert(task.dispatched_path.clone());
+        }
         if let Err(e) = self.store.finish_run(run, now, outcome_word, &detail) {
             tracing::error!("cannot finish run {run:?} in the store: {e}");
         }
@@ -183,6 +190,53 @@ impl Daemon {
         self.recycle(session, &verdict).await;
         self.set_free(session);
         self.dispatch_wanted = true;
+    }
+
+    /// The agent of `session` vanished (session killed, agent exited) before finishing: nobody
+    /// works on the task any more, so it goes back to the inbox — up to [`MAX_REQUEUES`] times,
+    /// after which it fails (an agent that always dies on a task must not loop forever).
+    /// Returns whether the task was requeued.
+    async fn requeue_vanished(
+        &mut self,
+        session: &str,
+        run: cf_store::RunId,
+        task: &crate::slots::ClaimedTask,
+    ) -> bool {
+        let key = format!("{}/{}", task.project, task.id);
+        let attempts = self.requeues.entry(key).or_insert(0);
+        *attempts += 1;
+        let attempt = *attempts;
+        if attempt > MAX_REQUEUES {
+            return false;
+        }
+        let now = self.clock.now();
+        let reason = format!(
+            "the agent in {session} vanished before finishing (requeue {attempt} of {MAX_REQUEUES})"
+        );
+        if let Err(e) = self.store.finish_run(run, now, "requeued", &reason) {
+            tracing::error!("cannot finish run {run:?} in the store: {e}");
+        }
+        match cf_queue::put_back(&task.dispatched_path) {
+            Ok(back) => self.notify_parts(
+                NoticeKind::OrphanRequeued,
+                Some(session.to_string()),
+                Some(task.project.clone()),
+                Some(task.id.to_string()),
+                format!("{reason}; back in the inbox as {}", back.display()),
+            ),
+            Err(e) => self.notify_parts(
+                NoticeKind::Problem,
+                Some(session.to_string()),
+                Some(task.project.clone()),
+                Some(task.id.to_string()),
+                format!("{reason}; putting it back failed: {e}"),
+            ),
+        }
+        signals::clear_signals(&self.cfg.watcher.done_signal_dir, session);
+        self.recycle(session, &Verdict::AgentGone).await;
+        self.set_free(session);
+        self.dispatch_wanted = true;
+        true
     }
 
     /// Gives a pool session a fresh start after a task: `/exit` when the agent finished
@@ -211,6 +265,9 @@ impl Daemon {
         self.maintain_pool().await;
     }
 }
+
+/// How often a task is requeued after its agent vanished before it fails.
+pub const MAX_REQUEUES: u32 = 3;
 
 /// The outcome as one word for the store and status.
 pub fn outcome_word(outcome: &Outcome) -> &'static str {

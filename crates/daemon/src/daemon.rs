@@ -72,6 +72,12 @@ pub struct Daemon {
     pub(crate) rediscover_wanted: bool,
     /// Dependency cycles already reported (each is reported once).
     pub(crate) reported_cycles: BTreeSet<String>,
+    /// Watchdog findings already reported.
+    pub(crate) watchdog_reported: cf_core::watchdog::Reported,
+    /// Claimed files that finished but could not be moved: never requeued (they ran).
+    pub(crate) unfinishable: BTreeSet<PathBuf>,
+    /// How often each task was requeued because its agent vanished (bounded retries).
+    pub(crate) requeues: HashMap<String, u32>,
 }
 
 impl Daemon {
@@ -140,6 +146,9 @@ impl Daemon {
             dispatch_wanted: true,
             rediscover_wanted: false,
             reported_cycles: BTreeSet::new(),
+            watchdog_reported: cf_core::watchdog::Reported::default(),
+            unfinishable: BTreeSet::new(),
+            requeues: HashMap::new(),
         };
         daemon.watch_fixed_dirs()?;
         daemon.discover_projects();
@@ -170,6 +179,8 @@ impl Daemon {
         let mut rescan = tokio::time::interval(self.cfg.dispatcher.rescan_interval);
         rescan.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         rescan.reset();
+        let mut watchdog = tokio::time::interval(self.cfg.watchdog.interval);
+        watchdog.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             self.after_batch().await;
             let event = tokio::select! {
@@ -178,6 +189,7 @@ impl Daemon {
                 Some(event) = self.rx.recv() => event,
                 _ = poll.tick() => Event::PollScreens,
                 _ = rescan.tick() => Event::Rescan,
+                _ = watchdog.tick() => Event::Watchdog,
             };
             self.handle(event).await;
             // Drain what is already queued before dispatching once for the whole batch.
@@ -212,6 +224,7 @@ impl Daemon {
                 outcome,
             } => self.on_launch_finished(session, run, outcome).await,
             Event::PollScreens => self.poll_screens().await,
+            Event::Watchdog => self.run_watchdog().await,
             Event::Rescan => {
                 self.rediscover_wanted = true;
                 self.dispatch_wanted = true;

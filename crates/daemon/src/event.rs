@@ -24,4 +24,6 @@ pub enum Event {
     PollScreens,
     /// Time for the periodic full scan (the safety net under inotify) and pool upkeep.
     Rescan,
+    /// Time for the watchdog round (blocked too long, stale, orphaned claims, janitor).
+    Watchdog,
 }

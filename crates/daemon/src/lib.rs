@@ -16,6 +16,8 @@ mod recover;
 pub mod signals;
 mod slots;
 pub mod status;
+pub mod tasks;
+mod watchdog;
 
 pub use clock::{Clock, SystemClock};
 pub use daemon::{Daemon, DaemonOptions, store_path};

@@ -26,6 +26,10 @@ pub enum NoticeKind {
     Blocked,
     /// A blocked task's dependencies are all done.
     Unblocked,
+    /// The watchdog: a task has been blocked longer than `watchdog.blocked_timeout`.
+    BlockedTooLong,
+    /// The watchdog: a task has been running longer than `watchdog.stale_after`.
+    Stale,
     /// After a restart, a claimed task nobody works on went back to the inbox.
     OrphanRequeued,
     /// After a restart, a claimed task still running was taken over again.
@@ -52,6 +56,8 @@ impl NoticeKind {
             NoticeKind::InvalidTask => "invalid_task",
             NoticeKind::Blocked => "blocked",
             NoticeKind::Unblocked => "unblocked",
+            NoticeKind::BlockedTooLong => "blocked_too_long",
+            NoticeKind::Stale => "stale",
             NoticeKind::OrphanRequeued => "orphan_requeued",
             NoticeKind::Adopted => "adopted",
             NoticeKind::StopFailure => "stop_failure",

@@ -18,6 +18,8 @@ pub struct StatusReport {
     pub sessions: Vec<SessionStatus>,
     /// Queue counts per project.
     pub projects: Vec<ProjectCounts>,
+    /// Tasks waiting on `depends_on`: what is missing, since when.
+    pub blocked: Vec<crate::tasks::TaskLine>,
     /// The latest events, newest last.
     pub recent_events: Vec<EventLine>,
 }
@@ -174,10 +176,15 @@ pub async fn collect_status(cfg: &Config) -> anyhow::Result<StatusReport> {
             .collect(),
         None => Vec::new(),
     };
+    let blocked = crate::tasks::collect_tasks(cfg)
+        .into_iter()
+        .filter(|t| t.state == crate::tasks::TaskState::Blocked)
+        .collect();
     Ok(StatusReport {
         daemon,
         sessions,
         projects,
+        blocked,
         recent_events,
     })
 }
@@ -269,6 +276,19 @@ pub fn render_text(report: &StatusReport) -> String {
             "  {:<24} {:>6} {:>7} {:>7} {:>7} {:>6} {:>6}",
             p.name, p.queued, p.running, p.blocked, p.invalid, p.done, p.failed
         );
+    }
+    if !report.blocked.is_empty() {
+        let _ = writeln!(out, "\nblocked:");
+        for t in &report.blocked {
+            let _ = writeln!(
+                out,
+                "  {}/{} since {}: {}",
+                t.project,
+                t.file,
+                t.since.as_deref().unwrap_or("?"),
+                t.reason.as_deref().unwrap_or("")
+            );
+        }
     }
     if !report.recent_events.is_empty() {
         let _ = writeln!(out, "\nrecent events:");

@@ -40,6 +40,14 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// List every task by state (queued, blocked, invalid, running, done, failed) with its reason.
+    Tasks {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Work with the config file.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -131,6 +139,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run(c) => runtime()?.block_on(run::run(&c.config)),
         Command::Status { config, json } => runtime()?.block_on(status::run(&config.config, json)),
+        Command::Tasks { config, json } => status::tasks(&config.config, json),
         Command::Config(ConfigCommand::Check(c)) => config_check::run(&c.config),
         Command::Config(ConfigCommand::Example) => {
             print!("{}", cf_config::example_config());

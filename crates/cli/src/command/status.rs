@@ -1,4 +1,4 @@
-//! `claude-failover status`.
+//! `claude-failover status` and `claude-failover tasks`.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -10,6 +10,18 @@ pub async fn run(config: &Path, json: bool) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print!("{}", cf_daemon::status::render_text(&report));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `claude-failover tasks`.
+pub fn tasks(config: &Path, json: bool) -> anyhow::Result<ExitCode> {
+    let cfg = super::load_config(config)?;
+    let tasks = cf_daemon::tasks::collect_tasks(&cfg);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&tasks)?);
+    } else {
+        print!("{}", cf_daemon::tasks::render_tasks(&tasks));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,169 @@
+//! The watchdog: tasks blocked too long are reported once (and failed when asked), claimed
+//! tasks nobody works on go back to the inbox, a session killed by hand mid-task gets its task
+//! requeued, orphan sidecars are cleaned up, and `status`/`tasks` show it all.
+
+mod support;
+
+use std::time::Duration;
+
+use claude_failover::sandbox::Sandbox;
+use support::{DaemonProcess, is_done, prompts_for, wait_until};
+
+const FAST_WATCHDOG: &str =
+    "watchdog:\n  interval: 500ms\n  blocked_timeout: 2s\n  stale_after: 2s\n";
+
+fn cli_json(sandbox: &Sandbox, args: &[&str]) -> serde_json::Value {
+    let out = std::process::Command::new(support::binary())
+        .args(args)
+        .arg("--config")
+        .arg(&sandbox.config_path)
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
+#[test]
+fn blocked_too_long_is_reported_once_and_orphans_are_requeued() {
+    let mut spec = support::spec();
+    spec.extra_yaml = FAST_WATCHDOG.into();
+    spec.work = "4s".into();
+    let sandbox = Sandbox::create(&spec).expect("sandbox");
+    sandbox
+        .add_task(
+            "alpha",
+            "stuck",
+            "---\ndepends_on: [beta:never]\n---\nWaits forever.",
+        )
+        .expect("add");
+    // An orphan sidecar, and a claim nobody holds (as if left by hand).
+    let inbox = sandbox.projects_dir.join("gamma/.agent-queue/inbox");
+    std::fs::write(inbox.join("gone.md.blocked"), "waiting on x:y\n").expect("orphan sidecar");
+    let mut daemon = DaemonProcess::start(&sandbox, "watchdog");
+    sandbox
+        .add_task("beta", "slowish", "Takes a while.")
+        .expect("add");
+    let claimed = sandbox
+        .add_task("gamma", "left-behind", "Claimed by nobody.")
+        .expect("add");
+    let _ = std::fs::rename(&claimed, claimed.with_extension("md.dispatched"));
+
+    wait_until(Duration::from_secs(20), "blocked-too-long report", || {
+        daemon.log_text().contains("blocked_too_long")
+    });
+    wait_until(Duration::from_secs(20), "the stale report", || {
+        daemon.log_text().contains("stale ")
+    });
+    wait_until(
+        Duration::from_secs(30),
+        "the left-behind claim runs",
+        || is_done(&sandbox, "gamma", "left-behind"),
+    );
+    assert_eq!(prompts_for(&sandbox, "left-behind").len(), 1);
+    assert!(
+        !inbox.join("gone.md.blocked").exists(),
+        "the janitor removed the orphan sidecar"
+    );
+
+    let status = cli_json(&sandbox, &["status", "--json"]);
+    let blocked = status["blocked"].as_array().expect("blocked list");
+    assert_eq!(blocked.len(), 1, "{status}");
+    assert!(
+        blocked[0]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("beta:never"))
+            && blocked[0]["since"].is_string(),
+        "{status}"
+    );
+    let tasks = cli_json(&sandbox, &["tasks", "--json"]);
+    let state_of = |file: &str| {
+        tasks.as_array().and_then(|a| {
+            a.iter()
+                .find(|t| t["file"] == file)
+                .map(|t| t["state"].clone())
+        })
+    };
+    assert_eq!(state_of("stuck.md"), Some("blocked".into()), "{tasks}");
+    assert_eq!(state_of("left-behind.md"), Some("done".into()), "{tasks}");
+
+    std::thread::sleep(Duration::from_millis(1500)); // several more watchdog rounds
+    assert_eq!(
+        daemon.log_text().matches("blocked_too_long").count(),
+        1,
+        "reported once"
+    );
+    assert!(daemon.stop());
+}
+
+#[test]
+fn fail_blocked_moves_the_task_to_failed() {
+    let mut spec = support::spec();
+    spec.extra_yaml = format!("{FAST_WATCHDOG}  fail_blocked: true\n");
+    let sandbox = Sandbox::create(&spec).expect("sandbox");
+    sandbox
+        .add_task(
+            "alpha",
+            "stuck",
+            "---\ndepends_on: [beta:never]\n---\nWaits forever.",
+        )
+        .expect("add");
+    let mut daemon = DaemonProcess::start(&sandbox, "failblocked");
+    wait_until(Duration::from_secs(20), "the task is failed", || {
+        sandbox
+            .files_in("alpha", "failed")
+            .contains(&"stuck.md".to_string())
+    });
+    let text = std::fs::read_to_string(
+        sandbox
+            .projects_dir
+            .join("alpha/.agent-queue/failed/stuck.md"),
+    )
+    .expect("read");
+    assert!(
+        text.contains("Waits forever.")
+            && text.contains("blocked for")
+            && text.contains("beta:never"),
+        "{text}"
+    );
+    assert!(
+        sandbox.files_in("alpha", "inbox").is_empty(),
+        "no sidecar left: {:?}",
+        sandbox.files_in("alpha", "inbox")
+    );
+    assert!(sandbox.records().is_empty(), "it never ran");
+    assert!(daemon.stop());
+}
+
+#[test]
+fn a_session_killed_by_hand_gets_its_task_requeued() {
+    let mut spec = support::spec();
+    spec.pool_size = 1;
+    spec.work = "20s".into();
+    let sandbox = Sandbox::create(&spec).expect("sandbox");
+    sandbox
+        .add_task("alpha", "victim", "Long task. fake-agent:work=20s")
+        .expect("add");
+    let mut daemon = DaemonProcess::start(&sandbox, "killed");
+    wait_until(Duration::from_secs(20), "the task runs", || {
+        prompts_for(&sandbox, "victim").len() == 1
+    });
+    sandbox
+        .tmux_command(&["kill-session", "-t", "=cf-pool-1"])
+        .expect("kill the session");
+    wait_until(
+        Duration::from_secs(20),
+        "requeued and started again",
+        || prompts_for(&sandbox, "victim").len() == 2,
+    );
+    assert!(
+        daemon.log_text().contains("vanished before finishing"),
+        "{}",
+        daemon.log_text()
+    );
+    assert!(sandbox.files_in("alpha", "failed").is_empty());
+    assert!(daemon.stop());
+}

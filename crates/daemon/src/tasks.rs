@@ -1,0 +1,190 @@
+//! `claude-failover tasks`: every task of every project, by state, with its reason.
+//!
+//! Read-only: it lists folders and reads sidecars; it never removes or rewrites anything
+//! (unlike the daemon, which clears stale sidecars).
+
+use std::path::Path;
+
+use cf_config::Config;
+
+/// Where a task stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskState {
+    /// Waiting in the inbox, dispatchable.
+    Queued,
+    /// Waiting on `depends_on`.
+    Blocked,
+    /// Cannot be read or parsed.
+    Invalid,
+    /// Submitted to the job platform.
+    Delegated,
+    /// Claimed, running in a session.
+    Running,
+    /// In `done/`.
+    Done,
+    /// In `failed/`.
+    Failed,
+}
+
+/// One task.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TaskLine {
+    /// Project name.
+    pub project: String,
+    /// The file name (`<id>.md`, or the done/failed file's name).
+    pub file: String,
+    /// Its state.
+    pub state: TaskState,
+    /// Why it is in that state, when there is something to say.
+    pub reason: Option<String>,
+    /// Since when (blocked: first detection; otherwise the file's mtime), RFC 3339.
+    pub since: Option<String>,
+}
+
+/// Lists every task of every project.
+pub fn collect_tasks(cfg: &Config) -> Vec<TaskLine> {
+    let mut out = Vec::new();
+    let Ok(discovery) =
+        cf_queue::discover_projects(&cfg.dispatcher.projects_dir, &cfg.dispatcher.projects)
+    else {
+        return out;
+    };
+    for project in discovery.projects {
+        let name = project.name.clone();
+        let line = |file: String, state, reason: Option<String>, since: Option<String>| TaskLine {
+            project: name.clone(),
+            file,
+            state,
+            reason,
+            since,
+        };
+        if let Ok(scan) = cf_queue::scan_inbox(&project) {
+            for q in &scan.queued {
+                let entry = if q.has_delegated_sidecar {
+                    line(
+                        q.file_name.clone(),
+                        TaskState::Delegated,
+                        None,
+                        Some(q.modified.to_string()),
+                    )
+                } else if q.has_invalid_sidecar {
+                    line(
+                        q.file_name.clone(),
+                        TaskState::Invalid,
+                        invalid_reason(&q.path),
+                        Some(q.modified.to_string()),
+                    )
+                } else if q.has_blocked_sidecar {
+                    let marker = cf_queue::blocked_marker(&q.path).ok().flatten();
+                    line(
+                        q.file_name.clone(),
+                        TaskState::Blocked,
+                        marker.as_ref().map(|m| m.0.clone()),
+                        marker.map(|m| m.1.to_string()),
+                    )
+                } else {
+                    line(
+                        q.file_name.clone(),
+                        TaskState::Queued,
+                        None,
+                        Some(q.modified.to_string()),
+                    )
+                };
+                out.push(entry);
+            }
+            for r in &scan.rejected {
+                let file = r
+                    .path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                out.push(line(file, TaskState::Invalid, Some(r.reason.clone()), None));
+            }
+            for d in &scan.dispatched {
+                out.push(line(
+                    format!("{}.md", d.id),
+                    TaskState::Running,
+                    None,
+                    mtime(&d.path),
+                ));
+            }
+        }
+        for (folder, state) in [("done", TaskState::Done), ("failed", TaskState::Failed)] {
+            let dir = project.root.join(".agent-queue").join(folder);
+            let mut names: Vec<String> = std::fs::read_dir(&dir)
+                .map(|e| {
+                    e.flatten()
+                        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+                        .filter(|n| n.ends_with(".md") && !n.starts_with('.'))
+                        .collect()
+                })
+                .unwrap_or_default();
+            names.sort();
+            for file in names {
+                let path = dir.join(&file);
+                let reason = if state == TaskState::Failed {
+                    footer_outcome(&path)
+                } else {
+                    None
+                };
+                out.push(line(file, state, reason, mtime(&path)));
+            }
+        }
+    }
+    out
+}
+
+/// The reason in an `.invalid` sidecar (JSON with a `reason` field), read without judging it.
+fn invalid_reason(task: &Path) -> Option<String> {
+    let sidecar = cf_queue::sidecar_path(task, cf_queue::SidecarKind::Invalid);
+    let bytes = cf_queue::read_task_file(&sidecar, 64 * 1024).ok()?;
+    let value: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    value["reason"].as_str().map(str::to_string)
+}
+
+/// The last `- outcome: …` line of a finished task's footer.
+fn footer_outcome(path: &Path) -> Option<String> {
+    let bytes = cf_queue::read_task_file(path, cf_queue::FINISH_MAX_BYTES).ok()?;
+    let text = String::from_utf8_lossy(&bytes);
+    text.lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("- outcome: "))
+        .map(str::to_string)
+}
+
+fn mtime(path: &Path) -> Option<String> {
+    let modified = std::fs::symlink_metadata(path).ok()?.modified().ok()?;
+    jiff::Timestamp::try_from(modified)
+        .ok()
+        .map(|t| t.to_string())
+}
+
+/// The listing as text.
+pub fn render_tasks(tasks: &[TaskLine]) -> String {
+    let mut out = String::new();
+    for t in tasks {
+        let state = serde_json::to_value(t.state)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let since = t
+            .since
+            .as_deref()
+            .map(|s| format!(" since {s}"))
+            .unwrap_or_default();
+        let reason = t
+            .reason
+            .as_deref()
+            .map(|r| format!(": {r}"))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "{:<10} {}/{}{since}{reason}\n",
+            state, t.project, t.file
+        ));
+    }
+    if tasks.is_empty() {
+        out.push_str("no tasks\n");
+    }
+    out
+}

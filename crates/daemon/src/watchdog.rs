@@ -1,0 +1,208 @@
+//! The watchdog round: tasks blocked too long, stale runs, claimed tasks nobody works on,
+//! and sidecars whose task is gone. Decisions come from `cf_core::watchdog`; this file
+//! gathers the facts and carries the actions out.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use cf_core::watchdog::{
+    BlockedTask, FailBlocked, RunningTask, WatchdogAction, WatchdogPolicy, review,
+};
+use cf_queue::{Claim, Destination, SidecarKind};
+
+use crate::daemon::Daemon;
+use crate::notice::NoticeKind;
+
+/// A blocked task the watchdog may act on.
+struct BlockedFacts {
+    project: String,
+    id: String,
+    path: PathBuf,
+    reason: String,
+}
+
+impl Daemon {
+    pub(crate) async fn run_watchdog(&mut self) {
+        let now = self.clock.now();
+        let held: Vec<PathBuf> = self
+            .slots
+            .values()
+            .filter_map(|s| s.task().map(|t| t.dispatched_path.clone()))
+            .collect();
+        let mut blocked = Vec::new();
+        let mut facts: HashMap<String, BlockedFacts> = HashMap::new();
+        let projects: Vec<_> = self.projects.values().cloned().collect();
+        for project in projects {
+            let Ok(scan) = cf_queue::scan_inbox(&project) else {
+                continue;
+            };
+            for queued in scan.queued.iter().filter(|q| q.has_blocked_sidecar) {
+                if let Ok(Some((reason, since))) = cf_queue::blocked_marker(&queued.path) {
+                    let key = format!("{}/{}", project.name, queued.id);
+                    blocked.push(BlockedTask {
+                        key: key.clone(),
+                        since,
+                    });
+                    facts.insert(
+                        key,
+                        BlockedFacts {
+                            project: project.name.clone(),
+                            id: queued.id.to_string(),
+                            path: queued.path.clone(),
+                            reason,
+                        },
+                    );
+                }
+            }
+            for dispatched in &scan.dispatched {
+                if held.contains(&dispatched.path) || self.unfinishable.contains(&dispatched.path) {
+                    continue;
+                }
+                let label = (Some(project.name.clone()), Some(dispatched.id.to_string()));
+                match cf_queue::put_back(&dispatched.path) {
+                    Ok(back) => self.notify_parts(
+                        NoticeKind::OrphanRequeued,
+                        None,
+                        label.0,
+                        label.1,
+                        format!(
+                            "claimed but no session works on it; back in the inbox as {}",
+                            back.display()
+                        ),
+                    ),
+                    Err(e) => self.notify_parts(
+                        NoticeKind::Problem,
+                        None,
+                        label.0,
+                        label.1,
+                        format!("cannot put an orphaned claim back: {e}"),
+                    ),
+                }
+                self.dispatch_wanted = true;
+            }
+            for orphan in &scan.orphan_sidecars {
+                if !matches!(orphan.kind, SidecarKind::Blocked | SidecarKind::Invalid) {
+                    continue;
+                }
+                match std::fs::remove_file(&orphan.path) {
+                    Ok(()) => tracing::info!(
+                        "janitor: removed {} (its task file is gone)",
+                        orphan.path.display()
+                    ),
+                    Err(e) => {
+                        tracing::warn!("janitor: cannot remove {}: {e}", orphan.path.display())
+                    }
+                }
+            }
+        }
+        let running: Vec<RunningTask> = self
+            .slots
+            .values()
+            .filter_map(|s| s.task())
+            .map(|t| RunningTask {
+                key: format!("{}/{}", t.project, t.id),
+                assigned_at: t.assigned_at,
+            })
+            .collect();
+        let w = &self.cfg.watchdog;
+        let policy = WatchdogPolicy {
+            blocked_timeout: w.blocked_timeout,
+            fail_blocked: if w.fail_blocked {
+                FailBlocked::Yes
+            } else {
+                FailBlocked::No
+            },
+            stale_after: w.stale_after,
+        };
+        for action in review(
+            &blocked,
+            &running,
+            now,
+            &policy,
+            &mut self.watchdog_reported,
+        ) {
+            match action {
+                WatchdogAction::ReportBlocked { key, for_how_long } => {
+                    let f = &facts[&key];
+                    self.notify_parts(
+                        NoticeKind::BlockedTooLong,
+                        None,
+                        Some(f.project.clone()),
+                        Some(f.id.clone()),
+                        format!("blocked for {}: {}", human(for_how_long), f.reason),
+                    );
+                }
+                WatchdogAction::FailBlocked { key, for_how_long } => {
+                    if let Some(f) = facts.remove(&key) {
+                        self.fail_blocked(f, for_how_long, now);
+                    }
+                }
+                WatchdogAction::ReportStale { key, for_how_long } => {
+                    let (project, id) = key.split_once('/').unwrap_or((key.as_str(), ""));
+                    self.notify_parts(
+                        NoticeKind::Stale,
+                        None,
+                        Some(project.to_string()),
+                        Some(id.to_string()),
+                        format!(
+                            "running for {} (watchdog.stale_after is {})",
+                            human(for_how_long),
+                            human(self.cfg.watchdog.stale_after)
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    /// Moves a task blocked too long to `failed/` with the reason (`watchdog.fail_blocked`).
+    fn fail_blocked(&mut self, f: BlockedFacts, waited: Duration, now: jiff::Timestamp) {
+        let label = (Some(f.project.clone()), Some(f.id.clone()));
+        let Some(project) = self.projects.get(&f.project).cloned() else {
+            return;
+        };
+        let footer = format!(
+            "\n\n---\n<!-- claude-failover watchdog -->\n- outcome: failed: blocked for {} ({})\n- at: {now}\n",
+            human(waited),
+            f.reason
+        );
+        let result = match cf_queue::claim(&f.path) {
+            Ok(Claim::Claimed { dispatched_path }) => {
+                cf_queue::finish(&project, &dispatched_path, Destination::Failed, &footer).map(Some)
+            }
+            Ok(_) => Ok(None),
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(Some(path)) => {
+                let _ = cf_queue::remove_sidecar(&f.path, SidecarKind::Blocked);
+                self.notify_parts(
+                    NoticeKind::Failed,
+                    None,
+                    label.0,
+                    label.1,
+                    format!("blocked for {}: moved to {}", human(waited), path.display()),
+                );
+            }
+            Ok(None) => {}
+            Err(e) => self.notify_parts(
+                NoticeKind::Problem,
+                None,
+                label.0,
+                label.1,
+                format!("cannot fail the blocked task: {e}"),
+            ),
+        }
+    }
+}
+
+/// `1h 5m`, `3m 2s`, `12s`.
+pub fn human(d: Duration) -> String {
+    let s = d.as_secs();
+    match (s / 3600, (s % 3600) / 60, s % 60) {
+        (0, 0, sec) => format!("{sec}s"),
+        (0, m, sec) => format!("{m}m {sec}s"),
+        (h, m, _) => format!("{h}h {m}m"),
+    }
+}
