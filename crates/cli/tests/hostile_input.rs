@@ -13,6 +13,8 @@ mod corpus;
 mod deps;
 #[path = "hostile/harness.rs"]
 mod harness;
+#[path = "hostile/names.rs"]
+mod names;
 #[path = "hostile/valid.rs"]
 mod valid;
 
