@@ -12,6 +12,7 @@ mod kv;
 mod runs;
 pub mod schema;
 mod sessions;
+mod swaps;
 mod time;
 
 use std::path::{Path, PathBuf};
@@ -23,6 +24,7 @@ pub use error::StoreError;
 pub use events::{EventRecord, NewEvent};
 pub use runs::{NewRun, RunId, RunRecord, RunState};
 pub use sessions::{SessionKind, SessionRow};
+pub use swaps::{NewSwap, SwapRecord};
 
 /// How long a statement waits for another connection's lock before failing.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);

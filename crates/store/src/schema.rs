@@ -52,6 +52,19 @@ const MIGRATIONS: &[&str] = &[
         value TEXT NOT NULL
     );
     ",
+    // 1 -> 2: account swaps.
+    "
+    CREATE TABLE swaps (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
+        at              INTEGER NOT NULL,
+        from_account    TEXT    NOT NULL,
+        to_account      TEXT    NOT NULL,
+        trigger_session TEXT,
+        pattern         TEXT    NOT NULL,
+        reset_at        INTEGER,
+        detail          TEXT    NOT NULL
+    );
+    ",
 ];
 
 /// The schema version this build writes and reads.
