@@ -6,9 +6,11 @@
 //! values and the recorded screens.
 
 pub mod deps;
+pub mod failover;
 pub mod footer;
 pub mod order;
 pub mod pool;
+pub mod quota;
 pub mod resume;
 pub mod route;
 pub mod screen;

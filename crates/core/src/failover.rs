@@ -1,0 +1,162 @@
+//! Failover decisions over successive polls: when a quota hit becomes a swap, which account to
+//! swap to, and how to answer the client's rate-limit menu.
+//!
+//! Pure: every call takes `now`; the caller performs the swap and reports it with
+//! [`QuotaMonitor::note_swap`].
+
+mod menu;
+
+use std::collections::HashMap;
+
+use jiff::{SignedDuration, Timestamp};
+
+use crate::quota::{QuotaHit, QuotaPattern};
+
+pub use menu::{MenuAnswer, menu_answer};
+
+/// What the monitor concludes from one poll of one session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Nothing to do.
+    None,
+    /// A hit without a reset time, seen for the first time on this session: it becomes a swap
+    /// if the next poll of the same session shows a hit again.
+    Pending,
+    /// A hit during the cooldown after a swap: ignored (the resumed sessions replay the old limit
+    /// line), reported so it can be logged.
+    Suppressed {
+        /// When detection resumes.
+        until: Timestamp,
+    },
+    /// Swap accounts now.
+    Swap {
+        /// The session whose screen showed the hit (for the log and the swap record).
+        trigger_session: String,
+        /// The signal that matched.
+        pattern: QuotaPattern,
+        /// When the exhausted account becomes usable again, if the screen said.
+        reset_at: Option<Timestamp>,
+        /// The matched text (≤ 120 characters) for the log.
+        snippet: String,
+    },
+}
+
+/// Turns per-session quota hits into swap decisions: a hit with a reset time swaps at once, one
+/// without must be seen on two consecutive polls of the same session, and nothing is detected
+/// for `reactivate_cooldown` after a swap.
+#[derive(Debug, Clone)]
+pub struct QuotaMonitor {
+    /// How long detection stays off after a swap (`quota.reactivate_cooldown`, default 5 min).
+    reactivate_cooldown: SignedDuration,
+    /// When the last swap happened (cooldown anchor).
+    last_swap: Option<Timestamp>,
+    /// Sessions whose previous poll showed a hit without a reset time.
+    pending: HashMap<String, Timestamp>,
+}
+
+impl QuotaMonitor {
+    /// A monitor with no swap behind it.
+    pub fn new(reactivate_cooldown: SignedDuration) -> Self {
+        QuotaMonitor {
+            reactivate_cooldown,
+            last_swap: None,
+            pending: HashMap::new(),
+        }
+    }
+
+    /// Feeds one poll of `session` (`hit` = [`crate::quota::detect`] on its screen).
+    ///
+    /// Consecutive means consecutive for this session: a clean poll of it forgets its pending
+    /// hit; polls of other sessions in between do not.
+    pub fn observe(&mut self, session: &str, hit: Option<QuotaHit>, now: Timestamp) -> Decision {
+        let Some(hit) = hit else {
+            self.pending.remove(session);
+            return Decision::None;
+        };
+        if let Some(until) = self.cooldown_until().filter(|until| now < *until) {
+            self.pending.remove(session);
+            return Decision::Suppressed { until };
+        }
+        let confirmed = hit.reset_at.is_some() || self.pending.contains_key(session);
+        if !confirmed {
+            self.pending.insert(session.to_owned(), now);
+            return Decision::Pending;
+        }
+        self.pending.clear();
+        Decision::Swap {
+            trigger_session: session.to_owned(),
+            pattern: hit.pattern,
+            reset_at: hit.reset_at,
+            snippet: hit.snippet,
+        }
+    }
+
+    /// Records that a swap happened at `now`: detection is off until the cooldown ends, and
+    /// pending hits (all about the old account) are forgotten.
+    pub fn note_swap(&mut self, now: Timestamp) {
+        self.last_swap = Some(now);
+        self.pending.clear();
+    }
+
+    /// The end of the current or last cooldown, if there was a swap.
+    pub fn cooldown_until(&self) -> Option<Timestamp> {
+        let last = self.last_swap?;
+        Some(
+            last.checked_add(self.reactivate_cooldown)
+                .unwrap_or(Timestamp::MAX),
+        )
+    }
+}
+
+/// What the pool knows about one account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountState {
+    /// The account's configured name (`accounts[].name`).
+    pub name: String,
+    /// Until when it is out of quota; `None` = usable as far as we know. Past times count as
+    /// usable again (the limit has reset).
+    pub exhausted_until: Option<Timestamp>,
+}
+
+impl AccountState {
+    /// True when the account may take work at `now`.
+    pub fn is_available(&self, now: Timestamp) -> bool {
+        self.exhausted_until.is_none_or(|until| until <= now)
+    }
+}
+
+/// Where to swap to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// Swap to the account at this index of the slice given to [`pick_target`].
+    Account(usize),
+    /// No other account is usable: stop dispatching and wait.
+    AllExhausted {
+        /// The earliest known reset among all accounts (when to try again); `None` when no
+        /// account said when it resets.
+        earliest_reset: Option<Timestamp>,
+    },
+}
+
+/// Picks the next usable account after `active` (round robin, the active one excluded: it is the
+/// one being left).
+pub fn pick_target(accounts: &[AccountState], active: usize, now: Timestamp) -> Target {
+    let count = accounts.len();
+    let next = (1..count)
+        .map(|step| (active % count.max(1) + step) % count)
+        .find(|&index| accounts[index].is_available(now));
+    match next {
+        Some(index) => Target::Account(index),
+        None => Target::AllExhausted {
+            earliest_reset: accounts
+                .iter()
+                .filter_map(|account| account.exhausted_until)
+                .filter(|until| *until > now)
+                .min(),
+        },
+    }
+}
+
+#[cfg(test)]
+#[path = "failover/tests.rs"]
+mod tests;
