@@ -22,15 +22,20 @@ pub(crate) fn reconcile(
     settings: &mut Map<String, Value>,
     commands: &HookCommands,
     path: &Path,
-) -> Result<[(HookEvent, HookState); 2], AccountsError> {
+) -> Result<Vec<(HookEvent, HookState)>, AccountsError> {
     let hooks = object_entry(settings, "hooks", path)?;
     let stop = reconcile_event(hooks, HookEvent::Stop, &commands.stop, path)?;
     let stop_failure =
         reconcile_event(hooks, HookEvent::StopFailure, &commands.stop_failure, path)?;
-    Ok([
+    let mut states = vec![
         (HookEvent::Stop, stop),
         (HookEvent::StopFailure, stop_failure),
-    ])
+    ];
+    if let Some(command) = &commands.session_start {
+        let session_start = reconcile_event(hooks, HookEvent::SessionStart, command, path)?;
+        states.push((HookEvent::SessionStart, session_start));
+    }
+    Ok(states)
 }
 
 /// Where one of our hook entries sits: group index, then index inside the group's `hooks`.

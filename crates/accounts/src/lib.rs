@@ -50,6 +50,9 @@ pub struct HookCommands {
     pub stop: String,
     /// Run by the `StopFailure` hook when a turn ends on an API error: records the error kind.
     pub stop_failure: String,
+    /// Run by the `SessionStart` hook: records the conversation's session id (the resume id)
+    /// for the tmux session, so that an account swap can resume it. `None`: not managed.
+    pub session_start: Option<String>,
 }
 
 /// The Claude Code hook events we install.
@@ -59,6 +62,8 @@ pub enum HookEvent {
     Stop,
     /// A turn ended on an API error (rate limit, server error).
     StopFailure,
+    /// The agent started or resumed a conversation.
+    SessionStart,
 }
 
 impl HookEvent {
@@ -67,6 +72,7 @@ impl HookEvent {
         match self {
             HookEvent::Stop => "Stop",
             HookEvent::StopFailure => "StopFailure",
+            HookEvent::SessionStart => "SessionStart",
         }
     }
 }
@@ -210,7 +216,14 @@ fn check_markers(commands: &HookCommands) -> Result<(), AccountsError> {
     for (event, command) in [
         (HookEvent::Stop, &commands.stop),
         (HookEvent::StopFailure, &commands.stop_failure),
-    ] {
+    ]
+    .into_iter()
+    .chain(
+        commands
+            .session_start
+            .as_ref()
+            .map(|c| (HookEvent::SessionStart, c)),
+    ) {
         if !command.contains(HOOK_MARKER) {
             return Err(AccountsError::CommandLacksMarker {
                 event,

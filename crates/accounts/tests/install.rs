@@ -224,6 +224,7 @@ fn backups_in_the_same_second_do_not_overwrite_each_other() {
     let newer = HookCommands {
         stop: format!("{STOP} --verbose"),
         stop_failure: FAILURE.to_string(),
+        session_start: None,
     };
     let report = install_hooks(account.config_dir(), &newer, now()).unwrap();
     let second = account
@@ -258,4 +259,44 @@ fn a_symlinked_settings_file_stays_a_symlink() {
     let written: Value = serde_json::from_str(&fs::read_to_string(&real).unwrap()).unwrap();
     assert_eq!(written["theme"], "dark");
     assert_eq!(written["hooks"]["Stop"][0], ours(STOP));
+}
+
+#[test]
+fn the_session_start_hook_is_managed_when_asked() {
+    let root = tempfile::tempdir().unwrap();
+    let config_dir = root.path().join("a");
+    let mut with_start = commands();
+    with_start.session_start = Some(common::START.to_string());
+    assert_eq!(
+        check_hooks(&config_dir, &with_start).unwrap(),
+        HookStatus::Missing(vec![
+            HookEvent::Stop,
+            HookEvent::StopFailure,
+            HookEvent::SessionStart
+        ])
+    );
+    let report = install_hooks(&config_dir, &with_start, now()).unwrap();
+    assert_eq!(
+        report.added,
+        [
+            HookEvent::Stop,
+            HookEvent::StopFailure,
+            HookEvent::SessionStart
+        ]
+    );
+    let text = fs::read_to_string(config_dir.join("settings.json")).unwrap();
+    assert_eq!(
+        text,
+        rendered(
+            &json!({"hooks": {"Stop": [ours(STOP)], "StopFailure": [ours(FAILURE)], "SessionStart": [ours(common::START)]}})
+        )
+    );
+    assert_eq!(
+        check_hooks(&config_dir, &with_start).unwrap(),
+        HookStatus::Installed
+    );
+    assert_eq!(
+        install_hooks(&config_dir, &with_start, now()).unwrap().file,
+        FileChange::Unchanged
+    );
 }

@@ -106,6 +106,39 @@ pub fn take_signal(dir: &Path, kind: SignalKind, session: &str) -> Option<Signal
     Some(serde_json::from_slice(&bytes).unwrap_or_default())
 }
 
+/// Where the last known conversation id of a tmux session is kept (`agent-session-<session>`).
+/// Written by every hook (they all carry `session_id`); read at an account swap, never consumed.
+pub fn session_id_path(dir: &Path, session: &str) -> PathBuf {
+    dir.join(format!("agent-session-{session}"))
+}
+
+/// Records the conversation id a hook reported for `session` (atomically).
+pub fn write_session_id(
+    dir: &Path,
+    session: &str,
+    payload: &SignalPayload,
+) -> std::io::Result<PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let target = session_id_path(dir, session);
+    let temp = dir.join(format!(
+        ".agent-session-{session}.tmp-{}",
+        std::process::id()
+    ));
+    {
+        let mut file = std::fs::File::create(&temp)?;
+        file.write_all(&serde_json::to_vec(payload).map_err(std::io::Error::other)?)?;
+        file.sync_all()?;
+    }
+    std::fs::rename(&temp, &target)?;
+    Ok(target)
+}
+
+/// The last conversation id a hook reported for `session`, if any.
+pub fn read_session_id(dir: &Path, session: &str) -> Option<SignalPayload> {
+    let bytes = std::fs::read(session_id_path(dir, session)).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
 /// Removes every signal for `session` (before a new launch: a leftover must not end it).
 pub fn clear_signals(dir: &Path, session: &str) {
     for kind in [SignalKind::Done, SignalKind::StopFailure] {

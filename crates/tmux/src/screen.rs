@@ -79,6 +79,34 @@ impl Tmux {
     }
 }
 
+impl Tmux {
+    /// The name of the session that holds pane `pane_id` (`%12`, as in `$TMUX_PANE`).
+    /// Used by the hooks of agents the daemon did not launch (dedicated sessions).
+    pub async fn session_of_pane(&self, pane_id: &str) -> Result<String, TmuxError> {
+        let valid = pane_id.len() > 1
+            && pane_id.starts_with('%')
+            && pane_id[1..].bytes().all(|b| b.is_ascii_digit());
+        if !valid {
+            return Err(TmuxError::InvalidArgument {
+                operation: "session-of-pane",
+                reason: format!("`{pane_id}` is not a pane id like `%12`"),
+            });
+        }
+        let invocation = Invocation::new(["list-panes", "-a", "-F", "#{pane_id}\t#{session_name}"]);
+        let output = self.run(&invocation, None).await?;
+        output
+            .stdout
+            .lines()
+            .filter_map(|line| line.split_once('\t'))
+            .find(|(pane, _)| *pane == pane_id)
+            .map(|(_, session)| session.to_string())
+            .ok_or_else(|| TmuxError::UnexpectedOutput {
+                command: output.command,
+                detail: format!("no pane {pane_id} on this server"),
+            })
+    }
+}
+
 /// Parses one line of [`PANE_FORMAT`].
 fn parse_pane_line(line: &str) -> Option<PaneInfo> {
     let mut fields = line.splitn(6, '\t');

@@ -367,3 +367,26 @@ async fn a_session_can_be_created_right_after_the_last_one_is_killed() {
         tmux.kill_session(&name).await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn session_of_pane_finds_the_owner_exactly() {
+    let server = PrivateServer::new();
+    let tmux = &server.tmux;
+    server.start_shell("ccl-1-dedicated").await;
+    server.start_shell("ccl-1").await;
+    let out = server.raw(&["list-panes", "-t", "=ccl-1-dedicated:", "-F", "#{pane_id}"]);
+    let pane = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(pane.starts_with('%'), "{pane}");
+    assert_eq!(
+        tmux.session_of_pane(&pane).await.unwrap(),
+        "ccl-1-dedicated"
+    );
+    assert!(matches!(
+        tmux.session_of_pane("%99999").await.unwrap_err(),
+        TmuxError::UnexpectedOutput { .. }
+    ));
+    assert!(matches!(
+        tmux.session_of_pane("12; kill-server").await.unwrap_err(),
+        TmuxError::InvalidArgument { .. }
+    ));
+}

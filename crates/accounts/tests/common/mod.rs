@@ -11,11 +11,13 @@ use serde_json::{Value, json};
 
 pub const STOP: &str = "claude-failover hook stop --dir /run/cf";
 pub const FAILURE: &str = "claude-failover hook stop-failure --dir /run/cf";
+pub const START: &str = "claude-failover hook session-start --dir /run/cf";
 
 pub fn commands() -> HookCommands {
     HookCommands {
         stop: STOP.to_string(),
         stop_failure: FAILURE.to_string(),
+        session_start: None,
     }
 }
 
