@@ -28,6 +28,11 @@ pub enum Decision {
         /// When detection resumes.
         until: Timestamp,
     },
+    /// After the cooldown, the same limit line this session already showed during it (or when it
+    /// triggered the swap): history replayed by `--resume` that no prompt has pushed out of the
+    /// current turn yet (typically a dedicated session nobody typed into). Ignored until a clean
+    /// poll of the session.
+    Replayed,
     /// Swap accounts now.
     Swap {
         /// The session whose screen showed the hit (for the log and the swap record).
@@ -52,6 +57,9 @@ pub struct QuotaMonitor {
     last_swap: Option<Timestamp>,
     /// Sessions whose previous poll showed a hit without a reset time.
     pending: HashMap<String, Timestamp>,
+    /// Per session, the snippet of a hit seen during a cooldown or at a swap: the same line seen
+    /// again later is a replay, not a new limit.
+    replayed: HashMap<String, String>,
 }
 
 impl QuotaMonitor {
@@ -61,21 +69,29 @@ impl QuotaMonitor {
             reactivate_cooldown,
             last_swap: None,
             pending: HashMap::new(),
+            replayed: HashMap::new(),
         }
     }
 
     /// Feeds one poll of `session` (`hit` = [`crate::quota::detect`] on its screen).
     ///
     /// Consecutive means consecutive for this session: a clean poll of it forgets its pending
-    /// hit; polls of other sessions in between do not.
+    /// hit; polls of other sessions in between do not. Keep polling during the cooldown: that is
+    /// how replayed limit lines are learnt (see [`Decision::Replayed`]).
     pub fn observe(&mut self, session: &str, hit: Option<QuotaHit>, now: Timestamp) -> Decision {
         let Some(hit) = hit else {
             self.pending.remove(session);
+            self.replayed.remove(session);
             return Decision::None;
         };
         if let Some(until) = self.cooldown_until().filter(|until| now < *until) {
             self.pending.remove(session);
+            self.replayed.insert(session.to_owned(), hit.snippet);
             return Decision::Suppressed { until };
+        }
+        if self.replayed.get(session) == Some(&hit.snippet) {
+            self.pending.remove(session);
+            return Decision::Replayed;
         }
         let confirmed = hit.reset_at.is_some() || self.pending.contains_key(session);
         if !confirmed {
@@ -83,6 +99,8 @@ impl QuotaMonitor {
             return Decision::Pending;
         }
         self.pending.clear();
+        self.replayed
+            .insert(session.to_owned(), hit.snippet.clone());
         Decision::Swap {
             trigger_session: session.to_owned(),
             pattern: hit.pattern,

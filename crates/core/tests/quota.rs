@@ -213,3 +213,20 @@ fn a_long_line_gives_a_snippet_around_the_match() {
         hit.snippet
     );
 }
+
+#[test]
+fn the_recorded_rate_limit_menus_are_answered_with_option_1_and_nothing_else_is_a_menu() {
+    use cf_core::failover::{MenuAnswer, menu_answer};
+    let menus = [
+        "e4_oauth_unified5h_menu.txt",
+        "e4_oauth_unified5h.final.txt",
+        "e4_oauth_unified5h.frame_t1.0s.txt",
+        "failover_2.1.197-max5x_2_a_session_limit.txt",
+    ];
+    for (name, _) in recorded() {
+        let expected = menus.contains(&name).then_some(MenuAnswer::Digit(1));
+        assert_eq!(menu_answer(&read("screens", name)), expected, "{name}");
+    }
+    let corpus_menu = read("quota", "hit_menu_open_after_limit.txt");
+    assert_eq!(menu_answer(&corpus_menu), Some(MenuAnswer::Digit(1)));
+}

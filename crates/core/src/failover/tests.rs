@@ -113,16 +113,60 @@ fn cooldown_suppresses_detection_then_ends() {
         Decision::Suppressed { until }
     );
     assert_eq!(monitor.observe("cf-2", None, at(309)), Decision::None);
-    // At the end of the cooldown detection is back.
-    let after = monitor.observe("cf-1", Some(hit_with_reset()), at(310));
-    assert!(is_swap_from(&after, "cf-1"), "{after:?}");
+    // At the end of the cooldown detection is back (cf-3 showed nothing during it; cf-1's line
+    // is a replay, see below).
+    let after = monitor.observe("cf-3", Some(hit_with_reset()), at(310));
+    assert!(is_swap_from(&after, "cf-3"), "{after:?}");
+}
+
+#[test]
+fn a_limit_line_replayed_after_resume_does_not_swap_again() {
+    let mut monitor = QuotaMonitor::new(COOLDOWN);
+    assert!(is_swap_from(
+        &monitor.observe("cf-1", Some(hit_with_reset()), at(0)),
+        "cf-1"
+    ));
+    monitor.note_swap(at(1));
+    // The dedicated session, resumed on the new account, replays the old limit line.
+    let decision = monitor.observe("dedicated", Some(hit_with_reset()), at(30));
+    assert!(
+        matches!(decision, Decision::Suppressed { .. }),
+        "{decision:?}"
+    );
+    // After the cooldown the same line, still on screen, is a replay on both sessions.
+    assert_eq!(
+        monitor.observe("dedicated", Some(hit_with_reset()), at(400)),
+        Decision::Replayed
+    );
+    assert_eq!(
+        monitor.observe("cf-1", Some(hit_with_reset()), at(400)),
+        Decision::Replayed
+    );
+    // Once the screen moved on, a new limit (even with the same text) counts again.
+    assert_eq!(monitor.observe("dedicated", None, at(402)), Decision::None);
+    let again = monitor.observe("dedicated", Some(hit_with_reset()), at(404));
+    assert!(is_swap_from(&again, "dedicated"), "{again:?}");
+}
+
+#[test]
+fn a_different_limit_line_after_the_cooldown_is_not_a_replay() {
+    let mut monitor = QuotaMonitor::new(COOLDOWN);
+    monitor.note_swap(at(0));
+    let _ = monitor.observe("cf-1", Some(hit_with_reset()), at(10));
+    let mut weekly = hit_with_reset();
+    weekly.pattern = QuotaPattern::WeeklyLimit;
+    weekly.snippet = "⎿  You've hit your weekly limit · resets 9:07am (UTC)".to_owned();
+    let decision = monitor.observe("cf-1", Some(weekly), at(400));
+    assert!(is_swap_from(&decision, "cf-1"), "{decision:?}");
 }
 
 #[test]
 fn hits_seen_during_cooldown_do_not_count_as_first_sightings() {
     let mut monitor = QuotaMonitor::new(COOLDOWN);
     monitor.note_swap(at(0));
-    let _ = monitor.observe("cf-1", Some(hit_without_reset()), at(299));
+    let mut during = hit_without_reset();
+    during.snippet = "● API Error: 429 (an earlier line)".to_owned();
+    let _ = monitor.observe("cf-1", Some(during), at(299));
     // The first poll after the cooldown is a first sighting, not a confirmation.
     assert_eq!(
         monitor.observe("cf-1", Some(hit_without_reset()), at(301)),
