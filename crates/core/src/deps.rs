@@ -29,9 +29,18 @@ pub enum SegmentError {
         /// Byte offset of that character in the segment.
         byte_offset: usize,
     },
+    /// Longer than [`MAX_SEGMENT_BYTES`]: with the queue's suffixes (`.md.dispatched`, …) the
+    /// file names would not fit the 255-byte limit of file systems.
+    #[error("segment is {0} bytes long; keep it to {MAX_SEGMENT_BYTES} bytes")]
+    TooLong(usize),
 }
 
-/// Checks that `s` is one safe path segment: `[A-Za-z0-9._-]+` and not `.` or `..`.
+/// The longest segment (task id, project name) accepted: leaves room for the queue's suffixes
+/// and temp names within the 255-byte file-name limit.
+pub const MAX_SEGMENT_BYTES: usize = 200;
+
+/// Checks that `s` is one safe path segment: `[A-Za-z0-9._-]+`, not `.` or `..`, and at most
+/// [`MAX_SEGMENT_BYTES`] long.
 pub fn validate_segment(s: &str) -> Result<(), SegmentError> {
     if s.is_empty() {
         return Err(SegmentError::Empty);
@@ -48,6 +57,9 @@ pub fn validate_segment(s: &str) -> Result<(), SegmentError> {
     }
     if s == "." || s == ".." {
         return Err(SegmentError::DotName(s.to_string()));
+    }
+    if s.len() > MAX_SEGMENT_BYTES {
+        return Err(SegmentError::TooLong(s.len()));
     }
     Ok(())
 }

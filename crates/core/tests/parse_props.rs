@@ -1,6 +1,6 @@
 //! Property tests of the two parsers that read hostile input: `parse_task` (a task file's bytes)
 //! never panics and stays consistent, and `parse_dependency`/`validate_segment` accept exactly
-//! the segments of a reference regex, `[A-Za-z0-9._-]+` minus `.` and `..`.
+//! the segments of a reference regex, `[A-Za-z0-9._-]+` minus `.` and `..`, at most 200 bytes.
 
 use std::sync::LazyLock;
 use std::time::{Duration, Instant};
@@ -14,7 +14,7 @@ use regex::Regex;
 fn reference_segment(s: &str) -> bool {
     static PATTERN: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"\A[A-Za-z0-9._-]+\z").expect("segment regex"));
-    PATTERN.is_match(s) && s != "." && s != ".."
+    PATTERN.is_match(s) && s != "." && s != ".." && s.len() <= 200
 }
 
 /// The reference for a dependency entry: exactly `seg:seg`.

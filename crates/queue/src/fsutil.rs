@@ -65,10 +65,10 @@ pub(crate) fn fsync_dir(dir: &Path) -> io::Result<()> {
 /// `.<final_name>.tmp-<pid>-<n>`.
 pub(crate) fn temp_path(dir: &Path, final_name: &str) -> PathBuf {
     let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-    dir.join(format!(
-        ".{final_name}{TEMP_MARKER}{}-{n}",
-        std::process::id()
-    ))
+    // Keep temp names short whatever the final name: `.<name>.tmp-…` of a long task name would
+    // pass the 255-byte file-name limit and make finishing the task impossible.
+    let stem: String = final_name.chars().take(64).collect();
+    dir.join(format!(".{stem}{TEMP_MARKER}{}-{n}", std::process::id()))
 }
 
 /// Writes `parts` into a fresh temp file in `dir` (created exclusively, mode 0644) and fsyncs it.
