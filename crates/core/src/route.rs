@@ -106,7 +106,8 @@ fn normalise(raw: &str) -> String {
 ///    `high` → claude-api; missing or unknown hint → local);
 /// 7. anything else (missing or unknown `preferred_ai`) → local.
 ///
-/// A task without any of these fields is therefore always local.
+/// A task without any of these fields is therefore always local. Values are
+/// compared after trimming blanks and lowering ASCII case (`" Gemini"` is `gemini`).
 pub fn decide_route(fm: &Frontmatter, delegation: DelegationAvailability) -> RouteDecision {
     if delegation == DelegationAvailability::Off {
         return RouteDecision::local("delegation is not configured");

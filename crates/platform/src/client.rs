@@ -107,7 +107,9 @@ impl PlatformClient {
     /// Polls the job every `poll` until it is completed, failed or cancelled, and
     /// returns it in that state (check [`Job::status`]). Gives up with
     /// [`PlatformError::WaitDeadline`] once `deadline` has passed; the job itself
-    /// keeps running on the platform.
+    /// keeps running on the platform. A poll that exhausts its retries (platform
+    /// down for a while) does not end the wait; a definite answer such as 404 or
+    /// a malformed body does.
     pub async fn wait_for_result(
         &self,
         id: &JobId,
@@ -122,13 +124,19 @@ impl PlatformClient {
             last_status,
         };
         loop {
-            let job = tokio::time::timeout_at(deadline_at, self.get_job(id))
+            let polled = tokio::time::timeout_at(deadline_at, self.get_job(id))
                 .await
-                .map_err(|_| timed_out(last_status))??;
-            if job.status.is_terminal() {
-                return Ok(job);
+                .map_err(|_| timed_out(last_status))?;
+            match polled {
+                Ok(job) if job.status.is_terminal() => return Ok(job),
+                Ok(job) => last_status = Some(job.status),
+                // An outage longer than one call's retry budget: keep polling until
+                // the deadline rather than abandoning a job that may still finish.
+                Err(err @ PlatformError::GaveUp { .. }) => {
+                    tracing::warn!(%err, job_id = %id, "polling the job failed; will poll again");
+                }
+                Err(err) => return Err(err),
             }
-            last_status = Some(job.status);
             let now = tokio::time::Instant::now();
             if now >= deadline_at {
                 return Err(timed_out(last_status));

@@ -265,6 +265,35 @@ async fn wait_for_result_polls_until_terminal() {
 }
 
 #[tokio::test]
+async fn wait_for_result_outlasts_an_outage_longer_than_one_call_budget() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(3)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(job_json("job-7", "completed")))
+        .mount(&server)
+        .await;
+    // 30 ms is enough for two attempts at most, so the three 503s span several polls.
+    let mut cfg = config(&server.uri());
+    cfg.max_elapsed = Duration::from_millis(30);
+    let client = PlatformClient::new(cfg).unwrap();
+
+    let job = client
+        .wait_for_result(
+            &JobId::new("job-7"),
+            Duration::from_millis(10),
+            Duration::from_secs(5),
+        )
+        .await
+        .unwrap();
+    assert_eq!(job.status, JobStatus::Completed);
+    assert!(server.received_requests().await.unwrap().len() >= 4);
+}
+
+#[tokio::test]
 async fn wait_for_result_stops_at_the_deadline() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
