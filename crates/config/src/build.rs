@@ -24,6 +24,7 @@ const ROOT_KEYS: &[&str] = &[
     "quota",
     "watchdog",
     "accounts",
+    "shared_dir",
 ];
 
 /// Builds the config from the root node; problems go to `walk.errors` (the returned value is
@@ -45,6 +46,19 @@ pub(crate) fn read_config(walk: &mut Walk<'_>, root: &Node) -> Config {
     let watchdog = read_watchdog(walk, &top);
     let agent = read_agent(walk, &top);
     let accounts = read_accounts(walk, &top, &home);
+    let shared_dir = walk.path(&top, "shared_dir");
+    if accounts.len() > 1 && shared_dir.is_none() && walk.errors.is_empty() {
+        walk.report_at(
+            1,
+            1,
+            "shared_dir",
+            Problem::Missing {
+                hint: "with two or more accounts, set `shared_dir:` to the folder their `projects`, \
+                       `session-env` and `file-history` link to (conversations resume across accounts through it)"
+                    .to_owned(),
+            },
+        );
+    }
     Config {
         state_dir,
         tmux,
@@ -55,6 +69,7 @@ pub(crate) fn read_config(walk: &mut Walk<'_>, root: &Node) -> Config {
         quota,
         watchdog,
         accounts,
+        shared_dir,
     }
 }
 

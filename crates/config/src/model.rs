@@ -25,6 +25,9 @@ pub struct Config {
     pub quota: QuotaConfig,
     /// Long-blocked and stale work.
     pub watchdog: WatchdogConfig,
+    /// The folder every account's `projects`, `session-env` and `file-history` link to
+    /// (required with two or more accounts).
+    pub shared_dir: Option<PathBuf>,
     /// The Claude accounts to fail over between, in order of preference.
     pub accounts: Vec<Account>,
 }

@@ -293,3 +293,13 @@ fn watchdog_has_defaults_and_takes_values() {
         "{errors}"
     );
 }
+
+#[test]
+fn two_accounts_need_a_shared_dir() {
+    let two = "accounts:\n  - name: a\n    config_dir: /x/a\n  - name: b\n    config_dir: /x/b\n";
+    let errors = common::parse_err(&format!("{MINIMAL}{two}")).to_string();
+    assert!(errors.contains("shared_dir"), "{errors}");
+    let ok = parse_ok(&format!("{MINIMAL}{two}shared_dir: /x/shared\n"));
+    assert_eq!(ok.shared_dir.as_deref(), Some(Path::new("/x/shared")));
+    assert_eq!(parse_ok(MINIMAL).shared_dir, None, "one account needs none");
+}

@@ -26,6 +26,8 @@ pub enum WatchTag {
     Signals,
     /// The projects directory (new project folders).
     ProjectsDir,
+    /// The daemon's requests folder (`claude-failover swap` drops a request file there).
+    Requests,
 }
 
 /// A change the daemon should act on.
@@ -185,7 +187,7 @@ fn wanted(kind: &EventKind, tag: &WatchTag, name: &std::ffi::OsStr) -> bool {
     );
     match tag {
         // Hidden names are temp files (ours and editors'): their rename into place is reported.
-        WatchTag::Inbox(_) | WatchTag::Done(_) => complete && !hidden,
+        WatchTag::Inbox(_) | WatchTag::Done(_) | WatchTag::Requests => complete && !hidden,
         WatchTag::Signals => complete || matches!(kind, EventKind::Create(_)),
         WatchTag::ProjectsDir => complete || matches!(kind, EventKind::Create(CreateKind::Folder)),
     }
