@@ -1,15 +1,20 @@
 //! The fake session's state machine: input editing, turns (work, reply, hooks), queued messages,
-//! interrupts and exit. Time comes in as `now`; output goes to the transcript, record and hooks.
+//! interrupts, the account-wide usage limit with its menu, and exit. Time comes in as `now`;
+//! output goes to the transcript, record and hooks.
 
-use crate::args::PermissionMode;
+pub use crate::info::{SessionInfo, Start};
+
 use crate::directive::{TurnOutcome, parse_directives};
 use crate::editor::InputBuffer;
 use crate::hooks::{HookEvent, HookRunner};
 use crate::ids::random_below;
 use crate::input::InputEvent;
-use crate::outcome::turn_ending;
-use crate::record::{PromptRecord, append_record};
-use crate::render::{Activity, Block, FooterNote, FrameView, SpinnerView, render};
+use crate::limit::{
+    AUTO_CONTINUE_CANCELLED, AccountLimit, MENU_COMMAND, MENU_HINT, MENU_OPTIONS, MENU_TITLE,
+    MenuHistory, read_account_limit,
+};
+use crate::menu::{MenuAction, RateLimitMenu};
+use crate::render::{Activity, Block, FooterNote, FrameView, MenuView, SpinnerView, render};
 use crate::transcript::TranscriptWriter;
 use serde_json::{Value, json};
 use std::path::PathBuf;
@@ -17,6 +22,9 @@ use std::time::{Duration, Instant};
 
 /// Second Ctrl-C within this window exits.
 const CTRL_C_WINDOW: Duration = Duration::from_secs(2);
+/// How often a working turn looks for the account-wide limit switch (a limit that hits
+/// mid-task ends the turn within about this long plus one loop tick).
+const LIMIT_POLL: Duration = Duration::from_millis(200);
 /// Spinner verbs (a few of the real client's ~190).
 const VERBS: [&str; 8] = [
     "Billowing",
@@ -28,59 +36,6 @@ const VERBS: [&str; 8] = [
     "Percolating",
     "Noodling",
 ];
-
-/// Whether this session continues an earlier one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Start {
-    /// A new session id.
-    Fresh,
-    /// `--resume`: same id, history replayed.
-    Resumed,
-}
-
-/// Fixed facts about the running session.
-#[derive(Debug, Clone)]
-pub struct SessionInfo {
-    /// Session id (transcript file name, resume id).
-    pub session_id: String,
-    /// Fresh or resumed.
-    pub start: Start,
-    /// Working directory.
-    pub cwd: String,
-    /// `$CLAUDE_CONFIG_DIR` in effect.
-    pub config_dir: PathBuf,
-    /// `--model`, if given.
-    pub model: Option<String>,
-    /// Footer wording and hook `permission_mode`.
-    pub permission_mode: PermissionMode,
-    /// `$TMUX_PANE`, for the record.
-    pub tmux_pane: Option<String>,
-    /// `$FAKE_AGENT_RECORD`, if set.
-    pub record_path: Option<PathBuf>,
-    /// `$FAKE_AGENT_WORK` (default 1 s): how long a turn works without a directive.
-    pub default_work: Duration,
-}
-
-impl SessionInfo {
-    /// The model id reported in hooks and the transcript.
-    pub fn model_id(&self) -> String {
-        match self.model.as_deref() {
-            None | Some("sonnet") => "claude-sonnet-5".to_string(),
-            Some(other) => other.to_string(),
-        }
-    }
-
-    /// Second header line.
-    pub fn model_line(&self) -> String {
-        let name = match self.model.as_deref() {
-            None | Some("sonnet") => "Sonnet 5",
-            Some("opus") => "Opus 5",
-            Some("haiku") => "Haiku 5",
-            Some(other) => other,
-        };
-        format!("{name} · API Usage Billing")
-    }
-}
 
 /// A running turn.
 #[derive(Debug, Clone)]
@@ -95,6 +50,8 @@ struct Turn {
     outcome: TurnOutcome,
     /// Spinner verb.
     verb: &'static str,
+    /// When the limit switch was last looked at.
+    limit_checked: Instant,
 }
 
 /// What the main loop should do after an event.
@@ -127,6 +84,12 @@ pub struct App {
     hooks: HookRunner,
     /// Transcript writer.
     transcript: TranscriptWriter,
+    /// The `/rate-limit-options` menu while it is open (no input line then).
+    menu: Option<RateLimitMenu>,
+    /// Whether the menu opened before in this process (it only opens on the first limit).
+    menu_history: MenuHistory,
+    /// The 2.1.329 `⚠` rows above the footer while an automatic continue is armed.
+    banner: Option<[String; 2]>,
 }
 
 impl App {
@@ -146,7 +109,15 @@ impl App {
             ctrl_c_at: None,
             hooks,
             transcript,
+            menu: None,
+            menu_history: MenuHistory::NotShown,
+            banner: None,
         }
+    }
+
+    /// Whether the `/rate-limit-options` menu is open.
+    pub fn menu_is_open(&self) -> bool {
+        self.menu.is_some()
     }
 
     /// Whether a turn is running.
@@ -196,12 +167,29 @@ impl App {
         if event != InputEvent::Interrupt {
             self.ctrl_c_at = None;
         }
+        if let Some(menu) = &mut self.menu {
+            if let MenuAction::Close(choice) = menu.handle(&event) {
+                self.menu = None;
+                self.record_menu_choice(choice);
+            }
+            if event == InputEvent::Interrupt {
+                self.ctrl_c_at = Some(now);
+            }
+            return Flow::Continue;
+        }
         match event {
             InputEvent::Text(text) => self.input.type_text(&text),
             InputEvent::Paste(text) => self.input.paste(&text),
             InputEvent::Newline => self.input.type_text("\n"),
             InputEvent::Backspace => self.input.backspace(),
-            InputEvent::Escape => self.interrupt(),
+            InputEvent::Escape if self.is_working() => self.interrupt(),
+            InputEvent::Escape => {
+                if self.banner.take().is_some() {
+                    self.blocks
+                        .push(Block::Reply(AUTO_CONTINUE_CANCELLED.to_string()));
+                }
+            }
+            InputEvent::Up | InputEvent::Down => {}
             InputEvent::Interrupt => {
                 if self
                     .ctrl_c_at
@@ -245,32 +233,30 @@ impl App {
         }
     }
 
+    fn account_limit(&self) -> Option<AccountLimit> {
+        read_account_limit(&self.info.config_dir, jiff::Timestamp::now())
+    }
+
     fn start_turn(&mut self, prompt: String, now: Instant) {
         let directives = parse_directives(&prompt);
-        if let Some(path) = &self.info.record_path {
-            let record = PromptRecord {
-                ts: jiff::Timestamp::now().to_string(),
-                pid: std::process::id(),
-                session_id: &self.info.session_id,
-                tmux_pane: self.info.tmux_pane.as_deref(),
-                cwd: &self.info.cwd,
-                config_dir: &self.info.config_dir.display().to_string(),
-                model: self.info.model.as_deref(),
-                resumed: self.info.start == Start::Resumed,
-                prompt: &prompt,
-            };
-            // The record is a test aid; failing to write it must not stop the session.
-            let _ = append_record(path, &record);
-        }
+        // Every prompt is recorded, also one that then runs into the limit (like the real
+        // client, which sends each prompt once and gets one 429 for it).
+        self.record_prompt(&prompt);
         self.transcript.user_prompt(&prompt);
         self.blocks.push(Block::Prompt(prompt.clone()));
+        self.banner = None;
         let work = directives.work.unwrap_or(self.info.default_work);
+        let (outcome, ends_at) = match self.account_limit() {
+            Some(limit) => (TurnOutcome::AccountLimit(limit), now),
+            None => (directives.outcome.unwrap_or(TurnOutcome::Reply), now + work),
+        };
         self.turn = Some(Turn {
             prompt,
             started: now,
-            ends_at: now + work,
-            outcome: directives.outcome.unwrap_or(TurnOutcome::Reply),
+            ends_at,
+            outcome,
             verb: VERBS[random_below(VERBS.len())],
+            limit_checked: now,
         });
     }
 
@@ -292,21 +278,36 @@ impl App {
         self.input.set_text(&parts.join("\n"));
     }
 
-    /// Advances time: ends the turn when due, then starts queued messages.
+    /// Advances time: looks for the account-wide limit while working, ends the turn when due,
+    /// then starts queued messages (not while the limit menu is open).
     pub fn tick(&mut self, now: Instant) {
-        let Some(turn) = self.turn.as_ref() else {
-            return;
-        };
-        if now < turn.ends_at {
-            return;
+        let limit_due = self.turn.as_ref().is_some_and(|turn| {
+            !matches!(turn.outcome, TurnOutcome::AccountLimit(_))
+                && now.saturating_duration_since(turn.limit_checked) >= LIMIT_POLL
+        });
+        if limit_due {
+            let limit = self.account_limit();
+            if let Some(turn) = self.turn.as_mut() {
+                turn.limit_checked = now;
+                if let Some(limit) = limit {
+                    turn.outcome = TurnOutcome::AccountLimit(limit);
+                    turn.ends_at = now;
+                }
+            }
+        }
+        match self.turn.as_ref() {
+            None => {
+                self.start_queued(now);
+                return;
+            }
+            Some(turn) if now < turn.ends_at => return,
+            Some(_) => {}
         }
         let Some(turn) = self.turn.take() else {
             return;
         };
         let took = now.saturating_duration_since(turn.started);
-        let ending = turn_ending(turn.outcome, &turn.prompt, jiff::Timestamp::now());
-        self.blocks.push(ending.block);
-        self.blocks.push(Block::Worked(took));
+        let ending = self.show_ending(&turn, took);
         self.transcript
             .turn_ended(turn.outcome, &ending.message, &self.info.model_id(), took);
         let (event, mut payload) = match turn.outcome.error_kind() {
@@ -324,7 +325,12 @@ impl App {
         };
         payload["last_assistant_message"] = json!(ending.message);
         self.hooks.fire(event, None, &payload);
-        if !self.queued.is_empty() {
+        self.start_queued(now);
+    }
+
+    /// Starts the queued messages as one turn, unless a turn runs or the menu is open.
+    fn start_queued(&mut self, now: Instant) {
+        if self.turn.is_none() && self.menu.is_none() && !self.queued.is_empty() {
             let next = std::mem::take(&mut self.queued).join("\n");
             self.start_turn(next, now);
         }
@@ -360,11 +366,26 @@ impl App {
                 Activity::Idle
             },
             note,
+            banner: self.banner.as_ref().map_or(&[], |rows| rows.as_slice()),
+            menu: self.menu.map(|menu| MenuView {
+                command: MENU_COMMAND,
+                title: MENU_TITLE,
+                options: &MENU_OPTIONS,
+                selected: menu.selected,
+                hint: MENU_HINT,
+            }),
         };
         render(&view, width, height)
     }
 }
 
+#[path = "app_effects.rs"]
+mod effects;
+
 #[cfg(test)]
 #[path = "app_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "app_limit_tests.rs"]
+mod limit_tests;

@@ -1,15 +1,16 @@
 //! State machine tests: turns, hooks, record, interrupts, queueing and exit, on a temp config dir.
 
 use super::*;
+use crate::args::PermissionMode;
 use crate::paths::transcript_path;
 
-struct Fixture {
-    dir: tempfile::TempDir,
-    app: App,
-    t0: Instant,
+pub(super) struct Fixture {
+    pub(super) dir: tempfile::TempDir,
+    pub(super) app: App,
+    pub(super) t0: Instant,
 }
 
-fn fixture(work: Duration) -> Fixture {
+pub(super) fn fixture(work: Duration) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config");
     std::fs::create_dir_all(&config).unwrap();
@@ -41,7 +42,7 @@ fn fixture(work: Duration) -> Fixture {
     }
 }
 
-fn read_json(path: PathBuf) -> Value {
+pub(super) fn read_json(path: PathBuf) -> Value {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         if let Some(value) = std::fs::read_to_string(&path)

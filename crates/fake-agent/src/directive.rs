@@ -1,6 +1,7 @@
 //! Prompt directives (`fake-agent:work=2s`, `fake-agent:error=500`, `fake-agent:quota=session`)
 //! that tell the fake how a turn should go, and the duration syntax they and `FAKE_AGENT_WORK` use.
 
+use crate::limit::AccountLimit;
 use std::time::Duration;
 use thiserror::Error;
 
@@ -51,6 +52,9 @@ pub enum TurnOutcome {
     ApiError(u16),
     /// A subscription usage limit; StopFailure runs with `rate_limit`.
     Quota(QuotaKind),
+    /// The account-wide limit switch (`$CLAUDE_CONFIG_DIR/fake-quota`) was on; StopFailure runs
+    /// with `rate_limit`.
+    AccountLimit(AccountLimit),
 }
 
 impl TurnOutcome {
@@ -58,7 +62,9 @@ impl TurnOutcome {
     pub fn error_kind(self) -> Option<&'static str> {
         match self {
             TurnOutcome::Reply => None,
-            TurnOutcome::ApiError(429) | TurnOutcome::Quota(_) => Some("rate_limit"),
+            TurnOutcome::ApiError(429) | TurnOutcome::Quota(_) | TurnOutcome::AccountLimit(_) => {
+                Some("rate_limit")
+            }
             TurnOutcome::ApiError(_) => Some("server_error"),
         }
     }
@@ -68,7 +74,7 @@ impl TurnOutcome {
         match self {
             TurnOutcome::Reply => None,
             TurnOutcome::ApiError(status) => Some(status),
-            TurnOutcome::Quota(_) => Some(429),
+            TurnOutcome::Quota(_) | TurnOutcome::AccountLimit(_) => Some(429),
         }
     }
 }

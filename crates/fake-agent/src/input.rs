@@ -18,6 +18,10 @@ pub enum InputEvent {
     Escape,
     /// Ctrl-C.
     Interrupt,
+    /// Arrow up (moves a menu selection; ignored elsewhere).
+    Up,
+    /// Arrow down (moves a menu selection; ignored elsewhere).
+    Down,
 }
 
 const ESC: u8 = 0x1b;
@@ -103,12 +107,21 @@ impl InputDecoder {
                 // Alt+key: ignored.
                 _ => {}
             },
-            State::Ss3 => {}
+            State::Ss3 => match byte {
+                b'A' => self.push_event(InputEvent::Up, events),
+                b'B' => self.push_event(InputEvent::Down, events),
+                _ => {}
+            },
             State::Csi(mut params) => {
                 if (0x40..=0x7e).contains(&byte) {
-                    if byte == b'~' && params == b"200" {
-                        self.flush_text(events);
-                        self.state = State::Paste(Vec::new());
+                    match (byte, params.as_slice()) {
+                        (b'~', b"200") => {
+                            self.flush_text(events);
+                            self.state = State::Paste(Vec::new());
+                        }
+                        (b'A', b"") => self.push_event(InputEvent::Up, events),
+                        (b'B', b"") => self.push_event(InputEvent::Down, events),
+                        _ => {}
                     }
                 } else if (0x20..=0x3f).contains(&byte) {
                     if params.len() < MAX_CSI_LEN {
@@ -222,11 +235,11 @@ mod tests {
     }
 
     #[test]
-    fn arrow_keys_and_garbage_are_ignored() {
+    fn arrows_up_down_and_garbage() {
         let mut decoder = InputDecoder::new();
         assert_eq!(
-            decoder.feed(b"\x1b[A\x1bOPa\xff\xfeb\x01\x7f\x03"),
-            vec![Text("ab".into()), Backspace, Interrupt]
+            decoder.feed(b"\x1b[A\x1bOPa\xff\xfeb\x01\x7f\x03\x1b[B\x1bOA\x1b[C\x1b[1;5A"),
+            vec![Up, Text("ab".into()), Backspace, Interrupt, Down, Up]
         );
         let long_csi = [b"\x1b[".as_slice(), &[b'1'; 100], b"mX"].concat();
         assert_eq!(decoder.feed(&long_csi), vec![Text("X".into())]);

@@ -2,7 +2,9 @@
 //! resume behaviour as the recordings in `shared/claude-code/`, with scripted turns.
 //!
 //! Entry point: [`run`]. Environment: `CLAUDE_CONFIG_DIR`, `IS_SANDBOX`, `TMUX_PANE`,
-//! `FAKE_AGENT_WORK` (default turn length), `FAKE_AGENT_RECORD` (prompt log).
+//! `FAKE_AGENT_WORK` (default turn length), `FAKE_AGENT_RECORD` (prompt log). Files in the
+//! config dir: `fake-quota` (account-wide usage limit, see [`limit`]) and `fake-account-name`
+//! (the `account_marker` of record lines).
 
 pub mod app;
 pub mod args;
@@ -10,7 +12,10 @@ pub mod directive;
 pub mod editor;
 pub mod hooks;
 pub mod ids;
+pub mod info;
 pub mod input;
+pub mod limit;
+pub mod menu;
 pub mod outcome;
 pub mod paths;
 pub mod record;

@@ -2,8 +2,9 @@
 //! worded like the recorded real screens.
 
 use crate::directive::{QuotaKind, TurnOutcome};
+use crate::limit::{MenuHistory, format_reset, limit_screen};
 use crate::render::Block;
-use jiff::{Timestamp, ToSpan, tz::TimeZone};
+use jiff::{Timestamp, ToSpan};
 
 /// How many characters of the prompt the reply quotes.
 const REPLY_QUOTE_CHARS: usize = 40;
@@ -15,19 +16,6 @@ pub struct TurnEnding {
     pub block: Block,
     /// The text for the transcript and `last_assistant_message`.
     pub message: String,
-}
-
-/// `10:07am`: a UTC time in the real client's reset format.
-pub fn format_reset(at: Timestamp) -> String {
-    let zoned = at.to_zoned(TimeZone::UTC);
-    let hour = zoned.hour();
-    let (hour12, meridiem) = match hour {
-        0 => (12, "am"),
-        1..=11 => (hour, "am"),
-        12 => (12, "pm"),
-        _ => (hour - 12, "pm"),
-    };
-    format!("{hour12}:{:02}{meridiem}", zoned.minute())
 }
 
 /// The ending of a turn for `prompt` with `outcome`, at time `now`.
@@ -52,11 +40,14 @@ pub fn turn_ending(outcome: TurnOutcome, prompt: &str, now: Timestamp) -> TurnEn
                 QuotaKind::Weekly => "weekly",
             };
             let reset = now.checked_add(1.hour()).unwrap_or(now);
-            format!("You've hit your {which} limit · resets {} (UTC)", format_reset(reset))
+            format!("You've hit your {which} limit · resets {}", format_reset(reset, now))
+        }
+        TurnOutcome::AccountLimit(limit) => {
+            limit_screen(limit, MenuHistory::NotShown, now).message
         }
     };
     let block = match outcome {
-        TurnOutcome::Quota(_) => Block::Notice(message.clone()),
+        TurnOutcome::Quota(_) | TurnOutcome::AccountLimit(_) => Block::Notice(message.clone()),
         _ => Block::Reply(message.clone()),
     };
     TurnEnding { block, message }
@@ -68,14 +59,6 @@ mod tests {
 
     fn at(text: &str) -> Timestamp {
         text.parse().unwrap()
-    }
-
-    #[test]
-    fn reset_times_use_twelve_hour_clock() {
-        assert_eq!(format_reset(at("2026-11-21T10:07:00Z")), "10:07am");
-        assert_eq!(format_reset(at("2026-11-21T00:05:00Z")), "12:05am");
-        assert_eq!(format_reset(at("2026-11-21T12:30:00Z")), "12:30pm");
-        assert_eq!(format_reset(at("2026-11-21T21:09:59Z")), "9:09pm");
     }
 
     #[test]

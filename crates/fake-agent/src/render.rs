@@ -57,6 +57,21 @@ pub struct SpinnerView {
     pub elapsed: Duration,
 }
 
+/// A selection menu that replaces the input box and footer (the `/rate-limit-options` menu).
+#[derive(Debug, Clone)]
+pub struct MenuView<'a> {
+    /// The command echoed above the menu, e.g. `/rate-limit-options`.
+    pub command: &'a str,
+    /// The question, e.g. `What do you want to do?`.
+    pub title: &'a str,
+    /// Option labels, numbered from 1 on screen.
+    pub options: &'a [&'a str],
+    /// Index of the highlighted option (`❯` in front).
+    pub selected: usize,
+    /// The key hint at the bottom, e.g. `Enter to confirm · Esc to cancel`.
+    pub hint: &'a str,
+}
+
 /// Everything a frame shows.
 #[derive(Debug, Clone)]
 pub struct FrameView<'a> {
@@ -78,6 +93,10 @@ pub struct FrameView<'a> {
     pub activity: Activity,
     /// Transient footer note.
     pub note: FooterNote,
+    /// Rows between the lower rule and the footer (the 2.1.329 `⚠ Usage limit reached` lines).
+    pub banner: &'a [String],
+    /// A menu in place of the input box and footer.
+    pub menu: Option<MenuView<'a>>,
 }
 
 /// The spinner glyph for this much elapsed time.
@@ -178,7 +197,11 @@ pub fn render(view: &FrameView<'_>, width: u16, height: u16) -> Vec<String> {
     let mut visible: Vec<Vec<String>> = Vec::new();
     let mut visible_rows = 0;
     for block in view.blocks.iter().rev() {
-        let mut rows = vec![String::new()];
+        // A result line hangs right under its prompt; everything else has a blank row above.
+        let mut rows = match block {
+            Block::Notice(_) => Vec::new(),
+            _ => vec![String::new()],
+        };
         block_lines(block, width, &mut rows);
         visible_rows += rows.len();
         visible.push(rows);
@@ -192,6 +215,10 @@ pub fn render(view: &FrameView<'_>, width: u16, height: u16) -> Vec<String> {
         lines.push(spinner_line(spinner));
     }
     lines.push(String::new());
+    if let Some(menu) = &view.menu {
+        push_menu(menu, width, &mut lines);
+        return fit(lines, width, height);
+    }
     if !view.queued.is_empty() {
         lines.push(String::new());
         for message in view.queued {
@@ -207,8 +234,28 @@ pub fn render(view: &FrameView<'_>, width: u16, height: u16) -> Vec<String> {
     };
     wrap(INPUT_PROMPT, "  ", input, width, &mut lines);
     lines.push(rule);
+    lines.extend(view.banner.iter().cloned());
     lines.push(footer(view.permission_mode, view.activity, view.note));
+    fit(lines, width, height)
+}
 
+/// The menu rows as recorded: command echo, rule, title, numbered options, key hint.
+fn push_menu(menu: &MenuView<'_>, width: usize, lines: &mut Vec<String>) {
+    wrap("❯ ", "  ", menu.command, width, lines);
+    lines.push(String::new());
+    lines.push("─".repeat(width));
+    lines.push(format!("  {}", menu.title));
+    lines.push(String::new());
+    for (index, option) in menu.options.iter().enumerate() {
+        let marker = if index == menu.selected { "❯" } else { " " };
+        lines.push(format!("  {marker} {}. {option}", index + 1));
+    }
+    lines.push(String::new());
+    lines.push(format!("  {}", menu.hint));
+}
+
+/// Cuts rows to the terminal width and keeps the newest `height - 1` rows.
+fn fit(mut lines: Vec<String>, width: usize, height: u16) -> Vec<String> {
     // Rows wider than the terminal would wrap and break the layout: cut them.
     for line in &mut lines {
         if let Some((cut, _)) = line.char_indices().nth(width) {

@@ -17,6 +17,8 @@ fn view<'a>(blocks: &'a [Block], input: &'a str) -> FrameView<'a> {
         permission_mode: PermissionMode::Bypass,
         activity: Activity::Idle,
         note: FooterNote::Plain,
+        banner: &[],
+        menu: None,
     }
 }
 
@@ -204,4 +206,89 @@ fn huge_history_renders_quickly() {
         "took {:?}",
         started.elapsed()
     );
+}
+
+#[test]
+fn limit_line_hangs_under_its_prompt() {
+    let blocks = [
+        Block::Prompt("TASK-3 via account A".into()),
+        Block::Notice(
+            "You've hit your session limit · resets 9:27am (UTC)\n/login to switch to an API usage-billed account."
+                .into(),
+        ),
+        Block::Worked(Duration::ZERO),
+    ];
+    let lines = render(&view(&blocks, ""), 200, 50);
+    assert_eq!(
+        &lines[5..10],
+        &[
+            "❯ TASK-3 via account A",
+            "  ⎿ \u{a0}You've hit your session limit · resets 9:27am (UTC)",
+            "     /login to switch to an API usage-billed account.",
+            "",
+            "✻ Worked for 0s",
+        ]
+    );
+}
+
+#[test]
+fn menu_replaces_the_input_box_and_footer() {
+    let blocks = [
+        Block::Prompt("subscription limit test".into()),
+        Block::Notice("You've hit your session limit · resets 10:07am (UTC)".into()),
+        Block::Worked(Duration::ZERO),
+    ];
+    let options = ["Stop and wait for limit to reset", "Upgrade your plan"];
+    let mut with_menu = view(&blocks, "");
+    with_menu.menu = Some(MenuView {
+        command: "/rate-limit-options",
+        title: "What do you want to do?",
+        options: &options,
+        selected: 0,
+        hint: "Enter to confirm · Esc to cancel",
+    });
+    let lines = render(&with_menu, 100, 50);
+    assert_eq!(
+        &lines[8..],
+        &[
+            "✻ Worked for 0s",
+            "",
+            "❯ /rate-limit-options",
+            "",
+            &"─".repeat(100),
+            "  What do you want to do?",
+            "",
+            "  ❯ 1. Stop and wait for limit to reset",
+            "    2. Upgrade your plan",
+            "",
+            "  Enter to confirm · Esc to cancel",
+        ]
+    );
+    assert!(
+        !lines.iter().any(|l| l.starts_with("❯\u{a0}")),
+        "no input line"
+    );
+
+    if let Some(menu) = with_menu.menu.as_mut() {
+        menu.selected = 1;
+    }
+    let lines = render(&with_menu, 100, 50);
+    assert!(lines.contains(&"    1. Stop and wait for limit to reset".to_string()));
+    assert!(lines.contains(&"  ❯ 2. Upgrade your plan".to_string()));
+}
+
+#[test]
+fn banner_rows_sit_between_the_box_and_the_footer() {
+    let banner = [
+        "  ⚠ Usage limit reached · limit resets 10:13am".to_string(),
+        "    Continuing automatically at 10:13am · Esc to cancel".to_string(),
+    ];
+    let mut with_banner = view(&[], "");
+    with_banner.banner = &banner;
+    let lines = render(&with_banner, 100, 50);
+    let n = lines.len();
+    assert_eq!(lines[n - 5], "❯\u{a0}");
+    assert_eq!(lines[n - 4], "─".repeat(100));
+    assert_eq!(&lines[n - 3..n - 1], &banner);
+    assert_eq!(lines[n - 1], BYPASS_IDLE);
 }
