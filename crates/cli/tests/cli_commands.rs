@@ -200,15 +200,42 @@ fn hook_writes_the_done_signal_for_its_session() {
     let body =
         std::fs::read_to_string(dir.path().join("agent-done-cf-pool-7")).expect("signal written");
     assert!(body.contains("d3dfc52d-1248-4328-a877-e0f73ec7fe51"));
-    // Outside a daemon-launched agent the hook does nothing and never fails the agent.
+    // Every hook also records the conversation id for the session (the resume id for a swap).
+    let id =
+        std::fs::read_to_string(dir.path().join("agent-session-cf-pool-7")).expect("session id");
+    assert!(id.contains("d3dfc52d-1248-4328-a877-e0f73ec7fe51"));
+    // Outside tmux and outside a daemon-launched agent the hook does nothing and never fails.
     cli()
         .args(["hook", "stop-failure", "--signal-dir"])
         .arg(dir.path())
         .env_remove("CLAUDE_FAILOVER_SESSION")
+        .env_remove("TMUX")
+        .env_remove("TMUX_PANE")
         .write_stdin("garbage")
         .assert()
         .success();
-    assert_eq!(std::fs::read_dir(dir.path()).expect("list").count(), 1);
+    // A session start records the id but signals nothing.
+    cli()
+        .args(["hook", "session-start", "--signal-dir"])
+        .arg(dir.path())
+        .env("CLAUDE_FAILOVER_SESSION", "cf-pool-8")
+        .write_stdin(r#"{"session_id":"0b8a3c1e-1111-4222-8333-944455556666","source":"startup"}"#)
+        .assert()
+        .success();
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("list")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "agent-done-cf-pool-7",
+            "agent-session-cf-pool-7",
+            "agent-session-cf-pool-8"
+        ]
+    );
 }
 
 #[test]

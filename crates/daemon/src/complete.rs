@@ -33,7 +33,13 @@ impl Daemon {
             .collect();
         for session in working {
             let observation = match self.tmux.capture_screen(&session).await {
-                Ok(text) => Observation::Screen(screen::classify(&text).state),
+                Ok(text) => {
+                    // A screen that shows a limit is never a finished task.
+                    if self.quota_sees_limit(&session, &text).await {
+                        continue;
+                    }
+                    Observation::Screen(screen::classify(&text).state)
+                }
                 Err(e) => {
                     match self.tmux.has_session(&session).await {
                         Ok(false) => {
@@ -49,6 +55,10 @@ impl Daemon {
                 }
             };
             self.observe(&session, observation).await;
+        }
+        self.poll_dedicated().await;
+        if self.accounts.paused_until.is_some() && !self.dispatch_paused() {
+            self.dispatch_wanted = true;
         }
     }
 

@@ -78,6 +78,14 @@ pub struct Daemon {
     pub(crate) unfinishable: BTreeSet<PathBuf>,
     /// How often each task was requeued because its agent vanished (bounded retries).
     pub(crate) requeues: HashMap<String, u32>,
+    /// The accounts: which is active, which are exhausted until when.
+    pub(crate) accounts: crate::failover::Accounts,
+    /// Turns quota hits on screens into swap decisions.
+    pub(crate) monitor: cf_core::failover::QuotaMonitor,
+    /// A swap decided while handling an event, carried out after the batch.
+    pub(crate) pending_swap: Option<crate::failover::SwapTrigger>,
+    /// The local time zone, for reset times printed without one.
+    pub(crate) time_zone: jiff::tz::TimeZone,
 }
 
 impl Daemon {
@@ -126,6 +134,8 @@ impl Daemon {
             max: a.max,
         };
         let (notices, _) = broadcast::channel(1024);
+        let cfg_cooldown = cfg.quota.reactivate_cooldown;
+        check_shared_links(&cfg)?;
         let mut daemon = Daemon {
             tmux: Tmux::new(cfg.tmux.socket.clone()),
             cfg,
@@ -149,7 +159,19 @@ impl Daemon {
             watchdog_reported: cf_core::watchdog::Reported::default(),
             unfinishable: BTreeSet::new(),
             requeues: HashMap::new(),
+            accounts: crate::failover::Accounts {
+                states: Vec::new(),
+                active: 0,
+                paused_until: None,
+            },
+            monitor: cf_core::failover::QuotaMonitor::new(
+                jiff::SignedDuration::try_from(cfg_cooldown)
+                    .unwrap_or(jiff::SignedDuration::from_mins(5)),
+            ),
+            pending_swap: None,
+            time_zone: jiff::tz::TimeZone::try_system().unwrap_or(jiff::tz::TimeZone::UTC),
         };
+        daemon.load_accounts();
         daemon.watch_fixed_dirs()?;
         daemon.discover_projects();
         daemon.maintain_pool().await;
@@ -235,6 +257,9 @@ impl Daemon {
     }
 
     async fn after_batch(&mut self) {
+        if let Some(trigger) = self.pending_swap.take() {
+            self.swap(trigger).await;
+        }
         if self.rediscover_wanted {
             self.rediscover_wanted = false;
             self.discover_projects();
@@ -252,6 +277,11 @@ impl Daemon {
                 WatchTag::ProjectsDir => {
                     self.rediscover_wanted = true;
                     self.dispatch_wanted = true;
+                }
+                WatchTag::Requests => {
+                    if let Some(name) = file_name.as_ref().and_then(|n| n.to_str()) {
+                        self.on_request_file(name);
+                    }
                 }
                 WatchTag::Signals => {
                     if let Some(name) = file_name.as_ref().and_then(|n| n.to_str()) {
@@ -277,6 +307,12 @@ impl Daemon {
         self.watcher
             .watch(&projects_dir, WatchTag::ProjectsDir)
             .with_context(|| format!("cannot watch projects_dir {}", projects_dir.display()))?;
+        let requests = crate::failover::requests_dir(&self.cfg.state_dir);
+        std::fs::create_dir_all(&requests)
+            .with_context(|| format!("cannot create {}", requests.display()))?;
+        self.watcher
+            .watch(&requests, WatchTag::Requests)
+            .with_context(|| format!("cannot watch {}", requests.display()))?;
         Ok(())
     }
 
@@ -482,14 +518,6 @@ impl Daemon {
         }
     }
 
-    /// The account new launches use.
-    pub(crate) fn active_account(&self) -> (&str, &std::path::Path) {
-        match self.cfg.accounts.first() {
-            Some(a) => (a.name.as_str(), a.config_dir.as_path()),
-            None => ("default", self.cfg.state_dir.as_path()),
-        }
-    }
-
     /// Whether `name` is one of the pool's own sessions.
     pub(crate) fn is_pool(&self, name: &str) -> bool {
         self.pool.contains(name)
@@ -502,6 +530,27 @@ impl Daemon {
         }
         self.save_slot(name);
     }
+}
+
+/// With two or more accounts, every account's shared entries must link into `shared_dir`:
+/// missing links (and targets) are created; a link elsewhere or a file in the way refuses the start.
+fn check_shared_links(cfg: &Config) -> anyhow::Result<()> {
+    let (Some(shared), true) = (&cfg.shared_dir, cfg.accounts.len() > 1) else {
+        return Ok(());
+    };
+    let accounts: Vec<(String, PathBuf)> = cfg
+        .accounts
+        .iter()
+        .map(|a| (a.name.clone(), a.config_dir.clone()))
+        .collect();
+    let report = cf_accounts::ensure_links(&accounts, shared)
+        .context("cannot prepare the links shared between accounts")?;
+    if !report.is_healthy() {
+        anyhow::bail!(
+            "the accounts' shared state is not linked safely, so failover could lose conversations:\n{report}"
+        );
+    }
+    Ok(())
 }
 
 /// The shell pool sessions run between agents.

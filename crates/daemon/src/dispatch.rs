@@ -99,6 +99,9 @@ impl Daemon {
         let now = self.clock.now();
         let candidates = self.collect_candidates();
         let gates = self.apply_gates(&candidates);
+        if self.dispatch_paused() {
+            return;
+        }
         let mut free: Vec<String> = self
             .slots
             .iter()
@@ -374,8 +377,8 @@ impl Daemon {
 
     fn start_launch(&mut self, session: &str, candidate: &Candidate, dispatched_path: PathBuf) {
         let now = self.clock.now();
-        let (account, config_dir) = self.active_account();
-        let (account, config_dir) = (account.to_string(), config_dir.to_path_buf());
+        let (account, _) = self.active_account();
+        let account = account.to_string();
         let model = self
             .cfg
             .agent
@@ -388,14 +391,36 @@ impl Daemon {
             file_name: candidate.file.file_name.clone(),
             dispatched_path,
             priority: candidate.doc.frontmatter.priority,
-            model: model.clone(),
-            account: account.clone(),
+            model,
+            account,
             assigned_at: now,
         };
         let resume = self.take_resume_id(session);
+        let message = build_task_message(
+            &task.file_name,
+            &candidate.doc.body,
+            &self.cfg.agent.message_suffix,
+        );
+        self.begin_launch(session, task, resume, message);
+    }
+
+    /// Records the run and spawns the launch of `task` in `session` on the active account.
+    /// Used for new tasks and for tasks resumed on another account after a swap.
+    pub(crate) fn begin_launch(
+        &mut self,
+        session: &str,
+        mut task: ClaimedTask,
+        resume: Option<ResumeId>,
+        message: String,
+    ) {
+        let now = self.clock.now();
+        let (account, config_dir) = self.active_account();
+        let (account, config_dir) = (account.to_string(), config_dir.to_path_buf());
+        task.account = account.clone();
+        let model = task.model.clone();
         let project_root = self
             .projects
-            .get(&candidate.project)
+            .get(&task.project)
             .map(|p| p.root.clone())
             .unwrap_or_default();
         let mut env = vec![
@@ -426,11 +451,6 @@ impl Daemon {
                 return;
             }
         };
-        let message = build_task_message(
-            &task.file_name,
-            &candidate.doc.body,
-            &self.cfg.agent.message_suffix,
-        );
         let run = match self.store.begin_run(&NewRun {
             project: task.project.clone(),
             task_id: task.id.to_string(),

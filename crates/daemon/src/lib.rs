@@ -10,6 +10,7 @@ mod complete;
 mod daemon;
 mod dispatch;
 mod event;
+pub mod failover;
 mod launch;
 mod notice;
 mod recover;

@@ -30,6 +30,14 @@ pub enum NoticeKind {
     BlockedTooLong,
     /// The watchdog: a task has been running longer than `watchdog.stale_after`.
     Stale,
+    /// A session's screen shows that the active account ran out of quota.
+    QuotaHit,
+    /// Every session moved to another account.
+    Swapped,
+    /// Every account is out of quota: dispatching waits for a reset.
+    Paused,
+    /// A dedicated session was relaunched on the new account with its conversation.
+    Relaunched,
     /// After a restart, a claimed task nobody works on went back to the inbox.
     OrphanRequeued,
     /// After a restart, a claimed task still running was taken over again.
@@ -58,6 +66,10 @@ impl NoticeKind {
             NoticeKind::Unblocked => "unblocked",
             NoticeKind::BlockedTooLong => "blocked_too_long",
             NoticeKind::Stale => "stale",
+            NoticeKind::QuotaHit => "quota_hit",
+            NoticeKind::Swapped => "swapped",
+            NoticeKind::Paused => "paused",
+            NoticeKind::Relaunched => "relaunched",
             NoticeKind::OrphanRequeued => "orphan_requeued",
             NoticeKind::Adopted => "adopted",
             NoticeKind::StopFailure => "stop_failure",

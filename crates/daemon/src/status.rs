@@ -20,6 +20,12 @@ pub struct StatusReport {
     pub projects: Vec<ProjectCounts>,
     /// Tasks waiting on `depends_on`: what is missing, since when.
     pub blocked: Vec<crate::tasks::TaskLine>,
+    /// The accounts: which is active, which are out of quota until when.
+    pub accounts: Vec<AccountStatus>,
+    /// Every account is out of quota: dispatching waits until then.
+    pub paused_until: Option<String>,
+    /// The last account swap.
+    pub last_swap: Option<cf_store::SwapRecord>,
     /// The latest events, newest last.
     pub recent_events: Vec<EventLine>,
 }
@@ -50,6 +56,17 @@ pub struct SessionStatus {
     pub account: Option<String>,
     /// Not used for tasks before this.
     pub cooldown_until: Option<String>,
+}
+
+/// One account.
+#[derive(Debug, serde::Serialize)]
+pub struct AccountStatus {
+    /// Its name.
+    pub name: String,
+    /// New work goes to it.
+    pub active: bool,
+    /// Out of quota until then (RFC 3339), if known.
+    pub exhausted_until: Option<String>,
 }
 
 /// One project's queue.
@@ -84,6 +101,20 @@ pub struct EventLine {
     pub task: Option<String>,
     /// Details.
     pub detail: String,
+}
+
+/// Whether a daemon process runs for this config's state dir.
+pub fn daemon_running(cfg: &Config) -> bool {
+    let store_path = crate::daemon::store_path(cfg);
+    let Ok(store) = cf_store::Store::open_read_only(&store_path) else {
+        return false;
+    };
+    let pid = store
+        .get_kv("daemon_pid")
+        .ok()
+        .flatten()
+        .and_then(|p| p.parse::<u32>().ok());
+    pid.is_some_and(|p| std::path::Path::new(&format!("/proc/{p}")).exists())
 }
 
 /// Gathers the report.
@@ -180,11 +211,40 @@ pub async fn collect_status(cfg: &Config) -> anyhow::Result<StatusReport> {
         .into_iter()
         .filter(|t| t.state == crate::tasks::TaskState::Blocked)
         .collect();
+    let kv = |key: &str| {
+        store
+            .as_ref()
+            .and_then(|s| s.get_kv(key).ok().flatten())
+            .filter(|v| !v.is_empty())
+    };
+    let active = kv("active_account").unwrap_or_else(|| {
+        cfg.accounts
+            .first()
+            .map(|a| a.name.clone())
+            .unwrap_or_default()
+    });
+    let accounts = cfg
+        .accounts
+        .iter()
+        .map(|a| AccountStatus {
+            name: a.name.clone(),
+            active: a.name == active,
+            exhausted_until: kv(&format!("exhausted_until.{}", a.name)),
+        })
+        .collect();
+    let paused_until = kv("paused_until");
+    let last_swap = store
+        .as_ref()
+        .and_then(|s| s.recent_swaps(1).ok())
+        .and_then(|v| v.into_iter().next());
     Ok(StatusReport {
         daemon,
         sessions,
         projects,
         blocked,
+        accounts,
+        paused_until,
+        last_swap,
         recent_events,
     })
 }
@@ -241,6 +301,29 @@ pub fn render_text(report: &StatusReport) -> String {
         _ => {
             let _ = writeln!(out, "daemon: not running");
         }
+    }
+    let _ = writeln!(out, "\naccounts:");
+    for a in &report.accounts {
+        let active = if a.active { " (active)" } else { "" };
+        let exhausted = a
+            .exhausted_until
+            .as_deref()
+            .map(|t| format!(", out of quota until {t}"))
+            .unwrap_or_default();
+        let _ = writeln!(out, "  {}{active}{exhausted}", a.name);
+    }
+    if let Some(until) = &report.paused_until {
+        let _ = writeln!(
+            out,
+            "  dispatching paused until {until}: every account is out of quota"
+        );
+    }
+    if let Some(s) = &report.last_swap {
+        let _ = writeln!(
+            out,
+            "  last swap: {} {} -> {} ({})",
+            s.at, s.from_account, s.to_account, s.pattern
+        );
     }
     let _ = writeln!(out, "\nsessions:");
     if report.sessions.is_empty() {

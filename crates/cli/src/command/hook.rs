@@ -7,7 +7,7 @@ use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use cf_daemon::signals::{SignalKind, SignalPayload, write_signal};
+use cf_daemon::signals::{SignalKind, SignalPayload, write_session_id, write_signal};
 
 #[derive(Debug, clap::Args)]
 pub struct HookArgs {
@@ -23,6 +23,7 @@ pub struct HookArgs {
 enum HookEventArg {
     Stop,
     StopFailure,
+    SessionStart,
 }
 
 /// The environment variable the daemon sets for the agents it launches.
@@ -31,17 +32,33 @@ const SESSION_VAR: &str = "CLAUDE_FAILOVER_SESSION";
 pub fn run(args: &HookArgs) -> anyhow::Result<ExitCode> {
     let mut input = Vec::new();
     let _ = std::io::stdin().take(1024 * 1024).read_to_end(&mut input);
-    let Ok(session) = std::env::var(SESSION_VAR) else {
-        // Not an agent the daemon launched: nothing to signal.
+    let Some(session) = tmux_session() else {
+        // Not inside tmux: no session to signal for.
         return Ok(ExitCode::SUCCESS);
     };
+    if cf_daemon::signals::parse_signal_name(&format!("agent-done-{session}")).is_none() {
+        eprintln!(
+            "claude-failover hook: ignoring the unusable session name `{}`",
+            session.escape_debug()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let payload = SignalPayload::from_hook_input(&input, jiff::Timestamp::now());
+    if payload.session_id.is_some()
+        && let Err(e) = write_session_id(&args.signal_dir, &session, &payload)
+    {
+        eprintln!(
+            "claude-failover hook: cannot record the session id in {}: {e}",
+            args.signal_dir.display()
+        );
+    }
     let kind = match args.event {
         HookEventArg::Stop => SignalKind::Done,
         HookEventArg::StopFailure => SignalKind::StopFailure,
+        HookEventArg::SessionStart => return Ok(ExitCode::SUCCESS),
     };
-    let payload = SignalPayload::from_hook_input(&input, jiff::Timestamp::now());
-    if cf_daemon::signals::parse_signal_name(&format!("agent-done-{session}")).is_none() {
-        eprintln!("claude-failover hook: ignoring the invalid session name in ${SESSION_VAR}");
+    // Only agents the daemon launched end tasks; a dedicated session's turns signal nothing.
+    if std::env::var_os(SESSION_VAR).is_none() {
         return Ok(ExitCode::SUCCESS);
     }
     if let Err(e) = write_signal(&args.signal_dir, kind, &session, &payload) {
@@ -51,4 +68,22 @@ pub fn run(args: &HookArgs) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The tmux session the agent runs in: set by the daemon for the agents it launches, else
+/// asked from tmux for the pane in `$TMUX_PANE` (dedicated sessions the operator started).
+fn tmux_session() -> Option<String> {
+    if let Ok(session) = std::env::var(SESSION_VAR) {
+        return Some(session);
+    }
+    let pane = std::env::var("TMUX_PANE").ok()?;
+    std::env::var_os("TMUX")?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .ok()?;
+    // No `-L`: tmux talks to the server in `$TMUX`, the one this pane belongs to.
+    runtime
+        .block_on(cf_tmux::Tmux::new(None).session_of_pane(&pane))
+        .ok()
 }

@@ -24,6 +24,9 @@ pub fn hook_commands_for(program: &Path, signal_dir: &Path) -> HookCommands {
         stop_failure: format!(
             "{exe} hook stop-failure --signal-dir {dir} # claude-failover hook (managed)"
         ),
+        session_start: Some(format!(
+            "{exe} hook session-start --signal-dir {dir} # claude-failover hook (managed)"
+        )),
     }
 }
 
@@ -56,7 +59,9 @@ pub fn check(config: &Path) -> anyhow::Result<ExitCode> {
         let status = cf_accounts::check_hooks(&account.config_dir, &commands)
             .with_context(|| format!("account {}: cannot check the hooks", account.name))?;
         let line = match &status {
-            HookStatus::Installed => "ok: Stop and StopFailure hooks in place".to_string(),
+            HookStatus::Installed => {
+                "ok: Stop, StopFailure and SessionStart hooks in place".to_string()
+            }
             HookStatus::Missing(events) => format!("missing: {}", join(events)),
             HookStatus::Outdated(events) => format!("outdated: {}", join(events)),
         };

@@ -1,5 +1,6 @@
 //! The subcommands, one file each, and the argument definitions.
 
+mod accounts;
 mod config_check;
 mod demo;
 mod hook;
@@ -47,6 +48,30 @@ enum Command {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+    },
+    /// Move every session to another account now (the daemon must run).
+    Swap {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// The account to move to (default: the next usable one).
+        #[arg(long)]
+        to: Option<String>,
+    },
+    /// List the account swaps, newest first.
+    Swaps {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check, create or migrate the links every account shares (`projects`, `session-env`, `file-history`).
+    Symlinks {
+        /// What to do.
+        #[arg(value_enum)]
+        action: accounts::LinksAction,
+        #[command(flatten)]
+        config: ConfigArg,
     },
     /// Work with the config file.
     #[command(subcommand)]
@@ -140,6 +165,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(c) => runtime()?.block_on(run::run(&c.config)),
         Command::Status { config, json } => runtime()?.block_on(status::run(&config.config, json)),
         Command::Tasks { config, json } => status::tasks(&config.config, json),
+        Command::Swap { config, to } => accounts::swap(&config.config, to),
+        Command::Swaps { config, json } => accounts::swaps(&config.config, json, 100),
+        Command::Symlinks { action, config } => accounts::symlinks(&config.config, action),
         Command::Config(ConfigCommand::Check(c)) => config_check::run(&c.config),
         Command::Config(ConfigCommand::Example) => {
             print!("{}", cf_config::example_config());

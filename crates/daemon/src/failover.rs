@@ -1,0 +1,584 @@
+//! Quota detection on the sessions' screens and the account swap.
+//!
+//! Every poll, each working pool session's screen (and each dedicated session's) goes
+//! through `cf_core::quota::detect` and the `QuotaMonitor`; a screen that shows a limit is
+//! never taken for a finished task. A swap saves every conversation's resume id (from the
+//! hooks, keyed by tmux session, or the resume hint on screen), kills and recreates the
+//! pool sessions that had work and the dedicated sessions, relaunches each dedicated
+//! session on the target account with its id, and resumes each interrupted task with a
+//! short "continue". With every account exhausted, dispatching pauses until the earliest
+//! reset.
+
+use std::path::PathBuf;
+
+use cf_core::failover::{AccountState, Decision, MenuAnswer, Target, menu_answer, pick_target};
+use cf_core::quota;
+use cf_core::resume::{ResumeId, find_resume_hint};
+use cf_core::shell::{LaunchSpec, SkipPermissions, launch_command_line};
+use cf_store::NewSwap;
+use cf_tmux::{Key, NewSession};
+use jiff::{SignedDuration, Timestamp};
+
+use crate::daemon::Daemon;
+use crate::notice::NoticeKind;
+use crate::signals;
+use crate::slots::{ClaimedTask, Phase};
+
+/// The message that resumes an interrupted task: the client already has the task in the
+/// conversation (re-sending it would make the model see it twice).
+pub const CONTINUE_MESSAGE: &str = "Continue from where you left off.";
+
+/// How long an account whose limit did not say when it resets is considered exhausted.
+const UNKNOWN_RESET: SignedDuration = SignedDuration::from_hours(5);
+
+/// The accounts as the daemon sees them.
+#[derive(Debug, Clone)]
+pub struct Accounts {
+    /// One per configured account, in config order.
+    pub states: Vec<AccountState>,
+    /// Index of the account new launches use.
+    pub active: usize,
+    /// Every account is exhausted: no dispatching before this instant.
+    pub paused_until: Option<Timestamp>,
+}
+
+/// Why a swap happens.
+#[derive(Debug, Clone)]
+pub struct SwapTrigger {
+    /// The session whose screen showed the limit; `None` for a swap by hand.
+    pub session: Option<String>,
+    /// What matched (`session-limit`, `by hand`…).
+    pub pattern: String,
+    /// When the left account resets, if known.
+    pub reset_at: Option<Timestamp>,
+    /// The matched text.
+    pub snippet: String,
+    /// A swap by hand may name its target.
+    pub to: Option<String>,
+}
+
+/// A conversation to carry over to the target account.
+struct Carry {
+    session: String,
+    task: ClaimedTask,
+    resume: Option<ResumeId>,
+}
+
+impl Daemon {
+    /// Loads the active account and exhaustion times from the store.
+    pub(crate) fn load_accounts(&mut self) {
+        let get = |key: &str| self.store.get_kv(key).ok().flatten();
+        let active_name = get("active_account");
+        let states: Vec<AccountState> = self
+            .cfg
+            .accounts
+            .iter()
+            .map(|a| AccountState {
+                name: a.name.clone(),
+                exhausted_until: get(&format!("exhausted_until.{}", a.name))
+                    .and_then(|t| t.parse().ok()),
+            })
+            .collect();
+        let active = active_name
+            .and_then(|name| states.iter().position(|s| s.name == name))
+            .unwrap_or(0);
+        let paused_until = get("paused_until").and_then(|t| t.parse().ok());
+        self.accounts = Accounts {
+            states,
+            active,
+            paused_until,
+        };
+    }
+
+    fn save_accounts(&self) {
+        let a = &self.accounts;
+        if let Some(state) = a.states.get(a.active) {
+            self.store_kv("active_account", &state.name);
+        }
+        for state in &a.states {
+            let value = state
+                .exhausted_until
+                .map(|t| t.to_string())
+                .unwrap_or_default();
+            self.store_kv(&format!("exhausted_until.{}", state.name), &value);
+        }
+        self.store_kv(
+            "paused_until",
+            &a.paused_until.map(|t| t.to_string()).unwrap_or_default(),
+        );
+    }
+
+    /// Whether dispatching waits for an account to reset.
+    pub(crate) fn dispatch_paused(&mut self) -> bool {
+        let now = self.clock.now();
+        match self.accounts.paused_until {
+            Some(until) if until > now => true,
+            Some(_) => {
+                self.accounts.paused_until = None;
+                self.resume_after_pause();
+                false
+            }
+            None => false,
+        }
+    }
+
+    /// The earliest reset passed: continue on the account that reset first, carrying over the
+    /// conversations interrupted by the limit.
+    fn resume_after_pause(&mut self) {
+        let now = self.clock.now();
+        let ready = self
+            .accounts
+            .states
+            .iter()
+            .position(|s| s.is_available(now));
+        let Some(index) = ready else { return };
+        let name = self.accounts.states[index].name.clone();
+        self.notify(
+            NoticeKind::Swapped,
+            None,
+            None,
+            format!("an account reset: resuming on {name}"),
+        );
+        self.pending_swap = Some(SwapTrigger {
+            session: None,
+            pattern: "reset".into(),
+            reset_at: None,
+            snippet: String::new(),
+            to: Some(name),
+        });
+        self.dispatch_wanted = true;
+    }
+
+    /// Runs quota detection on a session's screen. Returns whether a limit shows (such a screen
+    /// is never taken for a finished task). Answers the client's rate-limit menu safely.
+    pub(crate) async fn quota_sees_limit(&mut self, session: &str, screen: &str) -> bool {
+        let now = self.clock.now();
+        if let Some(answer) = menu_answer(screen) {
+            let keys: Vec<Key> = match answer {
+                MenuAnswer::Digit(n) => vec![Key::Digit(n), Key::Enter],
+                MenuAnswer::Escape => vec![Key::Escape],
+            };
+            for key in keys {
+                if let Err(e) = self.tmux.press(session, key).await {
+                    tracing::warn!("cannot answer the rate-limit menu in {session}: {e}");
+                }
+            }
+            tracing::info!(%session, ?answer, "answered the rate-limit menu (never the default blindly)");
+        }
+        let hit = quota::detect(screen, now, &self.time_zone);
+        if let Some(hit) = &hit {
+            tracing::info!(%session, pattern = %hit.pattern.label(), snippet = %hit.snippet, "quota signal on screen");
+        }
+        let seen = hit.is_some();
+        match self.monitor.observe(session, hit, now) {
+            Decision::Swap {
+                trigger_session,
+                pattern,
+                reset_at,
+                snippet,
+            } => {
+                self.notify(
+                    NoticeKind::QuotaHit,
+                    Some(trigger_session.clone()),
+                    None,
+                    format!(
+                        "{} «{snippet}»{}",
+                        pattern.label(),
+                        reset_at
+                            .map(|r| format!(", resets {r}"))
+                            .unwrap_or_default()
+                    ),
+                );
+                if self.pending_swap.is_none() {
+                    self.pending_swap = Some(SwapTrigger {
+                        session: Some(trigger_session),
+                        pattern: pattern.label(),
+                        reset_at,
+                        snippet,
+                        to: None,
+                    });
+                }
+            }
+            Decision::Pending => {
+                tracing::info!(%session, "quota signal without a reset time: confirming on the next poll")
+            }
+            Decision::Suppressed { until } => {
+                tracing::debug!(%session, %until, "quota signal during the cooldown after a swap: ignored")
+            }
+            Decision::Replayed => {
+                tracing::debug!(%session, "replayed limit line after a resume: ignored")
+            }
+            Decision::None => {}
+        }
+        seen
+    }
+
+    /// Reads the dedicated sessions' screens for quota signals (reading only: they are the
+    /// operator's). The menu of a dedicated session is left to the operator.
+    pub(crate) async fn poll_dedicated(&mut self) {
+        if self.cfg.accounts.len() < 2 {
+            return;
+        }
+        let names: Vec<String> = self
+            .cfg
+            .pool
+            .dedicated
+            .iter()
+            .map(|d| d.name.clone())
+            .collect();
+        for name in names {
+            let Ok(screen) = self.tmux.capture_screen(&name).await else {
+                continue;
+            };
+            let now = self.clock.now();
+            let hit = quota::detect(&screen, now, &self.time_zone);
+            if let Decision::Swap {
+                trigger_session,
+                pattern,
+                reset_at,
+                snippet,
+            } = self.monitor.observe(&name, hit, now)
+            {
+                self.notify(
+                    NoticeKind::QuotaHit,
+                    Some(trigger_session.clone()),
+                    None,
+                    format!("{} «{snippet}»", pattern.label()),
+                );
+                if self.pending_swap.is_none() {
+                    self.pending_swap = Some(SwapTrigger {
+                        session: Some(trigger_session),
+                        pattern: pattern.label(),
+                        reset_at,
+                        snippet,
+                        to: None,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Moves every session to another account.
+    pub(crate) async fn swap(&mut self, trigger: SwapTrigger) {
+        let now = self.clock.now();
+        let from = self.accounts.active;
+        let by_hand = trigger.session.is_none();
+        if !by_hand && let Some(state) = self.accounts.states.get_mut(from) {
+            state.exhausted_until = Some(
+                trigger
+                    .reset_at
+                    .unwrap_or_else(|| now.saturating_add(UNKNOWN_RESET).unwrap_or(now)),
+            );
+        }
+        let target = match &trigger.to {
+            Some(name) => match self.accounts.states.iter().position(|s| &s.name == name) {
+                Some(index) => Target::Account(index),
+                None => {
+                    self.notify(
+                        NoticeKind::Problem,
+                        None,
+                        None,
+                        format!("swap refused: no account named `{name}`"),
+                    );
+                    return;
+                }
+            },
+            None => pick_target(&self.accounts.states, from, now),
+        };
+        let to = match target {
+            Target::Account(to) => to,
+            Target::AllExhausted { earliest_reset } => {
+                let until = earliest_reset
+                    .unwrap_or_else(|| now.saturating_add(UNKNOWN_RESET).unwrap_or(now));
+                self.accounts.paused_until = Some(until);
+                self.save_accounts();
+                self.monitor.note_swap(now);
+                self.notify(NoticeKind::Paused, trigger.session.clone(), None, format!("every account is out of quota: dispatching pauses until {until}; tasks stay where they are"));
+                return;
+            }
+        };
+        let from_name = self
+            .accounts
+            .states
+            .get(from)
+            .map(|s| s.name.clone())
+            .unwrap_or_default();
+        let to_name = self.accounts.states[to].name.clone();
+        let Some(to_dir) = self.cfg.accounts.get(to).map(|a| a.config_dir.clone()) else {
+            return;
+        };
+
+        // 1. What to carry over: every conversation, with its resume id.
+        let dir = self.cfg.watcher.done_signal_dir.clone();
+        let mut carries = Vec::new();
+        let held: Vec<String> = self
+            .slots
+            .iter()
+            .filter(|(_, s)| s.task().is_some())
+            .map(|(n, _)| n.clone())
+            .collect();
+        for session in held {
+            let Some(slot) = self.slots.get_mut(&session) else {
+                continue;
+            };
+            let (run, task) = match std::mem::replace(&mut slot.phase, Phase::Free) {
+                Phase::Working { run, task, .. } | Phase::Launching { run, task, .. } => {
+                    (run, task)
+                }
+                Phase::Free => continue,
+            };
+            let resume = signals::read_session_id(&dir, &session)
+                .and_then(|p| p.session_id)
+                .and_then(|id| ResumeId::parse(&id).ok());
+            let _ = self.store.finish_run(
+                run,
+                now,
+                "swapped",
+                &format!("account {from_name} ran out of quota; resuming on {to_name}"),
+            );
+            carries.push(Carry {
+                session,
+                task,
+                resume,
+            });
+        }
+        let mut dedicated = Vec::new();
+        for d in self.cfg.pool.dedicated.clone() {
+            if !self.tmux.has_session(&d.name).await.unwrap_or(false) {
+                continue;
+            }
+            let from_hook = signals::read_session_id(&dir, &d.name)
+                .and_then(|p| p.session_id)
+                .and_then(|id| ResumeId::parse(&id).ok());
+            let from_screen = match from_hook {
+                Some(_) => None,
+                None => self
+                    .tmux
+                    .capture_screen(&d.name)
+                    .await
+                    .ok()
+                    .and_then(|s| find_resume_hint(&s)),
+            };
+            dedicated.push((d, from_hook.or(from_screen)));
+        }
+
+        // 2. Switch and record.
+        self.accounts.active = to;
+        self.accounts.paused_until = None;
+        self.save_accounts();
+        self.monitor.note_swap(now);
+        let detail = format!(
+            "{} pool task(s) resumed, {} dedicated session(s) relaunched; {}",
+            carries.iter().filter(|c| c.resume.is_some()).count(),
+            dedicated.iter().filter(|(_, id)| id.is_some()).count(),
+            trigger.snippet
+        );
+        let swap = NewSwap {
+            at: now,
+            from_account: &from_name,
+            to_account: &to_name,
+            trigger_session: trigger.session.as_deref(),
+            pattern: &trigger.pattern,
+            reset_at: trigger.reset_at,
+            detail: &detail,
+        };
+        if let Err(e) = self.store.record_swap(&swap) {
+            tracing::error!("cannot record the swap: {e}");
+        }
+        self.notify(
+            NoticeKind::Swapped,
+            trigger.session.clone(),
+            None,
+            format!("{from_name} -> {to_name} ({}); {detail}", trigger.pattern),
+        );
+
+        // 3. The target must be able to open the conversations: trust the folders.
+        let mut folders: Vec<PathBuf> = vec![self.cfg.dispatcher.projects_dir.clone()];
+        folders.extend(self.cfg.dispatcher.projects.iter().cloned());
+        folders.extend(dedicated.iter().map(|(d, _)| d.project.clone()));
+        for folder in folders {
+            if let Err(e) = cf_accounts::ensure_folder_trusted(&to_dir, &folder, now) {
+                self.notify(
+                    NoticeKind::Problem,
+                    None,
+                    None,
+                    format!(
+                        "cannot mark {} as trusted for account {to_name}: {e}",
+                        folder.display()
+                    ),
+                );
+            }
+        }
+
+        // 4. Fresh sessions (own range and dedicated only).
+        for carry in &carries {
+            let _ = self.tmux.kill_session(&carry.session).await;
+            if let Some(slot) = self.slots.get_mut(&carry.session) {
+                slot.alive = false;
+            }
+        }
+        for (d, _) in &dedicated {
+            let _ = self.tmux.kill_session(&d.name).await;
+        }
+        self.maintain_pool().await;
+
+        // 5. Resume the interrupted pool tasks; relaunch the dedicated conversations.
+        for carry in carries {
+            match carry.resume {
+                Some(id) => self.begin_launch(
+                    &carry.session,
+                    carry.task,
+                    Some(id),
+                    CONTINUE_MESSAGE.to_string(),
+                ),
+                None => self.put_back(
+                    &carry.task,
+                    &format!(
+                        "no conversation id known for {}: the task starts over on {to_name}",
+                        carry.session
+                    ),
+                ),
+            }
+        }
+        for (d, id) in dedicated {
+            self.relaunch_dedicated(&d.name, &d.project, id, &to_dir)
+                .await;
+        }
+        self.dispatch_wanted = true;
+    }
+
+    /// Recreates a dedicated session and, with a valid conversation id, resumes it on the
+    /// target account; without one it is left at a shell and reported.
+    async fn relaunch_dedicated(
+        &mut self,
+        name: &str,
+        project: &std::path::Path,
+        id: Option<ResumeId>,
+        config_dir: &std::path::Path,
+    ) {
+        let command = match &id {
+            Some(id) => {
+                let mut env = vec![(
+                    "CLAUDE_CONFIG_DIR".to_string(),
+                    config_dir.display().to_string(),
+                )];
+                env.extend(self.cfg.agent.env.iter().cloned());
+                let spec = LaunchSpec {
+                    cwd: project.to_path_buf(),
+                    program: self.cfg.agent.command.clone(),
+                    program_args: self.cfg.agent.args.clone(),
+                    env,
+                    model: None,
+                    skip_permissions: if self.cfg.agent.skip_permissions {
+                        SkipPermissions::Yes
+                    } else {
+                        SkipPermissions::No
+                    },
+                    resume: Some(id.clone()),
+                };
+                match launch_command_line(&spec) {
+                    // When the agent exits, the operator gets a shell in the session.
+                    Ok(line) => Some(format!("{line}; exec \"${{SHELL:-/bin/sh}}\"")),
+                    Err(e) => {
+                        self.notify(
+                            NoticeKind::Problem,
+                            Some(name.to_string()),
+                            None,
+                            format!("cannot build the relaunch line: {e}"),
+                        );
+                        None
+                    }
+                }
+            }
+            None => None,
+        };
+        let spec = NewSession {
+            name: name.to_string(),
+            cwd: project.to_path_buf(),
+            width: self.opts.pane_size.0,
+            height: self.opts.pane_size.1,
+            env: Vec::new(),
+            command: command.clone(),
+        };
+        match (self.tmux.new_session(&spec).await, id) {
+            (Ok(()), Some(id)) => self.notify(
+                NoticeKind::Relaunched,
+                Some(name.to_string()),
+                None,
+                format!("resumed conversation {} on the new account", id.as_str()),
+            ),
+            (Ok(()), None) => self.notify(
+                NoticeKind::Problem,
+                Some(name.to_string()),
+                None,
+                "no valid conversation id known: left at a shell; resume it by hand".into(),
+            ),
+            (Err(e), _) => self.notify(
+                NoticeKind::Problem,
+                Some(name.to_string()),
+                None,
+                format!("cannot recreate the dedicated session: {e}"),
+            ),
+        }
+    }
+
+    /// A request file in `<state_dir>/requests` (written by `claude-failover swap`).
+    pub(crate) fn on_request_file(&mut self, file_name: &str) {
+        if !file_name.starts_with("swap-") || !file_name.ends_with(".json") {
+            return;
+        }
+        let path = requests_dir(&self.cfg.state_dir).join(file_name);
+        let Ok(bytes) = std::fs::read(&path) else {
+            return;
+        };
+        let _ = std::fs::remove_file(&path);
+        let request: SwapRequest = match serde_json::from_slice(&bytes) {
+            Ok(r) => r,
+            Err(e) => {
+                self.notify(
+                    NoticeKind::Problem,
+                    None,
+                    None,
+                    format!(
+                        "ignoring the unreadable swap request {}: {e}",
+                        path.display()
+                    ),
+                );
+                return;
+            }
+        };
+        self.pending_swap = Some(SwapTrigger {
+            session: None,
+            pattern: "by hand".into(),
+            reset_at: None,
+            snippet: String::new(),
+            to: request.to,
+        });
+    }
+
+    /// The account new launches use: its name and config dir.
+    pub(crate) fn active_account(&self) -> (&str, &std::path::Path) {
+        match self
+            .cfg
+            .accounts
+            .get(self.accounts.active)
+            .or(self.cfg.accounts.first())
+        {
+            Some(a) => (a.name.as_str(), a.config_dir.as_path()),
+            None => ("default", self.cfg.state_dir.as_path()),
+        }
+    }
+}
+
+/// A swap asked for by hand.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct SwapRequest {
+    /// The account to swap to; `None`: the next usable one.
+    #[serde(default)]
+    pub to: Option<String>,
+}
+
+/// Where swap requests are dropped.
+pub fn requests_dir(state_dir: &std::path::Path) -> PathBuf {
+    state_dir.join("requests")
+}
