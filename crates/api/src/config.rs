@@ -1,0 +1,101 @@
+//! Where the API listens and the bearer token that guards changes, with the start-up check
+//! that refuses an unguarded API on a non-loopback address.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use crate::error::ApiError;
+
+/// The default address: loopback only, port 7878.
+pub const DEFAULT_LISTEN: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 7878);
+
+/// Shortest token accepted: a short token can be guessed over the network.
+pub const MIN_TOKEN_CHARS: usize = 16;
+
+/// The bearer token that state-changing requests must carry. Its `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiToken(String);
+
+impl ApiToken {
+    /// Wraps a token; refuses one shorter than [`MIN_TOKEN_CHARS`] or with whitespace or
+    /// control characters (it could not be sent in an `Authorization` header as is).
+    pub fn new(token: impl Into<String>) -> Result<ApiToken, ApiError> {
+        let token = token.into();
+        if token.chars().count() < MIN_TOKEN_CHARS {
+            return Err(ApiError::TokenTooShort {
+                min: MIN_TOKEN_CHARS,
+            });
+        }
+        if token.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(ApiError::TokenBadCharacters);
+        }
+        Ok(ApiToken(token))
+    }
+
+    /// Reads the token from the environment variable `var` (config key `api.token_env`).
+    pub fn from_env(var: &str) -> Result<ApiToken, ApiError> {
+        match std::env::var(var) {
+            Ok(value) if !value.is_empty() => {
+                ApiToken::new(value).map_err(|source| ApiError::TokenEnv {
+                    var: var.to_string(),
+                    source: Box::new(source),
+                })
+            }
+            _ => Err(ApiError::TokenEnvUnset {
+                var: var.to_string(),
+            }),
+        }
+    }
+
+    /// The token text, for comparing with a request's header.
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for ApiToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ApiToken(<redacted>)")
+    }
+}
+
+/// How the API is exposed (config keys `api.listen`, `api.token` / `api.token_env`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiConfig {
+    /// The address to bind; loopback by default so only this machine can reach it.
+    pub listen: SocketAddr,
+    /// The token for changes; without one, every change over HTTP is refused.
+    pub token: Option<ApiToken>,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        ApiConfig {
+            listen: DEFAULT_LISTEN,
+            token: None,
+        }
+    }
+}
+
+impl ApiConfig {
+    /// Refuses a non-loopback address without a token: the status would be readable, and
+    /// the API unguarded, from the whole network.
+    pub fn check(&self) -> Result<(), ApiError> {
+        if !self.listen.ip().is_loopback() && self.token.is_none() {
+            return Err(ApiError::NonLoopbackWithoutToken {
+                listen: self.listen,
+            });
+        }
+        Ok(())
+    }
+
+    /// Checks the config, then binds its address.
+    pub async fn bind(&self) -> Result<tokio::net::TcpListener, ApiError> {
+        self.check()?;
+        tokio::net::TcpListener::bind(self.listen)
+            .await
+            .map_err(|source| ApiError::Bind {
+                listen: self.listen,
+                source,
+            })
+    }
+}

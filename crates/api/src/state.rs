@@ -1,0 +1,62 @@
+//! What the handlers read from: the config, the daemon's notice channel, the delegation
+//! statistics and the token.
+
+use std::sync::Arc;
+
+use cf_daemon::Notice;
+use tokio::sync::broadcast;
+
+use crate::config::ApiToken;
+
+/// Statistics of the delegation manager, as JSON, so that it can be plugged in without this
+/// crate knowing its types.
+///
+/// Expected shape: `{"enabled": bool, "active_jobs": [...], "counters": {"submitted": n,
+/// "active": n, "completed": n, "failed": n, "fallbacks": n}}`; every number under
+/// `counters` becomes a metric.
+pub trait DelegationStats: Send + Sync + 'static {
+    /// The current jobs and counters.
+    fn snapshot(&self) -> serde_json::Value;
+}
+
+/// Delegation is off: no jobs, every counter 0.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoDelegation;
+
+impl DelegationStats for NoDelegation {
+    fn snapshot(&self) -> serde_json::Value {
+        serde_json::json!({
+            "enabled": false,
+            "active_jobs": [],
+            "counters": {
+                "submitted": 0,
+                "active": 0,
+                "completed": 0,
+                "failed": 0,
+                "fallbacks": 0,
+            },
+        })
+    }
+}
+
+/// Everything a request may need.
+#[derive(Clone)]
+pub struct ApiState {
+    /// The daemon's config: state dir (store, swap requests), projects, accounts, watchdog.
+    pub cfg: Arc<cf_config::Config>,
+    /// The daemon's notice channel; each SSE client subscribes to it.
+    pub notices: broadcast::Sender<Notice>,
+    /// The delegation manager's numbers ([`NoDelegation`] while there is none).
+    pub delegation: Arc<dyn DelegationStats>,
+    /// The bearer token for changes; `None` refuses every change over HTTP.
+    pub token: Option<ApiToken>,
+}
+
+impl std::fmt::Debug for ApiState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiState")
+            .field("state_dir", &self.cfg.state_dir)
+            .field("token", &self.token)
+            .finish_non_exhaustive()
+    }
+}
