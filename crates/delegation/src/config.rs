@@ -107,6 +107,11 @@ mod tests {
             .unwrap();
         assert_eq!(cfg.max_elapsed, Duration::from_secs(7));
         assert_eq!(cfg.api_key.expose(), "sk-x");
+        assert!(
+            crate::DelegationManager::from_config(&DelegationConfig::default())
+                .unwrap()
+                .is_none()
+        );
         let err = on.platform_config_with(|_| None).unwrap_err();
         assert!(err.to_string().contains("`K` is not set"), "{err}");
     }

@@ -15,6 +15,8 @@ use cf_queue::{Project, QueuedFile};
 use jiff::Timestamp;
 use serde::Serialize;
 
+use crate::config::DelegationConfig;
+use crate::error::DelegationError;
 use crate::sidecar::{DelegatedSidecar, delegated_sidecar_path, read_sidecar, write_sidecar};
 
 /// What [`DelegationManager::submit`] did with a task.
@@ -118,6 +120,14 @@ impl DelegationManager {
             counters: Counters::default(),
             active_jobs: Mutex::new(Vec::new()),
         }
+    }
+
+    /// A manager for `config`, or `None` when delegation is off (no `base_url`). Fails when
+    /// the URL or the API key variable is unusable (the message names which).
+    pub fn from_config(
+        config: &DelegationConfig,
+    ) -> Result<Option<DelegationManager>, DelegationError> {
+        Ok(config.client()?.map(DelegationManager::new))
     }
 
     /// The client, for callers that need the platform directly (e.g. `delegate get`).

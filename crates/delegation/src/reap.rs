@@ -72,9 +72,10 @@ impl DelegationManager {
     pub async fn reap_once(&self, projects: &[Project]) -> Vec<Reaped> {
         let mut reaped = Vec::new();
         let mut still_active = Vec::new();
+        let mut outage = None;
         for project in projects {
             for candidate in candidates(project, &mut reaped) {
-                let entry = self.reap_task(project, &candidate).await;
+                let entry = self.reap_task(project, &candidate, &mut outage).await;
                 if let Some(active) = entry.1 {
                     still_active.push(active);
                 }
@@ -90,10 +91,13 @@ impl DelegationManager {
     }
 
     /// Polls one job; returns what happened and, if it is still tracked, its status entry.
+    /// Once a poll has spent its whole retry budget (`outage` is set), the remaining jobs of
+    /// this reap are not polled, so that an outage costs one budget per reap, not one per job.
     async fn reap_task(
         &self,
         project: &Project,
         candidate: &Candidate,
+        outage: &mut Option<String>,
     ) -> (Reaped, Option<ActiveJob>) {
         let mut reaped = Reaped {
             project: project.name.clone(),
@@ -123,8 +127,14 @@ impl DelegationManager {
             provider: sidecar.provider,
             submitted_at: sidecar.submitted_at,
         };
+        if let Some(reason) = outage {
+            Counters::bump(&self.counters.poll_errors);
+            reaped.outcome = ReapOutcome::PollFailed(format!("not polled: {reason}"));
+            return (reaped, Some(active));
+        }
+        let polled = self.client.get_job(&sidecar.job_id).await;
         let now = Timestamp::now();
-        let (dest, footer, error) = match self.client.get_job(&sidecar.job_id).await {
+        let (dest, footer, error) = match polled {
             Ok(job) if !job.status.is_terminal() => {
                 reaped.outcome = ReapOutcome::Pending(job.status);
                 return (reaped, Some(active));
@@ -140,6 +150,9 @@ impl DelegationManager {
                 tracing::warn!(project = %project.name, task = %candidate.task,
                     job_id = %sidecar.job_id, error = %e,
                     "polling a delegated job failed; it stays tracked");
+                if matches!(e, PlatformError::GaveUp { .. }) {
+                    *outage = Some(format!("an earlier poll in this reap gave up ({e})"));
+                }
                 reaped.outcome = ReapOutcome::PollFailed(e.to_string());
                 return (reaped, Some(active));
             }

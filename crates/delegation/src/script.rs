@@ -12,7 +12,7 @@ use cf_platform::{Job, JobId, JobRequest, JobStatus, PlatformClient, PlatformErr
 use cf_queue::{DEFAULT_MAX_TASK_BYTES, Project, read_task_file};
 use serde_json::{Value, json};
 
-use crate::sidecar::{DelegatedSidecar, write_sidecar};
+use crate::sidecar::{DelegatedSidecar, delegated_sidecar_path, write_sidecar};
 
 /// The process exit code of a `delegate` subcommand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,21 +118,34 @@ pub async fn submit(
     };
     let provider = match provider {
         Some(p) => p,
-        None => match decide_route(&doc.frontmatter, DelegationAvailability::On).route {
-            Route::Platform(p) => p,
-            Route::Local => {
-                let reason = decide_route(&doc.frontmatter, DelegationAvailability::On).reason;
-                return ScriptOutput::error(
-                    ScriptExit::Usage,
-                    format!(
-                        "the task routes to the local pool ({reason}); set allow_delegation and \
-                         preferred_ai in its frontmatter or pass a provider"
-                    ),
-                );
+        None => {
+            let decision = decide_route(&doc.frontmatter, DelegationAvailability::On);
+            match decision.route {
+                Route::Platform(p) => p,
+                Route::Local => {
+                    return ScriptOutput::error(
+                        ScriptExit::Usage,
+                        format!(
+                            "the task routes to the local pool ({}); set allow_delegation and \
+                             preferred_ai in its frontmatter or pass a provider",
+                            decision.reason
+                        ),
+                    );
+                }
             }
-        },
+        }
     };
     let in_inbox = task_path.parent() == Some(project.inbox_dir().as_path());
+    let existing = delegated_sidecar_path(task_path);
+    if in_inbox && existing.symlink_metadata().is_ok() {
+        return ScriptOutput::error(
+            ScriptExit::Usage,
+            format!(
+                "{} exists: the task is already delegated; nothing was sent",
+                existing.display()
+            ),
+        );
+    }
     let request = JobRequest {
         provider,
         prompt: doc.body,

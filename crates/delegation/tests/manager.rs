@@ -223,25 +223,44 @@ async fn pending_and_unreachable_jobs_stay_tracked() {
     let tp = TestProject::new();
     delegated(&tp, "a", "job-1");
     delegated(&tp, "b", "job-2");
+    delegated(&tp, "c", "job-3");
     let mgr = manager(&server);
 
     let reaped = mgr.reap_once(std::slice::from_ref(&tp.project)).await;
 
-    assert_eq!(reaped.len(), 2, "{reaped:?}");
+    assert_eq!(reaped.len(), 3, "{reaped:?}");
     assert_eq!(reaped[0].outcome, ReapOutcome::Pending(JobStatus::Running));
     assert!(
         matches!(&reaped[1].outcome, ReapOutcome::PollFailed(e) if e.contains("503")),
         "{reaped:?}"
     );
+    assert!(
+        matches!(&reaped[2].outcome, ReapOutcome::PollFailed(e) if e.starts_with("not polled")),
+        "after a poll gave up the rest of the reap is skipped: {reaped:?}"
+    );
+    let polled_job_3 = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .any(|r| r.url.path().ends_with("job-3"));
+    assert!(!polled_job_3);
     assert_eq!(
         tp.inbox_names(),
-        ["a.md", "a.md.delegated", "b.md", "b.md.delegated"]
+        [
+            "a.md",
+            "a.md.delegated",
+            "b.md",
+            "b.md.delegated",
+            "c.md",
+            "c.md.delegated"
+        ]
     );
     let counters = mgr.counters();
-    assert_eq!((counters.active, counters.poll_errors), (2, 1));
+    assert_eq!((counters.active, counters.poll_errors), (3, 2));
     let jobs = mgr.active_jobs();
     let ids: Vec<&str> = jobs.iter().map(|j| j.job_id.as_str()).collect();
-    assert_eq!(ids, ["job-1", "job-2"]);
+    assert_eq!(ids, ["job-1", "job-2", "job-3"]);
 }
 
 #[tokio::test]

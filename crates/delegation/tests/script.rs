@@ -109,6 +109,16 @@ async fn submit_of_an_inbox_task_writes_the_sidecar() {
     );
     let sidecar = read_sidecar(&tp.inbox("logs")).unwrap().unwrap();
     assert_eq!(sidecar.job_id, JobId::new("job-1"));
+
+    // Submitting it again sends nothing (the mock expects exactly one POST).
+    let again = script::submit(&client(&server), &tp.inbox("logs"), &tp.project, None).await;
+    assert_eq!(again.exit, ScriptExit::Usage, "{}", again.json);
+    assert!(
+        again.json["error"]
+            .as_str()
+            .unwrap()
+            .contains("already delegated")
+    );
 }
 
 #[tokio::test]
