@@ -99,3 +99,89 @@ impl ApiConfig {
             })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token() -> ApiToken {
+        ApiToken::new("0123456789abcdef-secret").unwrap()
+    }
+
+    #[test]
+    fn default_is_loopback_7878_and_passes() {
+        let cfg = ApiConfig::default();
+        assert_eq!(cfg.listen.to_string(), "127.0.0.1:7878");
+        assert!(cfg.check().is_ok());
+    }
+
+    #[test]
+    fn non_loopback_without_token_is_refused() {
+        for listen in ["0.0.0.0:7878", "192.168.1.5:80", "[::]:7878"] {
+            let cfg = ApiConfig {
+                listen: listen.parse().unwrap(),
+                token: None,
+            };
+            let err = cfg.check().unwrap_err();
+            assert!(matches!(err, ApiError::NonLoopbackWithoutToken { .. }));
+            let message = err.to_string();
+            assert!(
+                message.contains("api.token") && message.contains(listen),
+                "{message}"
+            );
+        }
+        let guarded = ApiConfig {
+            listen: "0.0.0.0:7878".parse().unwrap(),
+            token: Some(token()),
+        };
+        assert!(guarded.check().is_ok());
+        let v6_loopback = ApiConfig {
+            listen: "[::1]:7878".parse().unwrap(),
+            token: None,
+        };
+        assert!(v6_loopback.check().is_ok());
+    }
+
+    #[tokio::test]
+    async fn bind_checks_first() {
+        let cfg = ApiConfig {
+            listen: "0.0.0.0:0".parse().unwrap(),
+            token: None,
+        };
+        assert!(matches!(
+            cfg.bind().await,
+            Err(ApiError::NonLoopbackWithoutToken { .. })
+        ));
+        let cfg = ApiConfig {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            token: None,
+        };
+        assert!(cfg.bind().await.is_ok());
+    }
+
+    #[test]
+    fn token_is_redacted_and_validated() {
+        let cfg = ApiConfig {
+            listen: DEFAULT_LISTEN,
+            token: Some(token()),
+        };
+        let debug = format!("{cfg:?}");
+        assert!(!debug.contains("secret"), "{debug}");
+        assert!(debug.contains("redacted"));
+        assert!(matches!(
+            ApiToken::new("short"),
+            Err(ApiError::TokenTooShort { .. })
+        ));
+        assert!(matches!(
+            ApiToken::new("0123456789abcdef with space"),
+            Err(ApiError::TokenBadCharacters)
+        ));
+    }
+
+    #[test]
+    fn token_from_env_names_the_variable() {
+        let err = ApiToken::from_env("CF_API_TEST_SURELY_UNSET_VAR").unwrap_err();
+        assert!(err.to_string().contains("CF_API_TEST_SURELY_UNSET_VAR"));
+        assert!(err.to_string().contains("api.token_env"));
+    }
+}

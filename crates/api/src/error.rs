@@ -20,16 +20,22 @@ pub enum ApiError {
         listen: SocketAddr,
     },
     /// The token is too short to be safe.
-    #[error("the api token is too short: use at least {min} characters (e.g. `openssl rand -hex 32`)")]
+    #[error(
+        "the api token is too short: use at least {min} characters (e.g. `openssl rand -hex 32`)"
+    )]
     TokenTooShort {
         /// The minimum length.
         min: usize,
     },
     /// The token cannot travel in a header.
-    #[error("the api token contains whitespace or control characters: use letters, digits and punctuation only")]
+    #[error(
+        "the api token contains whitespace or control characters: use letters, digits and punctuation only"
+    )]
     TokenBadCharacters,
     /// `api.token_env` names a variable that is not set.
-    #[error("the environment variable {var} (api.token_env) is not set or empty: export it before starting")]
+    #[error(
+        "the environment variable {var} (api.token_env) is not set or empty: export it before starting"
+    )]
     TokenEnvUnset {
         /// The variable name.
         var: String,
@@ -84,8 +90,11 @@ impl HttpError {
 
 impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
-        let mut response =
-            (self.status, Json(serde_json::json!({ "error": self.message }))).into_response();
+        let mut response = (
+            self.status,
+            Json(serde_json::json!({ "error": self.message })),
+        )
+            .into_response();
         if self.status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()

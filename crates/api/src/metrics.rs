@@ -37,7 +37,11 @@ pub(crate) async fn metrics(State(shared): State<Shared>) -> Result<impl IntoRes
 
     let mut out = Metrics::default();
 
-    out.header("cf_daemon_up", "1 when a daemon process runs for this state dir.", "gauge");
+    out.header(
+        "cf_daemon_up",
+        "1 when a daemon process runs for this state dir.",
+        "gauge",
+    );
     out.sample("cf_daemon_up", &[], u64::from(report.daemon.running));
 
     let mut task_counts: BTreeMap<(String, &'static str), u64> = BTreeMap::new();
@@ -53,7 +57,11 @@ pub(crate) async fn metrics(State(shared): State<Shared>) -> Result<impl IntoRes
     }
     out.header("cf_tasks", "Tasks per project and state.", "gauge");
     for ((project, state), count) in &task_counts {
-        out.sample("cf_tasks", &[("project", project), ("state", state)], *count);
+        out.sample(
+            "cf_tasks",
+            &[("project", project), ("state", state)],
+            *count,
+        );
     }
 
     let mut session_counts: BTreeMap<(String, String), u64> = BTreeMap::new();
@@ -75,7 +83,11 @@ pub(crate) async fn metrics(State(shared): State<Shared>) -> Result<impl IntoRes
         "Account swaps since the store was created.",
         "counter",
     );
-    out.sample("cf_swaps_total", &[], u64::try_from(last_swap_id).unwrap_or(0));
+    out.sample(
+        "cf_swaps_total",
+        &[],
+        u64::try_from(last_swap_id).unwrap_or(0),
+    );
 
     out.header(
         "cf_account_active",
@@ -83,7 +95,11 @@ pub(crate) async fn metrics(State(shared): State<Shared>) -> Result<impl IntoRes
         "gauge",
     );
     for a in &report.accounts {
-        out.sample("cf_account_active", &[("account", &a.name)], u64::from(a.active));
+        out.sample(
+            "cf_account_active",
+            &[("account", &a.name)],
+            u64::from(a.active),
+        );
     }
     out.header(
         "cf_account_exhausted",
@@ -120,7 +136,10 @@ pub(crate) async fn metrics(State(shared): State<Shared>) -> Result<impl IntoRes
     }
 
     Ok((
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         out.text,
     ))
 }

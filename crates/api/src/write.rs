@@ -25,15 +25,17 @@ const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 
 /// Reads the whole body, refusing one over [`MAX_BODY_BYTES`] with a JSON error.
 async fn read_body(body: Body) -> Result<axum::body::Bytes, HttpError> {
-    axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(|e| {
-        HttpError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!(
-                "the request body cannot be read or is over {MAX_BODY_BYTES} bytes: {e}; \
+    axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map_err(|e| {
+            HttpError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!(
+                    "the request body cannot be read or is over {MAX_BODY_BYTES} bytes: {e}; \
                  send a smaller task"
-            ),
-        )
-    })
+                ),
+            )
+        })
 }
 
 /// Decodes a JSON body; serde's message names the missing, unknown or mistyped field.
