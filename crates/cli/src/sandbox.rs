@@ -33,6 +33,9 @@ pub struct SandboxSpec {
     pub idle_timeout: String,
     /// More top-level YAML appended to the config (e.g. a `watchdog:` section).
     pub extra_yaml: String,
+    /// Account names (config dirs `accounts/<name>`); two or more enable failover through a
+    /// shared folder `shared/`.
+    pub accounts: Vec<String>,
     /// Install the Stop/StopFailure hooks in the account (done signals); without them only
     /// the screen tells when a task is done.
     pub hooks: Hooks,
@@ -61,6 +64,7 @@ impl SandboxSpec {
             stable_idle: "600ms".into(),
             idle_timeout: "10m".into(),
             extra_yaml: String::new(),
+            accounts: vec!["a".into()],
             hooks: Hooks::Installed,
         }
     }
@@ -107,9 +111,16 @@ impl Sandbox {
                     .with_context(|| format!("cannot create {}", path.display()))?;
             }
         }
-        let account_dir = root.join("accounts").join("a");
-        std::fs::create_dir_all(&account_dir)
-            .with_context(|| format!("cannot create {}", account_dir.display()))?;
+        for name in &spec.accounts {
+            let dir = root.join("accounts").join(name);
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            // The fake agent records this, so tests can tell which account ran a prompt.
+            std::fs::write(dir.join("fake-account-name"), name)
+                .with_context(|| format!("cannot write in {}", dir.display()))?;
+        }
+        let first = spec.accounts.first().map(String::as_str).unwrap_or("a");
+        let account_dir = root.join("accounts").join(first);
         let record_path = root.join("agent-record.jsonl");
         let config_path = root.join("config.yaml");
         let yaml = config_yaml(spec, &root, &socket, &record_path);
@@ -128,8 +139,12 @@ impl Sandbox {
             let cfg = sandbox.config()?;
             let commands =
                 crate::command::hook_commands_for(&spec.program, &cfg.watcher.done_signal_dir);
-            cf_accounts::install_hooks(&sandbox.account_dir, &commands, jiff::Timestamp::now())
-                .context("cannot install the hooks in the sandbox account")?;
+            for account in &cfg.accounts {
+                cf_accounts::install_hooks(&account.config_dir, &commands, jiff::Timestamp::now())
+                    .with_context(|| {
+                        format!("cannot install the hooks for account {}", account.name)
+                    })?;
+            }
         }
         Ok(sandbox)
     }
@@ -232,7 +247,7 @@ pool:\n  autonomous:\n    prefix: {prefix}\n    start_index: 1\n    min: {n}\n  
 dispatcher:\n  projects_dir: {projects}\n  prompt_timeout: 20s\n  rescan_interval: 5s\n  launch_cooldown: 2s\n  resume_dir: {resume}\n\
 watcher:\n  interval: {poll}\n  idle_timeout: {idle_timeout}\n  done_signal_dir: {signals}\n  stable_idle: {stable}\n\
 agent:\n  command: {program}\n  args: [fake-agent]\n  env:\n    IS_SANDBOX: \"1\"\n    FAKE_AGENT_WORK: {work}\n    FAKE_AGENT_RECORD: {record}\n\
-accounts:\n  - name: a\n    config_dir: {account}\n{extra}",
+{accounts}{extra}",
         state = q(&root.join("state")),
         socket = s(socket),
         prefix = s(&spec.pool_prefix),
@@ -246,7 +261,23 @@ accounts:\n  - name: a\n    config_dir: {account}\n{extra}",
         program = q(&spec.program),
         work = s(&spec.work),
         record = q(record),
-        account = q(&root.join("accounts").join("a")),
+        accounts = accounts_yaml(spec, root),
         extra = spec.extra_yaml,
     )
+}
+
+fn accounts_yaml(spec: &SandboxSpec, root: &Path) -> String {
+    let q = |p: &Path| serde_json::to_string(&p.display().to_string()).unwrap_or_default();
+    let mut out = String::from("accounts:\n");
+    for name in &spec.accounts {
+        out.push_str(&format!(
+            "  - name: {}\n    config_dir: {}\n",
+            serde_json::to_string(name).unwrap_or_default(),
+            q(&root.join("accounts").join(name))
+        ));
+    }
+    if spec.accounts.len() > 1 {
+        out.push_str(&format!("shared_dir: {}\n", q(&root.join("shared"))));
+    }
+    out
 }

@@ -38,6 +38,16 @@ impl Daemon {
                     if self.quota_sees_limit(&session, &text).await {
                         continue;
                     }
+                    if let Some((since, error)) = self.limit_hints.get(&session).cloned() {
+                        let waited = self.clock.now().duration_since(since);
+                        if waited < jiff::SignedDuration::from_secs(LIMIT_HINT_GRACE_SECS) {
+                            continue;
+                        }
+                        self.limit_hints.remove(&session);
+                        self.observe(&session, Observation::StopFailure(error))
+                            .await;
+                        continue;
+                    }
                     Observation::Screen(screen::classify(&text).state)
                 }
                 Err(e) => {
@@ -87,6 +97,21 @@ impl Daemon {
                     .error
                     .clone()
                     .unwrap_or_else(|| "unknown".to_string());
+                // `rate_limit` is a hint to look, not proof (an organisation's per-minute 429
+                // gives it too): the next polls decide; a confirmed usage limit means the swap
+                // resumes the task, otherwise the failure stands once the grace period is over.
+                if error == "rate_limit" {
+                    self.limit_hints
+                        .insert(session.clone(), (self.clock.now(), error));
+                    self.notify_parts(
+                        NoticeKind::StopFailure,
+                        Some(session.clone()),
+                        None,
+                        None,
+                        "turn ended on a rate limit: checking the screen for a usage limit".into(),
+                    );
+                    return;
+                }
                 self.notify_parts(
                     NoticeKind::StopFailure,
                     Some(session.clone()),
@@ -184,6 +209,7 @@ impl Daemon {
             tracing::error!("cannot finish run {run:?} in the store: {e}");
         }
         signals::clear_signals(&self.cfg.watcher.done_signal_dir, session);
+        self.limit_hints.remove(session);
         let kind = if success && moved.is_ok() {
             NoticeKind::Completed
         } else {
@@ -275,6 +301,10 @@ impl Daemon {
         self.maintain_pool().await;
     }
 }
+
+/// How long a `rate_limit` hook report holds a session's completion while the screen is
+/// checked for a usage limit.
+pub const LIMIT_HINT_GRACE_SECS: i64 = 5;
 
 /// How often a task is requeued after its agent vanished before it fails.
 pub const MAX_REQUEUES: u32 = 3;

@@ -86,6 +86,9 @@ pub struct Daemon {
     pub(crate) pending_swap: Option<crate::failover::SwapTrigger>,
     /// The local time zone, for reset times printed without one.
     pub(crate) time_zone: jiff::tz::TimeZone,
+    /// Sessions whose last turn ended on a `rate_limit` error (hook report), since when: their
+    /// screen decides between a usage limit (swap) and a plain failure.
+    pub(crate) limit_hints: HashMap<String, (jiff::Timestamp, String)>,
 }
 
 impl Daemon {
@@ -170,6 +173,7 @@ impl Daemon {
             ),
             pending_swap: None,
             time_zone: jiff::tz::TimeZone::try_system().unwrap_or(jiff::tz::TimeZone::UTC),
+            limit_hints: HashMap::new(),
         };
         daemon.load_accounts();
         daemon.watch_fixed_dirs()?;

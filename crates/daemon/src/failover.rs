@@ -330,6 +330,7 @@ impl Daemon {
             let resume = signals::read_session_id(&dir, &session)
                 .and_then(|p| p.session_id)
                 .and_then(|id| ResumeId::parse(&id).ok());
+            self.limit_hints.remove(&session);
             let _ = self.store.finish_run(
                 run,
                 now,
