@@ -19,5 +19,5 @@ mod write;
 pub use config::{ApiConfig, ApiToken, DEFAULT_LISTEN, MIN_TOKEN_CHARS};
 pub use error::ApiError;
 pub use router::serve;
-pub use state::{ApiState, DelegationStats, NoDelegation};
+pub use state::{ApiState, DelegationStats, NoDelegation, relay_notices};
 pub use write::MAX_TASK_CONTENT_BYTES;

@@ -52,6 +52,32 @@ pub struct ApiState {
     pub token: Option<ApiToken>,
 }
 
+/// Capacity of the channel [`relay_notices`] creates: enough for a burst of dispatches.
+const RELAY_CAPACITY: usize = 256;
+
+/// A sender for [`ApiState::notices`] fed from a receiver (e.g. `Daemon::subscribe()`), for
+/// when the daemon hands out receivers only. The forwarding task (spawned on the current
+/// tokio runtime) ends when the daemon's channel closes; a slow relay skips what it missed.
+pub fn relay_notices(mut from: broadcast::Receiver<Notice>) -> broadcast::Sender<Notice> {
+    let (to, _) = broadcast::channel(RELAY_CAPACITY);
+    let forward = to.clone();
+    tokio::spawn(async move {
+        loop {
+            match from.recv().await {
+                // No SSE client connected is not an error.
+                Ok(notice) => {
+                    let _ = forward.send(notice);
+                }
+                Err(broadcast::error::RecvError::Lagged(skipped)) => {
+                    tracing::warn!(skipped, "the api notice relay fell behind");
+                }
+                Err(broadcast::error::RecvError::Closed) => break,
+            }
+        }
+    });
+    to
+}
+
 impl std::fmt::Debug for ApiState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ApiState")

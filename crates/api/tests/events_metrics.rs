@@ -211,3 +211,27 @@ async fn metrics_are_prometheus_text() {
     assert!(text.contains("# TYPE cf_tasks gauge"));
     assert!(text.contains("# TYPE cf_sessions gauge"));
 }
+
+#[tokio::test]
+async fn relay_forwards_notices_until_the_source_closes() {
+    let (source, receiver) = tokio::sync::broadcast::channel(8);
+    let relayed = cf_api::relay_notices(receiver);
+    let mut client = relayed.subscribe();
+    source.send(notice(NoticeKind::Completed, "t1")).unwrap();
+    let got = tokio::time::timeout(Duration::from_secs(5), client.recv())
+        .await
+        .expect("relayed within 5 s")
+        .unwrap();
+    assert_eq!(got.kind, NoticeKind::Completed);
+    assert_eq!(got.task_id.as_deref(), Some("t1"));
+    // Once the source closes and the API let go of its sender, clients see the end.
+    drop(source);
+    drop(relayed);
+    let end = tokio::time::timeout(Duration::from_secs(5), client.recv())
+        .await
+        .expect("closed within 5 s");
+    assert!(matches!(
+        end,
+        Err(tokio::sync::broadcast::error::RecvError::Closed)
+    ));
+}
