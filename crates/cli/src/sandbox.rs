@@ -247,7 +247,7 @@ pool:\n  autonomous:\n    prefix: {prefix}\n    start_index: 1\n    min: {n}\n  
 dispatcher:\n  projects_dir: {projects}\n  prompt_timeout: 20s\n  rescan_interval: 5s\n  launch_cooldown: 2s\n  resume_dir: {resume}\n\
 watcher:\n  interval: {poll}\n  idle_timeout: {idle_timeout}\n  done_signal_dir: {signals}\n  stable_idle: {stable}\n\
 agent:\n  command: {program}\n  args: [fake-agent]\n  env:\n    IS_SANDBOX: \"1\"\n    FAKE_AGENT_WORK: {work}\n    FAKE_AGENT_RECORD: {record}\n\
-{accounts}{extra}",
+api:\n  listen: \"127.0.0.1:0\"\n{accounts}{extra}",
         state = q(&root.join("state")),
         socket = s(socket),
         prefix = s(&spec.pool_prefix),

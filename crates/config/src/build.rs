@@ -7,8 +7,8 @@ use std::time::Duration;
 use crate::build_agent::{read_accounts, read_agent};
 use crate::error::Problem;
 use crate::model::{
-    AutonomousPool, Config, DedicatedSession, DispatcherConfig, PoolConfig, QuotaConfig,
-    TmuxConfig, WatchdogConfig, WatcherConfig,
+    ApiSettings, AutonomousPool, Config, DedicatedSession, DelegationSettings, DispatcherConfig,
+    PoolConfig, QuotaConfig, TmuxConfig, WatchdogConfig, WatcherConfig,
 };
 use crate::tree::{Node, Value};
 use crate::walk::{Section, Walk, Zero};
@@ -25,6 +25,8 @@ const ROOT_KEYS: &[&str] = &[
     "watchdog",
     "accounts",
     "shared_dir",
+    "delegation",
+    "api",
 ];
 
 /// Builds the config from the root node; problems go to `walk.errors` (the returned value is
@@ -47,6 +49,8 @@ pub(crate) fn read_config(walk: &mut Walk<'_>, root: &Node) -> Config {
     let agent = read_agent(walk, &top);
     let accounts = read_accounts(walk, &top, &home);
     let shared_dir = walk.path(&top, "shared_dir");
+    let delegation = read_delegation(walk, &top);
+    let api = read_api(walk, &top);
     if accounts.len() > 1 && shared_dir.is_none() && walk.errors.is_empty() {
         walk.report_at(
             1,
@@ -70,6 +74,8 @@ pub(crate) fn read_config(walk: &mut Walk<'_>, root: &Node) -> Config {
         watchdog,
         accounts,
         shared_dir,
+        delegation,
+        api,
     }
 }
 
@@ -391,5 +397,60 @@ fn read_watchdog(walk: &mut Walk<'_>, top: &Section<'_>) -> WatchdogConfig {
         stale_after: walk
             .duration(&section, "stale_after", Zero::Refused)
             .unwrap_or(Duration::from_secs(2 * 3600)),
+    }
+}
+
+/// `delegation:` — off unless `base_url` is set.
+fn read_delegation(walk: &mut Walk<'_>, top: &Section<'_>) -> DelegationSettings {
+    let section = walk.child_section(
+        top,
+        "delegation",
+        &["base_url", "api_key_env", "poll_interval", "max_elapsed"],
+    );
+    DelegationSettings {
+        base_url: walk.string(&section, "base_url"),
+        api_key_env: walk
+            .string(&section, "api_key_env")
+            .unwrap_or_else(|| "SECUTOOLS_API_KEY".to_owned()),
+        poll_interval: walk
+            .duration(&section, "poll_interval", Zero::Refused)
+            .unwrap_or(Duration::from_secs(15)),
+        max_elapsed: walk
+            .duration(&section, "max_elapsed", Zero::Refused)
+            .unwrap_or(Duration::from_secs(120)),
+    }
+}
+
+/// `api:` — the HTTP status/control API.
+fn read_api(walk: &mut Walk<'_>, top: &Section<'_>) -> ApiSettings {
+    let section = walk.child_section(top, "api", &["enabled", "listen", "token", "token_env"]);
+    let listen = match section.get("listen") {
+        Some(node) => {
+            let key = section.child("listen");
+            walk.string_node(node, &key).and_then(|text| {
+                match text.parse::<std::net::SocketAddr>() {
+                    Ok(addr) => Some(addr),
+                    Err(_) => {
+                        walk.report(
+                            node,
+                            &key,
+                            Problem::Invalid(format!(
+                                "`{text}` is not an address like `127.0.0.1:7878`"
+                            )),
+                        );
+                        None
+                    }
+                }
+            })
+        }
+        None => None,
+    };
+    ApiSettings {
+        enabled: walk.bool(&section, "enabled").unwrap_or(true),
+        listen: listen.unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 7878))),
+        token: walk.string(&section, "token"),
+        token_env: walk
+            .string(&section, "token_env")
+            .unwrap_or_else(|| "CLAUDE_FAILOVER_API_TOKEN".to_owned()),
     }
 }

@@ -15,8 +15,9 @@ use std::path::{Path, PathBuf};
 
 pub use error::{ConfigError, ConfigErrors, Problem};
 pub use model::{
-    Account, AgentConfig, AutonomousPool, Config, DedicatedSession, DispatcherConfig, Models,
-    PoolConfig, QuotaConfig, TmuxConfig, WatchdogConfig, WatcherConfig,
+    Account, AgentConfig, ApiSettings, AutonomousPool, Config, DedicatedSession,
+    DelegationSettings, DispatcherConfig, Models, PoolConfig, QuotaConfig, TmuxConfig,
+    WatchdogConfig, WatcherConfig,
 };
 
 /// Where a config text came from: needed for messages and to resolve `~` and relative paths.

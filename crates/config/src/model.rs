@@ -28,6 +28,10 @@ pub struct Config {
     /// The folder every account's `projects`, `session-env` and `file-history` link to
     /// (required with two or more accounts).
     pub shared_dir: Option<PathBuf>,
+    /// Delegation to the job platform (off without `base_url`).
+    pub delegation: DelegationSettings,
+    /// The HTTP status/control API.
+    pub api: ApiSettings,
     /// The Claude accounts to fail over between, in order of preference.
     pub accounts: Vec<Account>,
 }
@@ -116,6 +120,43 @@ pub struct WatcherConfig {
 pub struct QuotaConfig {
     /// After a swap, quota detection is suppressed this long.
     pub reactivate_cooldown: Duration,
+}
+
+/// `delegation:` — the external job platform.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DelegationSettings {
+    /// The platform's API; `None` turns delegation off (routing always says local).
+    pub base_url: Option<String>,
+    /// The environment variable holding the API key (never the key itself).
+    pub api_key_env: String,
+    /// How often the reaper asks the platform about active jobs.
+    pub poll_interval: Duration,
+    /// Limit for one platform call with its retries; then a submit falls back to local.
+    pub max_elapsed: Duration,
+}
+
+/// `api:` — the HTTP status/control API.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiSettings {
+    /// Serve it at all.
+    pub enabled: bool,
+    /// Where to listen (loopback by default; anything else needs a token).
+    pub listen: std::net::SocketAddr,
+    /// The bearer token for changes, written in the config (prefer `token_env`).
+    pub token: Option<String>,
+    /// The environment variable that may hold the token.
+    pub token_env: String,
+}
+
+impl fmt::Debug for ApiSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiSettings")
+            .field("enabled", &self.enabled)
+            .field("listen", &self.listen)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("token_env", &self.token_env)
+            .finish()
+    }
 }
 
 /// The watchdog: long-blocked and stale work.

@@ -89,6 +89,14 @@ pub struct Daemon {
     /// Sessions whose last turn ended on a `rate_limit` error (hook report), since when: their
     /// screen decides between a usage limit (swap) and a plain failure.
     pub(crate) limit_hints: HashMap<String, (jiff::Timestamp, String)>,
+    /// The job-platform client and reaper, when `delegation.base_url` is set.
+    pub(crate) delegation: Option<Arc<cf_delegation::DelegationManager>>,
+    /// Inbox files being submitted right now (not to be dispatched nor submitted again).
+    pub(crate) submitting: BTreeSet<PathBuf>,
+    /// Inbox files whose submit failed: they run locally.
+    pub(crate) local_only: BTreeSet<PathBuf>,
+    /// A reaper round is under way.
+    pub(crate) reaping: bool,
 }
 
 impl Daemon {
@@ -139,6 +147,7 @@ impl Daemon {
         let (notices, _) = broadcast::channel(1024);
         let cfg_cooldown = cfg.quota.reactivate_cooldown;
         check_shared_links(&cfg)?;
+        let delegation = crate::delegate::manager_from_config(&cfg)?;
         let mut daemon = Daemon {
             tmux: Tmux::new(cfg.tmux.socket.clone()),
             cfg,
@@ -174,8 +183,13 @@ impl Daemon {
             pending_swap: None,
             time_zone: jiff::tz::TimeZone::try_system().unwrap_or(jiff::tz::TimeZone::UTC),
             limit_hints: HashMap::new(),
+            delegation,
+            submitting: BTreeSet::new(),
+            local_only: BTreeSet::new(),
+            reaping: false,
         };
         daemon.load_accounts();
+        daemon.restore_delegation_counters();
         daemon.watch_fixed_dirs()?;
         daemon.discover_projects();
         daemon.maintain_pool().await;
@@ -192,6 +206,21 @@ impl Daemon {
         Ok(daemon)
     }
 
+    /// The delegation manager, when delegation is configured (for the API's counters).
+    pub fn delegation(&self) -> Option<Arc<cf_delegation::DelegationManager>> {
+        self.delegation.clone()
+    }
+
+    /// Records a fact about this run for `status` (e.g. the API's bound address).
+    pub fn record_fact(&self, key: &str, value: &str) {
+        self.store_kv(key, value);
+    }
+
+    /// The config the daemon runs with.
+    pub fn config(&self) -> Arc<Config> {
+        self.cfg.clone()
+    }
+
     /// A receiver of every notice from now on (for the demo's progress lines and tests).
     pub fn subscribe(&self) -> broadcast::Receiver<Notice> {
         self.notices.subscribe()
@@ -205,6 +234,8 @@ impl Daemon {
         let mut rescan = tokio::time::interval(self.cfg.dispatcher.rescan_interval);
         rescan.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         rescan.reset();
+        let mut reap = tokio::time::interval(self.cfg.delegation.poll_interval);
+        reap.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut watchdog = tokio::time::interval(self.cfg.watchdog.interval);
         watchdog.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -216,6 +247,7 @@ impl Daemon {
                 _ = poll.tick() => Event::PollScreens,
                 _ = rescan.tick() => Event::Rescan,
                 _ = watchdog.tick() => Event::Watchdog,
+                _ = reap.tick(), if self.delegation.is_some() => Event::Reap,
             };
             self.handle(event).await;
             // Drain what is already queued before dispatching once for the whole batch.
@@ -251,6 +283,13 @@ impl Daemon {
             } => self.on_launch_finished(session, run, outcome).await,
             Event::PollScreens => self.poll_screens().await,
             Event::Watchdog => self.run_watchdog().await,
+            Event::Reap => self.start_reap(),
+            Event::Reaped(reaped) => self.on_reaped(reaped),
+            Event::DelegationSubmitted {
+                project,
+                task,
+                submitted,
+            } => self.on_delegation_submitted(project, task, submitted),
             Event::Rescan => {
                 self.rediscover_wanted = true;
                 self.dispatch_wanted = true;

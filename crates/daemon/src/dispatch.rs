@@ -129,6 +129,11 @@ impl Daemon {
             if !matches!(gates[index], Gate::Ready) {
                 continue;
             }
+            if let Some(project) = self.projects.get(&candidate.project).cloned()
+                && self.route_to_platform(&project, &candidate.file, &candidate.doc)
+            {
+                continue;
+            }
             match cf_queue::claim(&candidate.file.path) {
                 Ok(Claim::Claimed { dispatched_path }) => {
                     free.pop();

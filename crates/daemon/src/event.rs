@@ -24,6 +24,19 @@ pub enum Event {
     PollScreens,
     /// Time for the periodic full scan (the safety net under inotify) and pool upkeep.
     Rescan,
+    /// A submit to the job platform finished.
+    DelegationSubmitted {
+        /// The project.
+        project: String,
+        /// The task file in the inbox.
+        task: std::path::PathBuf,
+        /// What happened.
+        submitted: cf_delegation::Submitted,
+    },
+    /// A reaper round finished.
+    Reaped(Vec<cf_delegation::Reaped>),
+    /// Time for a reaper round (delegated jobs).
+    Reap,
     /// Time for the watchdog round (blocked too long, stale, orphaned claims, janitor).
     Watchdog,
 }

@@ -8,6 +8,7 @@
 mod clock;
 mod complete;
 mod daemon;
+pub mod delegate;
 mod dispatch;
 mod event;
 pub mod failover;

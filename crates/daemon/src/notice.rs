@@ -38,6 +38,12 @@ pub enum NoticeKind {
     Paused,
     /// A dedicated session was relaunched on the new account with its conversation.
     Relaunched,
+    /// A task is being submitted to the job platform.
+    Delegating,
+    /// A task was submitted to the job platform.
+    Delegated,
+    /// A submit failed: the task runs locally.
+    DelegationFallback,
     /// After a restart, a claimed task nobody works on went back to the inbox.
     OrphanRequeued,
     /// After a restart, a claimed task still running was taken over again.
@@ -70,6 +76,9 @@ impl NoticeKind {
             NoticeKind::Swapped => "swapped",
             NoticeKind::Paused => "paused",
             NoticeKind::Relaunched => "relaunched",
+            NoticeKind::Delegating => "delegating",
+            NoticeKind::Delegated => "delegated",
+            NoticeKind::DelegationFallback => "delegation_fallback",
             NoticeKind::OrphanRequeued => "orphan_requeued",
             NoticeKind::Adopted => "adopted",
             NoticeKind::StopFailure => "stop_failure",

@@ -56,7 +56,16 @@ impl Daemon {
                 }
             }
             for dispatched in &scan.dispatched {
-                if held.contains(&dispatched.path) || self.unfinishable.contains(&dispatched.path) {
+                // A `.delegated` sidecar next to it: the reaper's own claim, finished by the reaper.
+                let reapers = cf_queue::sidecar_path(
+                    &dispatched.path.with_extension(""),
+                    cf_queue::SidecarKind::Delegated,
+                )
+                .exists();
+                if reapers
+                    || held.contains(&dispatched.path)
+                    || self.unfinishable.contains(&dispatched.path)
+                {
                     continue;
                 }
                 let label = (Some(project.name.clone()), Some(dispatched.id.to_string()));

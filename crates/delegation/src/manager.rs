@@ -55,7 +55,7 @@ pub struct ActiveJob {
 }
 
 /// The counters at one instant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
 pub struct CounterSnapshot {
     /// Jobs accepted by the platform with their sidecar written (by this process).
     pub submitted: u64,
@@ -209,6 +209,18 @@ impl DelegationManager {
     /// The counters now.
     pub fn counters(&self) -> CounterSnapshot {
         self.counters.snapshot()
+    }
+
+    /// Restores the cumulative counters saved by an earlier run (the daemon persists them), so
+    /// that a restart does not forget what was submitted, completed, failed or fell back.
+    /// `active` is not restored: the next reap recounts it from the sidecars.
+    pub fn restore_counters(&self, saved: &CounterSnapshot) {
+        let c = &self.counters;
+        c.submitted.store(saved.submitted, Ordering::Relaxed);
+        c.completed.store(saved.completed, Ordering::Relaxed);
+        c.failed.store(saved.failed, Ordering::Relaxed);
+        c.fallbacks.store(saved.fallbacks, Ordering::Relaxed);
+        c.poll_errors.store(saved.poll_errors, Ordering::Relaxed);
     }
 
     /// The jobs tracked, as of the last reap plus later submits.

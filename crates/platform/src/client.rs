@@ -1,8 +1,8 @@
 //! The async client: submit a job, read it back, wait for its result, with
 //! bounded retries. The HTTP contract is `docs/platform-openapi.yaml`.
 
-use std::cell::Cell;
 use std::fmt;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use backon::Retryable;
@@ -162,10 +162,10 @@ impl PlatformClient {
         build: impl Fn() -> RequestBuilder,
     ) -> Result<String, PlatformError> {
         let started = Instant::now();
-        let attempts = Cell::new(0u32);
+        let attempts = AtomicU32::new(0);
         let max_elapsed = self.cfg.max_elapsed;
         let attempt = || async {
-            attempts.set(attempts.get() + 1);
+            attempts.fetch_add(1, Ordering::Relaxed);
             let remaining = max_elapsed.saturating_sub(started.elapsed());
             let timeout = self
                 .cfg
@@ -188,7 +188,7 @@ impl PlatformClient {
             if last.is_retryable() {
                 PlatformError::GaveUp {
                     endpoint: endpoint.to_owned(),
-                    attempts: attempts.get(),
+                    attempts: attempts.load(Ordering::Relaxed),
                     elapsed: started.elapsed(),
                     limit: max_elapsed,
                     last: Box::new(last),

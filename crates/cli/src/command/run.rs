@@ -1,16 +1,60 @@
-//! `claude-failover run`: the daemon in the foreground.
+//! `claude-failover run`: the daemon in the foreground, with the HTTP API beside it.
 
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
+use cf_api::{ApiConfig, ApiState, ApiToken, DelegationStats, NoDelegation};
 use cf_daemon::{Daemon, DaemonOptions, SystemClock};
 use tokio::signal::unix::{SignalKind, signal};
 
+/// The delegation manager's counters, for the API.
+struct ManagerStats(Arc<cf_delegation::DelegationManager>);
+
+impl DelegationStats for ManagerStats {
+    fn snapshot(&self) -> serde_json::Value {
+        self.0.snapshot()
+    }
+}
+
 pub async fn run(config: &Path) -> anyhow::Result<ExitCode> {
     let cfg = super::load_config(config)?;
+    let api = api_config(&cfg)?;
+    let listener = match &api {
+        Some(api) => Some(
+            api.bind()
+                .await
+                .context("cannot start the HTTP API (api.listen)")?,
+        ),
+        None => None,
+    };
     let daemon = Daemon::start(cfg, DaemonOptions::default(), Arc::new(SystemClock)).await?;
+    let (stop_api, api_stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = match (api, listener) {
+        (Some(api), Some(listener)) => {
+            let delegation: Arc<dyn DelegationStats> = match daemon.delegation() {
+                Some(manager) => Arc::new(ManagerStats(manager)),
+                None => Arc::new(NoDelegation),
+            };
+            let state = ApiState {
+                cfg: daemon.config(),
+                notices: cf_api::relay_notices(daemon.subscribe()),
+                delegation,
+                token: api.token.clone(),
+            };
+            let bound = listener
+                .local_addr()
+                .map(|a| a.to_string())
+                .unwrap_or_else(|_| api.listen.to_string());
+            daemon.record_fact("api_listen", &bound);
+            tracing::info!(listen = %bound, "HTTP API listening");
+            Some(tokio::spawn(cf_api::serve(state, listener, async move {
+                let _ = api_stopped.await;
+            })))
+        }
+        _ => None,
+    };
     let mut interrupt = signal(SignalKind::interrupt()).context("cannot listen for SIGINT")?;
     let mut terminate = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
     let shutdown = async move {
@@ -20,5 +64,34 @@ pub async fn run(config: &Path) -> anyhow::Result<ExitCode> {
         }
     };
     daemon.run(shutdown).await?;
+    let _ = stop_api.send(());
+    if let Some(server) = server {
+        server
+            .await
+            .context("the HTTP API task panicked")?
+            .context("the HTTP API failed")?;
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The API settings: `None` when `api.enabled` is false. The token comes from `api.token` or
+/// the variable named by `api.token_env`; without one, changes over HTTP are refused.
+fn api_config(cfg: &cf_config::Config) -> anyhow::Result<Option<ApiConfig>> {
+    if !cfg.api.enabled {
+        return Ok(None);
+    }
+    let token = match (&cfg.api.token, std::env::var_os(&cfg.api.token_env)) {
+        (Some(token), _) => Some(ApiToken::new(token.clone()).context("api.token")?),
+        (None, Some(_)) => Some(
+            ApiToken::from_env(&cfg.api.token_env)
+                .with_context(|| format!("api.token_env (${})", cfg.api.token_env))?,
+        ),
+        (None, None) => None,
+    };
+    let api = ApiConfig {
+        listen: cfg.api.listen,
+        token,
+    };
+    api.check().context("api.listen")?;
+    Ok(Some(api))
 }

@@ -1,0 +1,181 @@
+//! Delegation of tasks to the external job platform: routing before a task is claimed,
+//! submits in spawned tasks (a submit retries for a while), and the reaper on an interval.
+//! The `.delegated` sidecars are the only state, so a restart resumes tracking by itself.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use cf_core::TaskDoc;
+use cf_core::route::{DelegationAvailability, Route, decide_route};
+use cf_delegation::{DelegationConfig, DelegationManager, ReapOutcome, Reaped, Submitted};
+use cf_queue::{Project, QueuedFile};
+
+use crate::daemon::Daemon;
+use crate::event::Event;
+use crate::notice::NoticeKind;
+
+/// Builds the manager when `delegation.base_url` is set; a missing API key is a start-up error.
+pub fn manager_from_config(
+    cfg: &cf_config::Config,
+) -> anyhow::Result<Option<Arc<DelegationManager>>> {
+    let d = &cfg.delegation;
+    let config = DelegationConfig {
+        base_url: d.base_url.clone(),
+        api_key_env: d.api_key_env.clone(),
+        poll_interval: d.poll_interval,
+        max_elapsed: d.max_elapsed,
+        ..DelegationConfig::default()
+    };
+    let manager = DelegationManager::from_config(&config).map_err(|e| {
+        anyhow::anyhow!("delegation.base_url is set but the platform client cannot be built: {e}")
+    })?;
+    Ok(manager.map(Arc::new))
+}
+
+impl Daemon {
+    /// Restores the delegation counters saved by the previous run.
+    pub(crate) fn restore_delegation_counters(&self) {
+        let Some(manager) = &self.delegation else {
+            return;
+        };
+        let saved = self.store.get_kv("delegation_counters").ok().flatten();
+        if let Some(snapshot) = saved.and_then(|text| serde_json::from_str(&text).ok()) {
+            manager.restore_counters(&snapshot);
+        }
+    }
+
+    /// Saves the delegation counters (after every submit and reap).
+    fn save_delegation_counters(&self) {
+        let Some(manager) = &self.delegation else {
+            return;
+        };
+        if let Ok(text) = serde_json::to_string(&manager.counters()) {
+            self.store_kv("delegation_counters", &text);
+        }
+    }
+
+    /// Routes a ready task: `true` when it goes (or is going) to the platform, so the local pool
+    /// must not take it.
+    pub(crate) fn route_to_platform(
+        &mut self,
+        project: &Project,
+        file: &QueuedFile,
+        doc: &TaskDoc,
+    ) -> bool {
+        let Some(manager) = self.delegation.clone() else {
+            return false;
+        };
+        if self.local_only.contains(&file.path) {
+            return false;
+        }
+        if self.submitting.contains(&file.path) {
+            return true;
+        }
+        let decision = decide_route(&doc.frontmatter, DelegationAvailability::On);
+        let Route::Platform(provider) = decision.route else {
+            return false;
+        };
+        self.submitting.insert(file.path.clone());
+        self.notify_parts(
+            NoticeKind::Delegating,
+            None,
+            Some(project.name.clone()),
+            Some(file.id.to_string()),
+            format!("to the job platform ({provider}): {}", decision.reason),
+        );
+        let (project, file, doc, tx) =
+            (project.clone(), file.clone(), doc.clone(), self.tx.clone());
+        tokio::spawn(async move {
+            let submitted = manager.submit(&project, &file, &doc, provider).await;
+            let _ = tx.send(Event::DelegationSubmitted {
+                project: project.name,
+                task: file.path,
+                submitted,
+            });
+        });
+        true
+    }
+
+    /// A submit finished: delegated (the sidecar keeps it out of the local pool), or it falls back.
+    pub(crate) fn on_delegation_submitted(
+        &mut self,
+        project: String,
+        task: PathBuf,
+        submitted: Submitted,
+    ) {
+        self.submitting.remove(&task);
+        self.save_delegation_counters();
+        let id = task.file_stem().map(|s| s.to_string_lossy().into_owned());
+        match submitted {
+            Submitted::Delegated(sidecar) => self.notify_parts(
+                NoticeKind::Delegated,
+                None,
+                Some(project),
+                id,
+                format!("job {} on {}", sidecar.job_id, sidecar.provider),
+            ),
+            Submitted::FallBackLocal { reason } | Submitted::AlreadyDelegated { reason } => {
+                self.notify_parts(
+                    NoticeKind::DelegationFallback,
+                    None,
+                    Some(project),
+                    id,
+                    format!("runs locally: {reason}"),
+                );
+                self.local_only.insert(task);
+            }
+        }
+        self.dispatch_wanted = true;
+    }
+
+    /// Starts a reaper round in the background (at most one at a time).
+    pub(crate) fn start_reap(&mut self) {
+        let Some(manager) = self.delegation.clone() else {
+            return;
+        };
+        if self.reaping {
+            return;
+        }
+        self.reaping = true;
+        let projects: Vec<Project> = self.projects.values().cloned().collect();
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            let reaped = manager.reap_once(&projects).await;
+            let _ = tx.send(Event::Reaped(reaped));
+        });
+    }
+
+    pub(crate) fn on_reaped(&mut self, reaped: Vec<Reaped>) {
+        self.reaping = false;
+        self.save_delegation_counters();
+        for r in reaped {
+            let (project, task) = (Some(r.project.clone()), Some(r.task.to_string()));
+            match r.outcome {
+                ReapOutcome::Completed(path) => self.notify_parts(
+                    NoticeKind::Completed,
+                    None,
+                    project,
+                    task,
+                    format!("delegated job done: {}", path.display()),
+                ),
+                ReapOutcome::Failed { path, error } => self.notify_parts(
+                    NoticeKind::Failed,
+                    None,
+                    project,
+                    task,
+                    format!("delegated job failed ({error}): {}", path.display()),
+                ),
+                ReapOutcome::PollFailed(reason) | ReapOutcome::Problem(reason) => self
+                    .notify_parts(
+                        NoticeKind::Problem,
+                        None,
+                        project,
+                        task,
+                        format!("delegated job: {reason}"),
+                    ),
+                ReapOutcome::Pending(_) | ReapOutcome::StaleSidecarRemoved(_) => {}
+            }
+        }
+        self.dispatch_wanted = true;
+    }
+}
