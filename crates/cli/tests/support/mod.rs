@@ -44,11 +44,17 @@ pub struct DaemonProcess {
 impl DaemonProcess {
     /// Starts the daemon on the sandbox's config; `name` tells log files apart.
     pub fn start(sandbox: &Sandbox, name: &str) -> DaemonProcess {
+        DaemonProcess::start_with_env(sandbox, name, &[])
+    }
+
+    /// Like [`DaemonProcess::start`], with extra environment variables for the daemon.
+    pub fn start_with_env(sandbox: &Sandbox, name: &str, env: &[(&str, &str)]) -> DaemonProcess {
         let log = sandbox.root().join(format!("daemon-{name}.log"));
         let log_file = std::fs::File::create(&log).expect("create the daemon log");
         let child = Command::new(binary())
             .args(["-v", "run", "--config"])
             .arg(&sandbox.config_path)
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(log_file.try_clone().expect("clone the log handle"))
             .stderr(log_file)
@@ -155,4 +161,43 @@ pub fn list_tree(dir: &Path) -> Vec<String> {
     }
     out.sort();
     out
+}
+
+/// A plain HTTP/1.1 GET on loopback (no client library needed): the status and the body.
+pub fn http_get(addr: &str, path: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    // A refused or broken connection is status 0 (callers poll until the API is up).
+    let Ok(mut stream) = std::net::TcpStream::connect(addr) else {
+        return (0, String::new());
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    if write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .is_err()
+    {
+        return (0, String::new());
+    }
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw);
+    let response = String::from_utf8_lossy(&raw);
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+/// The address the running daemon's HTTP API is bound to (recorded in its store).
+pub fn api_address(sandbox: &Sandbox) -> Option<String> {
+    let store =
+        cf_store::Store::open_read_only(&sandbox.root().join("state/claude-failover.sqlite"))
+            .ok()?;
+    store.get_kv("api_listen").ok().flatten()
 }
