@@ -253,3 +253,64 @@ fn a_platform_that_is_down_falls_back_to_the_local_pool() {
     );
     assert!(daemon.stop());
 }
+
+#[test]
+fn the_script_cli_decides_submits_and_gets() {
+    let platform = MockPlatform::start();
+    let mut spec = support::spec();
+    spec.extra_yaml = format!(
+        "delegation:\n  base_url: \"http://{}\"\n  api_key_env: CF_TEST_PLATFORM_KEY\n",
+        platform.addr
+    );
+    let sandbox = Sandbox::create(&spec).expect("sandbox");
+    let task = sandbox
+        .add_task(
+            "beta",
+            "scripted",
+            "---\npreferred_ai: auto\ncomplexity_hint: medium\nallow_delegation: true\n---\nDo it.",
+        )
+        .expect("add");
+    let cli = |args: &[&str]| {
+        let out = std::process::Command::new(support::binary())
+            .args(args)
+            .env("CF_TEST_PLATFORM_KEY", "test-platform-key")
+            .output()
+            .expect("run");
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        (out.status.code(), json)
+    };
+    let config = sandbox.config_path.display().to_string();
+    let task_path = task.display().to_string();
+    let (code, decision) = cli(&["delegate", "decide", &task_path, "-c", &config]);
+    assert_eq!(code, Some(0), "{decision}");
+    assert!(
+        decision.to_string().contains("gemini"),
+        "auto + medium goes to gemini: {decision}"
+    );
+    let (code, submitted) = cli(&["delegate", "submit", "-c", &config, "beta", &task_path]);
+    assert_eq!(code, Some(0), "{submitted}");
+    let job_id = submitted
+        .to_string()
+        .split("job-")
+        .nth(1)
+        .map(|rest| {
+            format!(
+                "job-{}",
+                rest.chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect::<String>()
+            )
+        })
+        .expect("a job id");
+    let (code, job) = cli(&["delegate", "get", "-c", &config, &job_id]);
+    assert_eq!(code, Some(0), "{job}");
+    assert!(job.to_string().contains("running"), "{job}");
+    let (code, missing) = cli(&["delegate", "get", "-c", &config, "job-999"]);
+    assert_eq!(
+        code,
+        Some(3),
+        "an unknown job is a platform error: {missing}"
+    );
+    let (code, bad) = cli(&["delegate", "submit", "-c", &config, "nope", &task_path]);
+    assert_eq!(code, Some(2), "{bad}");
+}

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod config_check;
+mod delegate;
 mod demo;
 mod hook;
 mod hooks;
@@ -73,6 +74,9 @@ enum Command {
         #[command(flatten)]
         config: ConfigArg,
     },
+    /// The job-platform contract for scripts: submit, get, result, decide (JSON out).
+    #[command(subcommand)]
+    Delegate(delegate::DelegateCommand),
     /// Work with the config file.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -164,6 +168,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run(c) => runtime()?.block_on(run::run(&c.config)),
         Command::Status { config, json } => runtime()?.block_on(status::run(&config.config, json)),
+        Command::Delegate(command) => delegate::run(command),
         Command::Tasks { config, json } => status::tasks(&config.config, json),
         Command::Swap { config, to } => accounts::swap(&config.config, to),
         Command::Swaps { config, json } => accounts::swaps(&config.config, json, 100),
