@@ -30,18 +30,7 @@ fn continue_prompts(sandbox: &Sandbox) -> Vec<serde_json::Value> {
 }
 
 fn cli(sandbox: &Sandbox, args: &[&str]) -> String {
-    let out = std::process::Command::new(support::binary())
-        .args(args)
-        .arg("--config")
-        .arg(&sandbox.config_path)
-        .output()
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    support::cli_stdout(sandbox, args)
 }
 
 /// Starts the operator's own conversation in the dedicated session, on account A.

@@ -13,18 +13,7 @@ const FAST_WATCHDOG: &str =
     "watchdog:\n  interval: 500ms\n  blocked_timeout: 2s\n  stale_after: 2s\n";
 
 fn cli_json(sandbox: &Sandbox, args: &[&str]) -> serde_json::Value {
-    let out = std::process::Command::new(support::binary())
-        .args(args)
-        .arg("--config")
-        .arg(&sandbox.config_path)
-        .output()
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("json")
+    serde_json::from_str(&support::cli_stdout(sandbox, args)).expect("json")
 }
 
 #[test]

@@ -14,19 +14,23 @@ use crate::daemon::Daemon;
 use crate::event::Event;
 use crate::notice::NoticeKind;
 
-/// Builds the manager when `delegation.base_url` is set; a missing API key is a start-up error.
-pub fn manager_from_config(
-    cfg: &cf_config::Config,
-) -> anyhow::Result<Option<Arc<DelegationManager>>> {
+/// The delegation settings of the config, as the delegation crate takes them.
+pub fn delegation_config(cfg: &cf_config::Config) -> DelegationConfig {
     let d = &cfg.delegation;
-    let config = DelegationConfig {
+    DelegationConfig {
         base_url: d.base_url.clone(),
         api_key_env: d.api_key_env.clone(),
         poll_interval: d.poll_interval,
         max_elapsed: d.max_elapsed,
         ..DelegationConfig::default()
-    };
-    let manager = DelegationManager::from_config(&config).map_err(|e| {
+    }
+}
+
+/// Builds the manager when `delegation.base_url` is set; a missing API key is a start-up error.
+pub fn manager_from_config(
+    cfg: &cf_config::Config,
+) -> anyhow::Result<Option<Arc<DelegationManager>>> {
+    let manager = DelegationManager::from_config(&delegation_config(cfg)).map_err(|e| {
         anyhow::anyhow!("delegation.base_url is set but the platform client cannot be built: {e}")
     })?;
     Ok(manager.map(Arc::new))

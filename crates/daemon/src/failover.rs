@@ -176,29 +176,7 @@ impl Daemon {
                 pattern,
                 reset_at,
                 snippet,
-            } => {
-                self.notify(
-                    NoticeKind::QuotaHit,
-                    Some(trigger_session.clone()),
-                    None,
-                    format!(
-                        "{} «{snippet}»{}",
-                        pattern.label(),
-                        reset_at
-                            .map(|r| format!(", resets {r}"))
-                            .unwrap_or_default()
-                    ),
-                );
-                if self.pending_swap.is_none() {
-                    self.pending_swap = Some(SwapTrigger {
-                        session: Some(trigger_session),
-                        pattern: pattern.label(),
-                        reset_at,
-                        snippet,
-                        to: None,
-                    });
-                }
-            }
+            } => self.swap_decided(trigger_session, pattern, reset_at, snippet),
             Decision::Pending => {
                 tracing::info!(%session, "quota signal without a reset time: confirming on the next poll")
             }
@@ -239,22 +217,37 @@ impl Daemon {
                 snippet,
             } = self.monitor.observe(&name, hit, now)
             {
-                self.notify(
-                    NoticeKind::QuotaHit,
-                    Some(trigger_session.clone()),
-                    None,
-                    format!("{} «{snippet}»", pattern.label()),
-                );
-                if self.pending_swap.is_none() {
-                    self.pending_swap = Some(SwapTrigger {
-                        session: Some(trigger_session),
-                        pattern: pattern.label(),
-                        reset_at,
-                        snippet,
-                        to: None,
-                    });
-                }
+                self.swap_decided(trigger_session, pattern, reset_at, snippet);
             }
+        }
+    }
+
+    /// The monitor decided a swap: report it and carry it out after the current batch (the first
+    /// decision of a batch wins).
+    fn swap_decided(
+        &mut self,
+        trigger_session: String,
+        pattern: cf_core::quota::QuotaPattern,
+        reset_at: Option<Timestamp>,
+        snippet: String,
+    ) {
+        let resets = reset_at
+            .map(|r| format!(", resets {r}"))
+            .unwrap_or_default();
+        self.notify(
+            NoticeKind::QuotaHit,
+            Some(trigger_session.clone()),
+            None,
+            format!("{} «{snippet}»{resets}", pattern.label()),
+        );
+        if self.pending_swap.is_none() {
+            self.pending_swap = Some(SwapTrigger {
+                session: Some(trigger_session),
+                pattern: pattern.label(),
+                reset_at,
+                snippet,
+                to: None,
+            });
         }
     }
 

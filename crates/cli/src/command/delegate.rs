@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use cf_core::route::{DelegationAvailability, Provider};
+use cf_delegation::DelegationManager;
 use cf_delegation::script::{self, ScriptExit, ScriptOutput};
-use cf_delegation::{DelegationConfig, DelegationManager};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum DelegateCommand {
@@ -126,15 +126,8 @@ pub fn run(command: DelegateCommand) -> anyhow::Result<ExitCode> {
 }
 
 fn manager(cfg: &cf_config::Config) -> anyhow::Result<Option<DelegationManager>> {
-    let d = &cfg.delegation;
-    let config = DelegationConfig {
-        base_url: d.base_url.clone(),
-        api_key_env: d.api_key_env.clone(),
-        poll_interval: d.poll_interval,
-        max_elapsed: d.max_elapsed,
-        ..DelegationConfig::default()
-    };
-    DelegationManager::from_config(&config).map_err(|e| anyhow::anyhow!("{e}"))
+    DelegationManager::from_config(&cf_daemon::delegate::delegation_config(cfg))
+        .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 fn off() -> String {

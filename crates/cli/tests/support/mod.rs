@@ -201,3 +201,19 @@ pub fn api_address(sandbox: &Sandbox) -> Option<String> {
             .ok()?;
     store.get_kv("api_listen").ok().flatten()
 }
+
+/// Runs `claude-failover <args> --config <sandbox config>`, asserts success, returns stdout.
+pub fn cli_stdout(sandbox: &Sandbox, args: &[&str]) -> String {
+    let out = Command::new(binary())
+        .args(args)
+        .arg("--config")
+        .arg(&sandbox.config_path)
+        .output()
+        .expect("run the binary");
+    assert!(
+        out.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
