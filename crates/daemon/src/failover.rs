@@ -170,6 +170,18 @@ impl Daemon {
             tracing::info!(%session, pattern = %hit.pattern.label(), snippet = %hit.snippet, "quota signal on screen");
         }
         let seen = hit.is_some();
+        // During the cooldown after a swap, pool screens are not fed to the monitor: a resumed
+        // pool session always gets a "continue", so a limit in its current turn is new, not
+        // replayed history — remembering it as "seen during the cooldown" would make the monitor
+        // ignore a genuinely exhausted target account for good. (Dedicated sessions, which get
+        // no prompt after a resume, do go through the monitor's replay guard.)
+        if self
+            .monitor
+            .cooldown_until()
+            .is_some_and(|until| until > now)
+        {
+            return seen;
+        }
         match self.monitor.observe(session, hit, now) {
             Decision::Swap {
                 trigger_session,

@@ -1,0 +1,165 @@
+//! Every account out of quota: dispatching pauses (tasks stay safe) and resumes on its own once
+//! the earliest reset passes — driven by a fake clock, with the daemon in-process.
+
+mod support;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use cf_daemon::{Clock, Daemon, DaemonOptions, NoticeKind};
+use claude_failover::sandbox::Sandbox;
+use jiff::{SignedDuration, Timestamp};
+use support::{is_done, prompts_for};
+
+/// The real time plus an offset the test moves forward.
+struct OffsetClock {
+    offset_secs: AtomicI64,
+}
+
+impl Clock for OffsetClock {
+    fn now(&self) -> Timestamp {
+        let offset = SignedDuration::from_secs(self.offset_secs.load(Ordering::SeqCst));
+        Timestamp::now()
+            .checked_add(offset)
+            .unwrap_or_else(|_| Timestamp::now())
+    }
+}
+
+async fn wait_for(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(40);
+    while !condition() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dispatch_pauses_until_the_earliest_reset() {
+    let mut spec = support::spec();
+    spec.accounts = vec!["a".into(), "b".into()];
+    spec.pool_size = 2;
+    // Resumed turns ("continue") keep working, so that B's limit finds them busy.
+    spec.work = "120s".into();
+    spec.extra_yaml = "quota:\n  reactivate_cooldown: 1s\n".into();
+    let sandbox = Sandbox::create(&spec).expect("sandbox");
+    let b_dir = sandbox.root().join("accounts/b");
+    let clock = Arc::new(OffsetClock {
+        offset_secs: AtomicI64::new(0),
+    });
+    let daemon = Daemon::start(
+        sandbox.config().expect("config"),
+        DaemonOptions::default(),
+        clock.clone(),
+    )
+    .await
+    .expect("start");
+    let mut notices = daemon.subscribe();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let handle = tokio::spawn(daemon.run(async move {
+        let _ = stop_rx.await;
+    }));
+
+    sandbox
+        .add_task("alpha", "long1", "Long one. fake-agent:work=120s")
+        .expect("add");
+    sandbox
+        .add_task("beta", "long2", "Long two. fake-agent:work=120s")
+        .expect("add");
+    wait_for("two tasks on account a", || {
+        ["long1", "long2"]
+            .iter()
+            .all(|id| prompts_for(&sandbox, id).len() == 1)
+    })
+    .await;
+
+    // A runs out (resets in 2 h), then B too (resets in 3 h): nothing is left.
+    let in_hours = |h: i64| {
+        Timestamp::now()
+            .checked_add(SignedDuration::from_hours(h))
+            .expect("instant")
+            .to_string()
+    };
+    std::fs::write(
+        sandbox.account_dir.join("fake-quota"),
+        format!("session reset={}", in_hours(2)),
+    )
+    .expect("exhaust a");
+    wait_for("resumed on b", || {
+        sandbox
+            .records()
+            .iter()
+            .filter(|r| {
+                r["prompt"] == "Continue from where you left off." && r["account_marker"] == "b"
+            })
+            .count()
+            == 2
+    })
+    .await;
+    std::fs::write(
+        b_dir.join("fake-quota"),
+        format!("session reset={}", in_hours(3)),
+    )
+    .expect("exhaust b");
+    let paused = tokio::time::timeout(Duration::from_secs(40), async {
+        loop {
+            match notices.recv().await {
+                Ok(n) if n.kind == NoticeKind::Paused => break n,
+                Ok(n) => eprintln!("notice: {n}"),
+                Err(e) => panic!("notices closed: {e}"),
+            }
+        }
+    })
+    .await
+    .expect("dispatching pauses");
+    assert!(paused.detail.contains("pauses until"), "{}", paused.detail);
+
+    // While paused, a new task waits safely in the inbox.
+    sandbox
+        .add_task(
+            "gamma",
+            "waits",
+            "Must wait for a reset. fake-agent:work=1s",
+        )
+        .expect("add");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(
+        prompts_for(&sandbox, "waits").is_empty(),
+        "no dispatch while every account is out"
+    );
+    assert!(
+        sandbox
+            .files_in("gamma", "inbox")
+            .contains(&"waits.md".to_string())
+    );
+
+    // A resets (the clock passes its reset): work resumes on A by itself.
+    std::fs::remove_file(sandbox.account_dir.join("fake-quota")).expect("a has quota again");
+    clock.offset_secs.store(2 * 3600 + 120, Ordering::SeqCst);
+    wait_for("the new task ran on a", || {
+        prompts_for(&sandbox, "waits")
+            .first()
+            .is_some_and(|r| r["account_marker"] == "a")
+    })
+    .await;
+    wait_for("the interrupted tasks resumed on a", || {
+        sandbox
+            .records()
+            .iter()
+            .filter(|r| {
+                r["prompt"] == "Continue from where you left off." && r["account_marker"] == "a"
+            })
+            .count()
+            == 2
+    })
+    .await;
+    wait_for("the waiting task is done", || {
+        is_done(&sandbox, "gamma", "waits")
+    })
+    .await;
+    let _ = stop_tx.send(());
+    handle.await.expect("join").expect("daemon");
+}
