@@ -91,15 +91,21 @@ pub fn render_footer(f: &RunFooter) -> String {
         ("duration", duration),
         ("outcome", one_line(&f.outcome.to_string())),
     ];
-    let mut out = format!("\n\n---\n{FOOTER_MARKER}\n");
+    render_block("\n\n", FOOTER_MARKER, &lines)
+}
+
+/// A footer block appended to a finished task: `lead`, a `---` rule, the `marker` line, then one
+/// `- key: value` line per entry. Shared by every kind of footer (local runs, delegated jobs).
+pub fn render_block(lead: &str, marker: &str, lines: &[(&str, String)]) -> String {
+    let mut out = format!("{lead}---\n{marker}\n");
     for (key, value) in lines {
         out.push_str(&format!("- {key}: {value}\n"));
     }
     out
 }
 
-/// Sanitized, with line breaks and tabs folded into single spaces.
-fn one_line(s: &str) -> String {
+/// Sanitized, with line breaks and tabs folded into single spaces (footer values stay on one line).
+pub fn one_line(s: &str) -> String {
     sanitize_task_text(s)
         .split_whitespace()
         .collect::<Vec<_>>()

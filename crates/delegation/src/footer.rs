@@ -4,6 +4,7 @@
 //! escape sequences from a model's answer end up in a file an operator `cat`s) and footer
 //! values are kept on one line so that hostile text cannot break the block.
 
+use cf_core::footer::{one_line, render_block};
 use cf_core::text::sanitize_task_text;
 use cf_platform::{Job, JobStatus};
 use jiff::Timestamp;
@@ -81,19 +82,7 @@ fn render_footer(job: &Job, sidecar: &DelegatedSidecar, finished_fallback: Times
     lines.push(("finished", finished.to_string()));
     lines.push(("total", format_duration(submitted, finished)));
     lines.push(("outcome", job.status.to_string()));
-    let mut out = format!("\n---\n{DELEGATION_FOOTER_MARKER}\n");
-    for (key, value) in lines {
-        out.push_str(&format!("- {key}: {value}\n"));
-    }
-    out
-}
-
-/// Sanitized, with line breaks and tabs folded into single spaces.
-fn one_line(s: &str) -> String {
-    sanitize_task_text(s)
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
+    render_block("\n", DELEGATION_FOOTER_MARKER, &lines)
 }
 
 /// Whole seconds between two instants as `1h 2m 5s` / `1m 5s` / `5s`; negative spans are 0s.
