@@ -279,3 +279,106 @@ fn a_swap_by_hand_moves_to_the_named_account() {
     assert_eq!(prompts_for(&sandbox, "on-b")[0]["account_marker"], "b");
     assert!(daemon.stop());
 }
+
+#[test]
+fn a_limit_without_reset_time_needs_two_polls_then_swaps() {
+    let sandbox = two_account_sandbox();
+    let mut daemon = DaemonProcess::start(&sandbox, "no-reset");
+    for (project, id) in TASKS {
+        sandbox
+            .add_task(project, id, &format!("Long task {id}. fake-agent:work=60s"))
+            .expect("add");
+    }
+    wait_until(
+        Duration::from_secs(30),
+        "three tasks working on account A",
+        || {
+            TASKS
+                .iter()
+                .all(|(_, id)| prompts_for(&sandbox, id).len() == 1)
+        },
+    );
+    std::fs::write(sandbox.account_dir.join("fake-quota"), "usage").expect("exhaust account a");
+    wait_until(
+        Duration::from_secs(20),
+        "every pool session resumed on account B",
+        || {
+            continue_prompts(&sandbox)
+                .iter()
+                .filter(|r| r["account_marker"] == "b")
+                .count()
+                == 3
+        },
+    );
+    assert!(
+        daemon.log_text().contains("confirming on the next poll"),
+        "a hit without a reset time waits for a second poll"
+    );
+    let swaps: serde_json::Value =
+        serde_json::from_str(&cli(&sandbox, &["swaps", "--json"])).expect("json");
+    assert_eq!(swaps.as_array().map(Vec::len), Some(1), "{swaps}");
+    assert_eq!(swaps[0]["pattern"], "usage-limit");
+    assert!(
+        swaps[0]["reset_at"].is_null(),
+        "no reset time was shown: {swaps}"
+    );
+    wait_until(Duration::from_secs(30), "every task done", || {
+        TASKS.iter().all(|(p, id)| is_done(&sandbox, p, id))
+    });
+    assert!(daemon.stop());
+}
+
+#[test]
+fn the_rate_limit_menu_is_answered_with_stop_and_wait_never_upgrade() {
+    // One account: nowhere to swap to, so the sessions stay and the menu is answered in place.
+    let mut spec = support::spec();
+    spec.pool_size = 1;
+    let sandbox = Sandbox::create(&spec).expect("sandbox");
+    let mut daemon = DaemonProcess::start(&sandbox, "menu");
+    sandbox
+        .add_task("alpha", "m1", "Long task. fake-agent:work=60s")
+        .expect("add");
+    wait_until(Duration::from_secs(30), "the task works", || {
+        prompts_for(&sandbox, "m1").len() == 1
+    });
+    std::fs::write(sandbox.account_dir.join("fake-quota"), "menu").expect("exhaust the account");
+    let choices = || -> Vec<String> {
+        sandbox
+            .records()
+            .iter()
+            .filter(|r| r["event"] == "menu_choice")
+            .filter_map(|r| r["choice"].as_str().map(str::to_string))
+            .collect()
+    };
+    wait_until(Duration::from_secs(20), "the menu was answered", || {
+        !choices().is_empty()
+    });
+    assert_eq!(
+        choices(),
+        vec!["Stop and wait for limit to reset".to_string()],
+        "never the upgrade"
+    );
+    wait_until(Duration::from_secs(20), "dispatching pauses", || {
+        daemon.log_text().contains("paused")
+    });
+    sandbox
+        .add_task("beta", "later", "Must wait.")
+        .expect("add");
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(
+        prompts_for(&sandbox, "later").is_empty(),
+        "nothing is dispatched while the only account is out"
+    );
+    assert!(
+        sandbox.files_in("alpha", "failed").is_empty()
+            && sandbox.files_in("alpha", "done").is_empty(),
+        "the interrupted task is kept"
+    );
+    let status: serde_json::Value =
+        serde_json::from_str(&cli(&sandbox, &["status", "--json"])).expect("json");
+    assert!(
+        status["paused_until"].is_string(),
+        "status reports the wait: {status}"
+    );
+    assert!(daemon.stop());
+}

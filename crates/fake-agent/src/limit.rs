@@ -42,6 +42,9 @@ pub enum LimitStyle {
     /// `menu` (2.1.197, max 5x): the session-limit line, then the `/rate-limit-options` menu
     /// opens by itself (first limit of the process only, like the real client).
     Menu,
+    /// `usage`: `You've hit your usage limit` with no reset time (the client's template when the
+    /// API did not say when the limit resets).
+    UsageNoReset,
 }
 
 /// An account's limit as read from the switch file.
@@ -58,7 +61,7 @@ pub struct AccountLimit {
 pub enum QuotaFileError {
     /// The first word is not a known style.
     #[error(
-        "fake-quota: unknown limit style '{0}': write one of session, weekly, 5h-new, menu (optionally followed by reset=<time>)"
+        "fake-quota: unknown limit style '{0}': write one of session, weekly, 5h-new, menu, usage (optionally followed by reset=<time>)"
     )]
     UnknownStyle(String),
     /// `reset=` holds neither an RFC 3339 time nor epoch seconds.
@@ -88,6 +91,7 @@ pub fn parse_quota_file(text: &str, now: Timestamp) -> Result<AccountLimit, Quot
             "weekly" => LimitStyle::Weekly,
             "5h-new" => LimitStyle::FiveHourNew,
             "menu" => LimitStyle::Menu,
+            "usage" => LimitStyle::UsageNoReset,
             other => return Err(QuotaFileError::UnknownStyle(other.to_string())),
         };
     }
@@ -196,6 +200,14 @@ pub fn limit_screen(limit: AccountLimit, history: MenuHistory, now: Timestamp) -
     match (limit.style, history) {
         (LimitStyle::Session, _) => plain("session limit", Some(LOGIN_HINT)),
         (LimitStyle::Weekly, _) => plain("weekly limit", Some(UPGRADE_HINT)),
+        (LimitStyle::UsageNoReset, _) => LimitScreen {
+            message: "You've hit your usage limit".to_string(),
+            hint: Some(UPGRADE_HINT),
+            follow_up: None,
+            shows_worked: true,
+            opens_menu: false,
+            banner: None,
+        },
         (LimitStyle::Menu, MenuHistory::AlreadyShown) => plain("session limit", Some(UPGRADE_HINT)),
         (LimitStyle::Menu, MenuHistory::NotShown) => LimitScreen {
             opens_menu: true,

@@ -158,3 +158,13 @@ fn screens_match_the_recordings() {
         ])
     );
 }
+
+#[test]
+fn the_usage_style_prints_no_reset_time() {
+    let now = at(NOW);
+    let limit = parse_quota_file("usage", now).unwrap();
+    assert_eq!(limit.style, LimitStyle::UsageNoReset);
+    let screen = limit_screen(limit, MenuHistory::NotShown, now);
+    assert_eq!(screen.message, "You've hit your usage limit");
+    assert!(!screen.opens_menu);
+}
