@@ -478,6 +478,23 @@ impl Daemon {
         }
     }
 
+    /// Scans a project's inbox; a failure is reported (and the project skipped this time).
+    pub(crate) fn scan_or_report(&self, project: &Project) -> Option<cf_queue::InboxScan> {
+        match cf_queue::scan_inbox(project) {
+            Ok(scan) => Some(scan),
+            Err(e) => {
+                self.notify_parts(
+                    NoticeKind::Problem,
+                    None,
+                    Some(project.name.clone()),
+                    None,
+                    format!("cannot scan the inbox: {e}"),
+                );
+                None
+            }
+        }
+    }
+
     /// Records a notice: log line, store event, broadcast.
     pub(crate) fn notify(
         &self,

@@ -158,18 +158,8 @@ impl Daemon {
         let mut out = Vec::new();
         let projects: Vec<_> = self.projects.values().cloned().collect();
         for project in projects {
-            let scan = match cf_queue::scan_inbox(&project) {
-                Ok(scan) => scan,
-                Err(e) => {
-                    self.notify_parts(
-                        NoticeKind::Problem,
-                        None,
-                        Some(project.name.clone()),
-                        None,
-                        format!("cannot scan the inbox: {e}"),
-                    );
-                    continue;
-                }
+            let Some(scan) = self.scan_or_report(&project) else {
+                continue;
             };
             for rejected in &scan.rejected {
                 self.mark_invalid(&project.name, &rejected.path, &rejected.reason);

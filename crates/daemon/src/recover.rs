@@ -46,18 +46,8 @@ impl Daemon {
         };
         let projects: Vec<_> = self.projects.values().cloned().collect();
         for project in projects {
-            let scan = match cf_queue::scan_inbox(&project) {
-                Ok(scan) => scan,
-                Err(e) => {
-                    self.notify_parts(
-                        NoticeKind::Problem,
-                        None,
-                        Some(project.name.clone()),
-                        None,
-                        format!("cannot scan the inbox: {e}"),
-                    );
-                    continue;
-                }
+            let Some(scan) = self.scan_or_report(&project) else {
+                continue;
             };
             for dispatched in scan.dispatched {
                 let position = active.iter().rposition(|r| {
