@@ -132,6 +132,13 @@ fn a_failed_launch_puts_the_task_back() {
         sandbox.files_in("beta", "done").is_empty()
             && sandbox.files_in("beta", "failed").is_empty()
     );
+    // The launch error quotes the screen, where the typed launch line shows the agent's env
+    // values: they must never reach the log (redaction itself: `launch::tests`).
+    let log = daemon.log_text();
+    assert!(
+        !log.contains("agent-record.jsonl"),
+        "an agent env value leaked into the log: {log}"
+    );
     assert!(daemon.is_running());
     assert!(daemon.stop());
 }

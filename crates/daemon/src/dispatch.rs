@@ -467,6 +467,7 @@ impl Daemon {
             command_line,
             exit_marker: format!("claude-failover: launch {} ended", run.0),
             message,
+            secrets: self.cfg.agent.env.iter().map(|(_, v)| v.clone()).collect(),
             prompt_timeout: self.cfg.dispatcher.prompt_timeout,
             shell_timeout: self.opts.shell_timeout,
             verify_timeout: self.opts.verify_timeout,

@@ -25,6 +25,9 @@ pub struct LaunchPlan {
     pub exit_marker: String,
     /// The sanitized task message to paste.
     pub message: String,
+    /// Values that must never appear in an error (the agent's env values: they are on the
+    /// screen, in the typed launch line, and an error quotes the screen).
+    pub secrets: Vec<String>,
     /// How long the agent may take to show its prompt.
     pub prompt_timeout: Duration,
     /// How long a previous agent may take to give the shell back.
@@ -102,15 +105,26 @@ pub fn is_shell(command: &str) -> bool {
     )
 }
 
-/// The last few non-blank lines of a screen, joined, for error messages.
-pub fn screen_tail(screen: &str, lines: usize) -> String {
+/// The last few non-blank lines of a screen, joined, for error messages, with every secret
+/// replaced by `<redacted>`.
+pub fn screen_tail(screen: &str, lines: usize, secrets: &[String]) -> String {
     let rows: Vec<&str> = screen
         .lines()
         .map(str::trim_end)
         .filter(|l| !l.is_empty())
         .collect();
     let start = rows.len().saturating_sub(lines);
-    rows[start..].join(" | ")
+    redact(&rows[start..].join(" | "), secrets)
+}
+
+/// `text` with every secret replaced by `<redacted>`. Very short values are left alone: they
+/// cannot be told apart from ordinary words (and are no secrets).
+pub fn redact(text: &str, secrets: &[String]) -> String {
+    let mut out = text.to_string();
+    for secret in secrets.iter().filter(|s| s.len() >= 4) {
+        out = out.replace(secret.as_str(), "<redacted>");
+    }
+    out
 }
 
 /// Runs the whole launch. On error nothing is left half-done that the loop does not clean up:
@@ -171,12 +185,16 @@ async fn wait_for_prompt(tmux: &Tmux, plan: &LaunchPlan) -> Result<String, Launc
             }
         }
         if (at_shell && agent_seen) || exited(&screen, &plan.exit_marker) {
-            return Err(LaunchError::AgentExited(screen_tail(&screen, 4)));
+            return Err(LaunchError::AgentExited(screen_tail(
+                &screen,
+                4,
+                &plan.secrets,
+            )));
         }
         if Instant::now() >= deadline {
             return Err(LaunchError::PromptTimeout(
                 plan.prompt_timeout,
-                screen_tail(&screen, 4),
+                screen_tail(&screen, 4, &plan.secrets),
             ));
         }
         tokio::time::sleep(plan.poll).await;
@@ -238,7 +256,7 @@ async fn verify_started(
         if Instant::now() >= deadline {
             return Err(LaunchError::NotStarted(
                 plan.verify_timeout,
-                screen_tail(&screen, 4),
+                screen_tail(&screen, 4, &plan.secrets),
             ));
         }
         tokio::time::sleep(plan.poll).await;
@@ -285,7 +303,18 @@ mod tests {
     }
 
     #[test]
-    fn tail_skips_blank_rows() {
-        assert_eq!(screen_tail("a\n\nb  \nc\n\n\n", 2), "b | c");
+    fn tail_skips_blank_rows_and_hides_secrets() {
+        assert_eq!(screen_tail("a\n\nb  \nc\n\n\n", 2, &[]), "b | c");
+        let secrets = vec!["sk-ant-very-secret".to_string(), "1".to_string()];
+        let screen = "$ cd -- /p && ANTHROPIC_API_KEY='sk-ant-very-secret' IS_SANDBOX=1 'claude'\nbash: claude: not found";
+        let tail = screen_tail(screen, 4, &secrets);
+        assert!(
+            !tail.contains("sk-ant-very-secret") && tail.contains("<redacted>"),
+            "{tail}"
+        );
+        assert!(
+            tail.contains("IS_SANDBOX=1"),
+            "values too short to be secrets stay: {tail}"
+        );
     }
 }
