@@ -121,7 +121,9 @@ impl Tmux {
         }
         if let Some(command) = &spec.command {
             reject_nul(OPERATION, "the command", command)?;
-            invocation.arg(Arg::Plain(command.clone()));
+            // The command may carry environment values (an agent relaunch line): only its length
+            // is shown in logs and errors.
+            invocation.arg(Arg::Hidden(command.clone()));
         }
         let window = pane_target(&spec.name)?;
         invocation.separator().plain_all([

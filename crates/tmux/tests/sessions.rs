@@ -390,3 +390,22 @@ async fn session_of_pane_finds_the_owner_exactly() {
         TmuxError::InvalidArgument { .. }
     ));
 }
+
+#[tokio::test]
+async fn a_session_command_never_shows_in_errors() {
+    let server = PrivateServer::new();
+    let tmux = &server.tmux;
+    let mut spec = server.shell_spec("ccl-auto-9");
+    spec.command = Some("API_KEY='sk-secret-in-command' exec sleep 30".to_owned());
+    tmux.new_session(&spec).await.unwrap();
+    let error = tmux.new_session(&spec).await.unwrap_err();
+    assert!(matches!(error, TmuxError::SessionExists { .. }), "{error}");
+    assert!(
+        !error.to_string().contains("sk-secret-in-command"),
+        "{error}"
+    );
+    assert!(
+        !format!("{error:?}").contains("sk-secret-in-command"),
+        "{error:?}"
+    );
+}
