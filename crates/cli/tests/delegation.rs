@@ -113,7 +113,7 @@ fn delegated_tasks_survive_a_restart_and_are_counted() {
     let platform = MockPlatform::start();
     let mut spec = support::spec();
     spec.extra_yaml = format!(
-        "delegation:\n  base_url: \"http://{}\"\n  api_key_env: CF_TEST_PLATFORM_KEY\n  poll_interval: 300ms\n  max_elapsed: 5s\n",
+        "delegation:\n  base_url: \"http://{}\"\n  api_key_env: CF_TEST_PLATFORM_KEY\n  poll_interval: 300ms\n  max_elapsed: 5s\nwatchdog:\n  interval: 300ms\n  stale_after: 1s\n",
         platform.addr
     );
     let sandbox = Sandbox::create(&spec).expect("sandbox");
@@ -165,6 +165,14 @@ fn delegated_tasks_survive_a_restart_and_are_counted() {
     wait_until(Duration::from_secs(10), "the API is up", || {
         api_address(&sandbox).is_some_and(|a| http_get(&a, "/healthz").0 == 200)
     });
+    // The watchdog runs several rounds while the job is active: a delegated task is neither stale
+    // nor an orphaned claim.
+    std::thread::sleep(Duration::from_millis(1500));
+    let log = second.log_text();
+    assert!(
+        !log.contains("stale ") && !log.contains("orphan_requeued"),
+        "the watchdog left the delegated task alone:\n{log}"
+    );
     platform.released.store(true, Ordering::SeqCst);
     wait_until(
         Duration::from_secs(30),
