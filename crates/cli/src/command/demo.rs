@@ -22,6 +22,10 @@ pub struct DemoArgs {
     /// How long each fake agent works on a task.
     #[arg(long, default_value = "2s")]
     work: String,
+    /// Also show a failover: two accounts, and account `a` runs out of quota while the first
+    /// tasks work; every session moves to account `b` and resumes its conversation.
+    #[arg(long)]
+    failover: bool,
     /// Give up after this many seconds.
     #[arg(long, default_value_t = 180)]
     timeout: u64,
@@ -62,6 +66,9 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let mut spec = SandboxSpec::new(program);
     spec.work = args.work.clone();
     spec.pool_prefix = "demo-".into();
+    if args.failover {
+        spec.accounts = vec!["a".into(), "b".into()];
+    }
     let sandbox = Sandbox::create(&spec)?;
     println!("claude-failover demo");
     println!("  sandbox:  {}", sandbox.root().display());
@@ -71,8 +78,16 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     );
     println!("  pool:     2 fake Claude Code sessions; 5 tasks in 3 projects\n");
     for (project, id, content) in TASKS {
-        sandbox.add_task(project, id, content)?;
+        // With --failover the first two tasks run long enough for the limit to hit them.
+        let content = if args.failover && matches!(id, "hotfix" | "cleanup") {
+            format!("{content}\nfake-agent:work=8s\n")
+        } else {
+            content.to_string()
+        };
+        sandbox.add_task(project, id, &content)?;
     }
+    let mut limit_pending = args.failover;
+    let mut working = 0;
     let cfg = sandbox.config()?;
     let daemon = Daemon::start(cfg, DaemonOptions::default(), Arc::new(SystemClock)).await?;
     let mut notices = daemon.subscribe();
@@ -92,6 +107,18 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         let Ok(notice) = notice else { continue };
         if matches!(notice.kind, NoticeKind::Completed | NoticeKind::Failed) {
             finished += 1;
+        }
+        if notice.kind == NoticeKind::Working {
+            working += 1;
+            if limit_pending && working == 2 {
+                limit_pending = false;
+                println!(
+                    "  {:>6.1}s  -- account a runs out of quota now (the fake agents show the session-limit banner) --",
+                    started.elapsed().as_secs_f64()
+                );
+                std::fs::write(sandbox.account_dir.join("fake-quota"), "session")
+                    .context("cannot switch account a off")?;
+            }
         }
         if !matches!(
             notice.kind,
@@ -121,6 +148,15 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         };
         done += usize::from(in_done);
         println!("  {:<24} {state}", format!("{project}/{id}"));
+    }
+    if args.failover {
+        let store = cf_store::Store::open_read_only(&cf_daemon::store_path(&sandbox.config()?))?;
+        for swap in store.recent_swaps(10)? {
+            println!(
+                "  swap: {} -> {} ({}), {}",
+                swap.from_account, swap.to_account, swap.pattern, swap.detail
+            );
+        }
     }
     let prompts = sandbox.records().len();
     println!(
