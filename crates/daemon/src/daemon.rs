@@ -11,7 +11,7 @@ use cf_config::Config;
 use cf_core::pool::PoolSpec;
 use cf_queue::{FsEvent, FsWatcher, Project, WatchTag};
 use cf_store::{NewEvent, SessionRow, Store};
-use cf_tmux::{NewSession, Tmux};
+use cf_tmux::Tmux;
 use tokio::sync::{broadcast, mpsc};
 use tokio::task::JoinSet;
 
@@ -146,7 +146,7 @@ impl Daemon {
         };
         let (notices, _) = broadcast::channel(1024);
         let cfg_cooldown = cfg.quota.reactivate_cooldown;
-        check_shared_links(&cfg)?;
+        crate::upkeep::check_shared_links(&cfg)?;
         let delegation = crate::delegate::manager_from_config(&cfg)?;
         let mut daemon = Daemon {
             tmux: Tmux::new(cfg.tmux.socket.clone()),
@@ -341,143 +341,6 @@ impl Daemon {
         }
     }
 
-    fn watch_fixed_dirs(&mut self) -> anyhow::Result<()> {
-        let signals = self.cfg.watcher.done_signal_dir.clone();
-        self.watcher
-            .watch(&signals, WatchTag::Signals)
-            .with_context(|| format!("cannot watch the done-signal dir {}", signals.display()))?;
-        let projects_dir = self.cfg.dispatcher.projects_dir.clone();
-        self.watcher
-            .watch(&projects_dir, WatchTag::ProjectsDir)
-            .with_context(|| format!("cannot watch projects_dir {}", projects_dir.display()))?;
-        let requests = crate::failover::requests_dir(&self.cfg.state_dir);
-        std::fs::create_dir_all(&requests)
-            .with_context(|| format!("cannot create {}", requests.display()))?;
-        self.watcher
-            .watch(&requests, WatchTag::Requests)
-            .with_context(|| format!("cannot watch {}", requests.display()))?;
-        Ok(())
-    }
-
-    /// (Re)discovers the projects and watches the inbox and done folder of new ones.
-    pub(crate) fn discover_projects(&mut self) {
-        let discovery = match cf_queue::discover_projects(
-            &self.cfg.dispatcher.projects_dir,
-            &self.cfg.dispatcher.projects,
-        ) {
-            Ok(d) => d,
-            Err(e) => {
-                self.notify(
-                    NoticeKind::Problem,
-                    None,
-                    None,
-                    format!("project discovery failed: {e}"),
-                );
-                return;
-            }
-        };
-        for problem in &discovery.problems {
-            tracing::warn!("project discovery: {problem}");
-        }
-        for project in discovery.projects {
-            if self.projects.contains_key(&project.name) {
-                continue;
-            }
-            if let Err(e) = cf_queue::ensure_layout(&project) {
-                self.notify_parts(
-                    NoticeKind::Problem,
-                    None,
-                    Some(project.name.clone()),
-                    None,
-                    format!("cannot prepare the queue folders: {e}"),
-                );
-                continue;
-            }
-            let queue = project.root.join(".agent-queue");
-            for (dir, tag) in [
-                (queue.join("inbox"), WatchTag::Inbox(project.name.clone())),
-                (queue.join("done"), WatchTag::Done(project.name.clone())),
-            ] {
-                if let Err(e) = self.watcher.watch(&dir, tag) {
-                    self.notify_parts(
-                        NoticeKind::Problem,
-                        None,
-                        Some(project.name.clone()),
-                        None,
-                        format!("cannot watch {}: {e}", dir.display()),
-                    );
-                }
-            }
-            tracing::info!(project = %project.name, root = %project.root.display(), "project found");
-            self.projects.insert(project.name.clone(), project);
-            self.dispatch_wanted = true;
-        }
-    }
-
-    /// Creates missing pool sessions (up to `min`, and every vanished known one) and
-    /// refreshes which slots are alive. Never touches a session outside the pool range.
-    pub(crate) async fn maintain_pool(&mut self) {
-        let alive: BTreeSet<String> = match self.tmux.list_sessions().await {
-            Ok(names) => names.into_iter().collect(),
-            Err(e) => {
-                self.notify(
-                    NoticeKind::Problem,
-                    None,
-                    None,
-                    format!("cannot list tmux sessions: {e}"),
-                );
-                return;
-            }
-        };
-        for name in self.pool.names() {
-            if alive.contains(&name) {
-                self.known_pool.insert(name.clone());
-                self.slots
-                    .entry(name)
-                    .or_insert_with(|| Slot::new(true))
-                    .alive = true;
-            } else if let Some(slot) = self.slots.get_mut(&name) {
-                slot.alive = false;
-            }
-        }
-        for name in self.pool.sessions_to_create(&alive, &self.known_pool) {
-            let spec = NewSession {
-                name: name.clone(),
-                cwd: self.cfg.dispatcher.projects_dir.clone(),
-                width: self.opts.pane_size.0,
-                height: self.opts.pane_size.1,
-                env: vec![("CLAUDE_FAILOVER_SESSION".to_string(), name.clone())],
-                // A plain POSIX shell: no rc files that can stall start-up (a pyenv lock, a
-                // prompt framework) or change the environment the agents get.
-                command: Some(format!("exec {}", POOL_SHELL)),
-            };
-            match self.tmux.new_session(&spec).await {
-                Ok(()) => {
-                    self.known_pool.insert(name.clone());
-                    let slot = self
-                        .slots
-                        .entry(name.clone())
-                        .or_insert_with(|| Slot::new(true));
-                    slot.alive = true;
-                    self.notify(
-                        NoticeKind::SessionCreated,
-                        Some(name.clone()),
-                        None,
-                        String::new(),
-                    );
-                    self.save_slot(&name);
-                    self.dispatch_wanted = true;
-                }
-                Err(e) => self.notify(
-                    NoticeKind::Problem,
-                    Some(name),
-                    None,
-                    format!("cannot create the pool session: {e}"),
-                ),
-            }
-        }
-    }
-
     /// Scans a project's inbox; a failure is reported (and the project skipped this time).
     pub(crate) fn scan_or_report(&self, project: &Project) -> Option<cf_queue::InboxScan> {
         match cf_queue::scan_inbox(project) {
@@ -590,27 +453,6 @@ impl Daemon {
         }
         self.save_slot(name);
     }
-}
-
-/// With two or more accounts, every account's shared entries must link into `shared_dir`:
-/// missing links (and targets) are created; a link elsewhere or a file in the way refuses the start.
-fn check_shared_links(cfg: &Config) -> anyhow::Result<()> {
-    let (Some(shared), true) = (&cfg.shared_dir, cfg.accounts.len() > 1) else {
-        return Ok(());
-    };
-    let accounts: Vec<(String, PathBuf)> = cfg
-        .accounts
-        .iter()
-        .map(|a| (a.name.clone(), a.config_dir.clone()))
-        .collect();
-    let report = cf_accounts::ensure_links(&accounts, shared)
-        .context("cannot prepare the links shared between accounts")?;
-    if !report.is_healthy() {
-        anyhow::bail!(
-            "the accounts' shared state is not linked safely, so failover could lose conversations:\n{report}"
-        );
-    }
-    Ok(())
 }
 
 /// The shell pool sessions run between agents.

@@ -12,6 +12,7 @@ pub mod delegate;
 mod dispatch;
 mod event;
 pub mod failover;
+mod gate;
 mod launch;
 mod notice;
 mod recover;
@@ -19,6 +20,7 @@ pub mod signals;
 mod slots;
 pub mod status;
 pub mod tasks;
+mod upkeep;
 mod watchdog;
 
 pub use clock::{Clock, SystemClock};

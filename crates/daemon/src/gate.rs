@@ -1,0 +1,189 @@
+//! The `depends_on` gate: whether a queued task may start, the `.blocked` sidecars that say why
+//! not (created once: their mtime is "blocked since"), and dependency cycles (reported once).
+
+use cf_core::deps::{self, DependencyRef};
+use cf_queue::SidecarKind;
+
+use crate::daemon::Daemon;
+use crate::dispatch::Candidate;
+use crate::notice::NoticeKind;
+
+/// Whether a task may start, as far as `depends_on` goes.
+#[derive(Debug)]
+pub(crate) enum Gate {
+    /// Every dependency is done (or there are none).
+    Ready,
+    /// Something is missing; each list says what.
+    Waiting {
+        /// Valid dependencies not in `done/` yet.
+        missing: Vec<DependencyRef>,
+        /// Entries refused as malformed (never looked up on disk).
+        refused: Vec<String>,
+        /// Dependencies on projects the daemon does not know.
+        unknown: Vec<String>,
+        /// The dependency cycle this task is part of, if any.
+        cycle: Option<String>,
+    },
+}
+
+impl Gate {
+    /// One line for the `.blocked` sidecar, the log and status.
+    fn reason(&self) -> String {
+        let Gate::Waiting {
+            missing,
+            refused,
+            unknown,
+            cycle,
+        } = self
+        else {
+            return String::new();
+        };
+        let mut parts = Vec::new();
+        if !missing.is_empty() {
+            parts.push(format!(
+                "waiting on {}",
+                missing
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        if !unknown.is_empty() {
+            parts.push(format!("unknown project in {}", unknown.join(", ")));
+        }
+        if !refused.is_empty() {
+            parts.push(format!("refused depends_on {}", refused.join(", ")));
+        }
+        if let Some(cycle) = cycle {
+            parts.push(format!("dependency cycle {cycle}"));
+        }
+        parts.join("; ")
+    }
+}
+
+impl Daemon {
+    /// Evaluates the `depends_on` gate of every candidate: creates the `.blocked` sidecar of
+    /// a newly blocked task (once: its mtime is "blocked since"), removes it when the task is
+    /// ready, and reports dependency cycles once each.
+    pub(crate) fn apply_gates(&mut self, candidates: &[Candidate]) -> Vec<Gate> {
+        let mut gates: Vec<Gate> = candidates.iter().map(|c| self.gate(c)).collect();
+        let mut edges = Vec::new();
+        for (candidate, gate) in candidates.iter().zip(&gates) {
+            if let Gate::Waiting { missing, .. } = gate {
+                for dep in missing {
+                    edges.push((
+                        (candidate.project.clone(), candidate.file.id.to_string()),
+                        (dep.project.clone(), dep.task_id.to_string()),
+                    ));
+                }
+            }
+        }
+        for cycle in deps::find_cycles(&edges) {
+            let text = cycle
+                .iter()
+                .chain(cycle.first())
+                .map(|(p, t)| format!("{p}:{t}"))
+                .collect::<Vec<_>>()
+                .join(" -> ");
+            for (candidate, gate) in candidates.iter().zip(gates.iter_mut()) {
+                if let Gate::Waiting { cycle: slot, .. } = gate
+                    && cycle
+                        .iter()
+                        .any(|(p, t)| *p == candidate.project && t == candidate.file.id.as_str())
+                {
+                    *slot = Some(text.clone());
+                }
+            }
+            if self.reported_cycles.insert(text.clone()) {
+                self.notify_parts(NoticeKind::Blocked, None, None, None, format!("dependency cycle: {text}; these tasks can never run until one of them drops the dependency"));
+            }
+        }
+        for (candidate, gate) in candidates.iter().zip(&gates) {
+            let label = (
+                Some(candidate.project.clone()),
+                Some(candidate.file.id.to_string()),
+            );
+            match gate {
+                Gate::Ready if candidate.file.has_blocked_sidecar => {
+                    match cf_queue::remove_sidecar(&candidate.file.path, SidecarKind::Blocked) {
+                        Ok(()) => self.notify_parts(
+                            NoticeKind::Unblocked,
+                            None,
+                            label.0,
+                            label.1,
+                            "every dependency is done".into(),
+                        ),
+                        Err(e) => self.notify_parts(
+                            NoticeKind::Problem,
+                            None,
+                            label.0,
+                            label.1,
+                            format!("cannot remove the .blocked sidecar: {e}"),
+                        ),
+                    }
+                }
+                Gate::Ready => {}
+                Gate::Waiting { .. } => {
+                    let reason = gate.reason();
+                    match cf_queue::mark_blocked(&candidate.file.path, &reason) {
+                        Ok(true) => {
+                            self.notify_parts(NoticeKind::Blocked, None, label.0, label.1, reason)
+                        }
+                        Ok(false) => {}
+                        Err(e) => self.notify_parts(
+                            NoticeKind::Problem,
+                            None,
+                            label.0,
+                            label.1,
+                            format!("cannot write the .blocked sidecar: {e}"),
+                        ),
+                    }
+                }
+            }
+        }
+        gates
+    }
+
+    /// The gate of one task: every `depends_on` entry must be a valid `project:task_id` of a
+    /// known project, and in that project's `done/`. Invalid entries are refused before any
+    /// filesystem look-up.
+    fn gate(&self, candidate: &Candidate) -> Gate {
+        let (mut missing, mut refused, mut unknown) = (Vec::new(), Vec::new(), Vec::new());
+        for raw in &candidate.doc.frontmatter.depends_on {
+            match deps::parse_dependency(raw) {
+                Err(e) => refused.push(format!("`{}` ({e})", raw.escape_debug())),
+                Ok(dep) if !self.projects.contains_key(&dep.project) => {
+                    unknown.push(dep.to_string())
+                }
+                Ok(dep) if self.dependency_done(&dep) => {}
+                Ok(dep) => missing.push(dep),
+            }
+        }
+        if missing.is_empty() && refused.is_empty() && unknown.is_empty() {
+            Gate::Ready
+        } else {
+            Gate::Waiting {
+                missing,
+                refused,
+                unknown,
+                cycle: None,
+            }
+        }
+    }
+
+    fn dependency_done(&self, dep: &DependencyRef) -> bool {
+        let Some(project) = self.projects.get(&dep.project) else {
+            return false;
+        };
+        let done = project.root.join(".agent-queue").join("done");
+        let Ok(entries) = std::fs::read_dir(&done) else {
+            return false;
+        };
+        entries.flatten().any(|e| {
+            e.file_name()
+                .to_str()
+                .is_some_and(|n| deps::done_file_matches(&dep.task_id, n))
+        })
+    }
+}
