@@ -148,10 +148,13 @@ fn a_session_killed_by_hand_gets_its_task_requeued() {
         "requeued and started again",
         || prompts_for(&sandbox, "victim").len() == 2,
     );
+    // Killed while working: the vanished agent's task is requeued. Killed in the instant between
+    // the agent receiving the task and the launch seeing it busy (a race under load): the launch
+    // fails and puts the task back. Either way it runs again, once.
+    let log = daemon.log_text();
     assert!(
-        daemon.log_text().contains("vanished before finishing"),
-        "{}",
-        daemon.log_text()
+        log.contains("vanished before finishing") || log.contains("launch in cf-pool-1 failed"),
+        "{log}"
     );
     assert!(sandbox.files_in("alpha", "failed").is_empty());
     assert!(daemon.stop());

@@ -165,7 +165,7 @@ pub async fn collect_status(cfg: &Config) -> anyhow::Result<StatusReport> {
             kind: "pool".into(),
             state: row.map(|r| r.state.clone()).unwrap_or_else(|| "-".into()),
             account: row.map(|r| r.account.clone()).filter(|a| !a.is_empty()),
-            cooldown_until: row.and_then(|r| r.cooldown_until).map(|t| t.to_string()),
+            cooldown_until: row.and_then(|r| r.cooldown_until).map(crate::tasks::stamp),
             name,
         });
     }
@@ -195,7 +195,7 @@ pub async fn collect_status(cfg: &Config) -> anyhow::Result<StatusReport> {
             .into_iter()
             .rev()
             .map(|e| EventLine {
-                at: e.at.to_string(),
+                at: crate::tasks::stamp(e.at),
                 kind: e.kind,
                 session: e.session,
                 task: match (e.project, e.task_id) {

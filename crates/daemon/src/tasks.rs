@@ -66,14 +66,14 @@ pub fn collect_tasks(cfg: &Config) -> Vec<TaskLine> {
                         q.file_name.clone(),
                         TaskState::Delegated,
                         None,
-                        Some(q.modified.to_string()),
+                        Some(stamp(q.modified)),
                     )
                 } else if q.has_invalid_sidecar {
                     line(
                         q.file_name.clone(),
                         TaskState::Invalid,
                         invalid_reason(&q.path),
-                        Some(q.modified.to_string()),
+                        Some(stamp(q.modified)),
                     )
                 } else if q.has_blocked_sidecar {
                     let marker = cf_queue::blocked_marker(&q.path).ok().flatten();
@@ -81,14 +81,14 @@ pub fn collect_tasks(cfg: &Config) -> Vec<TaskLine> {
                         q.file_name.clone(),
                         TaskState::Blocked,
                         marker.as_ref().map(|m| m.0.clone()),
-                        marker.map(|m| m.1.to_string()),
+                        marker.map(|m| stamp(m.1)),
                     )
                 } else {
                     line(
                         q.file_name.clone(),
                         TaskState::Queued,
                         None,
-                        Some(q.modified.to_string()),
+                        Some(stamp(q.modified)),
                     )
                 };
                 out.push(entry);
@@ -155,9 +155,12 @@ fn footer_outcome(path: &Path) -> Option<String> {
 
 fn mtime(path: &Path) -> Option<String> {
     let modified = std::fs::symlink_metadata(path).ok()?.modified().ok()?;
-    jiff::Timestamp::try_from(modified)
-        .ok()
-        .map(|t| t.to_string())
+    jiff::Timestamp::try_from(modified).ok().map(stamp)
+}
+
+/// An instant for people: RFC 3339 to the second.
+pub fn stamp(at: jiff::Timestamp) -> String {
+    at.round(jiff::Unit::Second).unwrap_or(at).to_string()
 }
 
 /// The listing as text.
