@@ -84,6 +84,38 @@ impl Daemon {
         path: PathBuf,
         run: Option<RunRecord>,
     ) {
+        // A crash between writing `done/`/`failed/` and removing the claim: finished already.
+        if let Some(run) = &run
+            && let Some(finished) = self.finished_copy(project, &id, run)
+        {
+            let label = (project.to_string(), id.to_string());
+            match cf_queue::drop_finished_claim(&path, &finished) {
+                Ok(()) => {
+                    let _ = self.store.finish_run(
+                        run.id,
+                        self.clock.now(),
+                        "completed",
+                        "finished before the restart",
+                    );
+                    self.notify(
+                        NoticeKind::Adopted,
+                        Some(run.session.clone()),
+                        Some(label),
+                        format!(
+                            "already finished as {}: removed the leftover claim",
+                            finished.display()
+                        ),
+                    );
+                }
+                Err(e) => self.notify(
+                    NoticeKind::Problem,
+                    None,
+                    Some(label),
+                    format!("cannot remove the leftover claim: {e}"),
+                ),
+            }
+            return;
+        }
         let fate = match &run {
             None => Fate::Requeue {
                 reason: "no run of it is recorded".into(),
@@ -210,6 +242,31 @@ impl Daemon {
         }
     }
 
+    /// The `done/` or `failed/` copy written by this very run, if any: its footer names the run's
+    /// session and start instant (the store keeps milliseconds).
+    fn finished_copy(&self, project: &str, id: &TaskId, run: &RunRecord) -> Option<PathBuf> {
+        let root = self.projects.get(project)?.root.join(".agent-queue");
+        for folder in ["done", "failed"] {
+            let Ok(entries) = std::fs::read_dir(root.join(folder)) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if !cf_core::deps::done_file_matches(id, &name) {
+                    continue;
+                }
+                let Ok(bytes) = cf_queue::read_task_file(&entry.path(), cf_queue::FINISH_MAX_BYTES)
+                else {
+                    continue;
+                };
+                if footer_names_run(&String::from_utf8_lossy(&bytes), run) {
+                    return Some(entry.path());
+                }
+            }
+        }
+        None
+    }
+
     fn adopt(
         &mut self,
         project: &str,
@@ -244,5 +301,84 @@ impl Daemon {
             watch,
         };
         self.save_slot(&run.session);
+    }
+}
+
+/// Whether the last run footer of a finished task names `run` (same session, same start to the
+/// millisecond).
+fn footer_names_run(text: &str, run: &RunRecord) -> bool {
+    let Some(at) = text.rfind(cf_core::footer::FOOTER_MARKER) else {
+        return false;
+    };
+    let footer = &text[at..];
+    let field = |key: &str| {
+        footer
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("- {key}: ")).map(str::trim))
+    };
+    let same_session = field("session") == Some(run.session.as_str());
+    let started = field("started").and_then(|t| t.parse::<jiff::Timestamp>().ok());
+    let same_start = started.is_some_and(|t| t.as_millisecond() == run.started_at.as_millisecond());
+    same_session && same_start
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cf_core::footer::{CompletionCause, Outcome, RunFooter, render_footer};
+
+    fn run(session: &str, started_ms: i64) -> RunRecord {
+        RunRecord {
+            id: cf_store::RunId(1),
+            project: "alpha".into(),
+            task_id: "t1".into(),
+            task_file_name: "t1.md".into(),
+            session: session.into(),
+            account: "a".into(),
+            model: "sonnet".into(),
+            started_at: jiff::Timestamp::from_millisecond(started_ms).expect("instant"),
+            working_at: None,
+            ended_at: None,
+            outcome: None,
+            detail: None,
+            state: cf_store::RunState::Working,
+        }
+    }
+
+    fn finished_text(session: &str, started_ns: i128) -> String {
+        let started_at = jiff::Timestamp::from_nanosecond(started_ns).expect("instant");
+        let footer = render_footer(&RunFooter {
+            session: session.into(),
+            account: "a".into(),
+            model: "sonnet".into(),
+            started_at,
+            ended_at: started_at,
+            outcome: Outcome::Completed {
+                by: CompletionCause::DoneSignal,
+            },
+        });
+        format!("The task.{footer}")
+    }
+
+    #[test]
+    fn the_footer_names_exactly_its_run() {
+        let ns = 1_800_000_000_123_456_789i128;
+        let text = finished_text("cf-pool-1", ns);
+        assert!(
+            footer_names_run(&text, &run("cf-pool-1", 1_800_000_000_123)),
+            "same session, same millisecond"
+        );
+        assert!(
+            !footer_names_run(&text, &run("cf-pool-2", 1_800_000_000_123)),
+            "another session"
+        );
+        assert!(
+            !footer_names_run(&text, &run("cf-pool-1", 1_800_000_000_124)),
+            "another run of the same task"
+        );
+        assert!(!footer_names_run(
+            "no footer at all",
+            &run("cf-pool-1", 1_800_000_000_123)
+        ));
     }
 }

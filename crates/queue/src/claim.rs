@@ -234,3 +234,53 @@ pub fn find_finished(project: &Project, id: &TaskId) -> Option<PathBuf> {
     .into_iter()
     .find(|p| fs::symlink_metadata(p).is_ok())
 }
+
+/// Removes a claim whose task was already moved to `done/` or `failed/` (a crash between the two
+/// steps of [`finish`]). Refuses anything that is not a `.dispatched` file, and does nothing
+/// unless `finished` exists: the task is never lost.
+pub fn drop_finished_claim(dispatched_path: &Path, finished: &Path) -> Result<(), QueueError> {
+    split_task_path(
+        dispatched_path,
+        DISPATCHED_FULL,
+        "dispatched task (<id>.md.dispatched)",
+    )?;
+    fs::symlink_metadata(finished)
+        .map_err(|e| QueueError::io(finished, "check the finished task", e))?;
+    match fs::remove_file(dispatched_path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(QueueError::io(
+            dispatched_path,
+            "remove the leftover claim",
+            e,
+        )),
+    }
+}
+
+#[cfg(test)]
+mod drop_claim_tests {
+    use super::*;
+
+    #[test]
+    fn a_leftover_claim_is_removed_only_when_the_task_is_finished() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let claim = dir.path().join("t1.md.dispatched");
+        let finished = dir.path().join("done-t1.md");
+        fs::write(&claim, "task").expect("write");
+        assert!(
+            drop_finished_claim(&claim, &finished).is_err(),
+            "no finished copy: keep the claim"
+        );
+        assert!(claim.exists());
+        fs::write(&finished, "task + footer").expect("write");
+        let not_a_claim = dir.path().join("t2.md");
+        fs::write(&not_a_claim, "x").expect("write");
+        assert!(
+            drop_finished_claim(&not_a_claim, &finished).is_err(),
+            "only .dispatched files"
+        );
+        assert!(not_a_claim.exists());
+        drop_finished_claim(&claim, &finished).expect("drop");
+        assert!(!claim.exists() && finished.exists());
+    }
+}

@@ -18,7 +18,10 @@ mod sidecar;
 mod watch;
 
 pub use add::add_task;
-pub use claim::{Claim, Destination, FINISH_MAX_BYTES, claim, find_finished, finish, put_back};
+pub use claim::{
+    Claim, Destination, FINISH_MAX_BYTES, claim, drop_finished_claim, find_finished, finish,
+    put_back,
+};
 pub use error::{FileKind, QueueError, ReadError};
 pub use id::new_task_id;
 pub use project::{
