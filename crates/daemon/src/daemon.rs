@@ -291,6 +291,9 @@ impl Daemon {
                 submitted,
             } => self.on_delegation_submitted(project, task, submitted),
             Event::Rescan => {
+                if let Err(e) = self.store.prune_events(EVENTS_KEPT) {
+                    tracing::warn!("cannot prune old events: {e}");
+                }
                 self.rediscover_wanted = true;
                 self.dispatch_wanted = true;
                 self.maintain_pool().await;
@@ -454,6 +457,9 @@ impl Daemon {
         self.save_slot(name);
     }
 }
+
+/// How many events the store keeps (the newest); older ones are pruned on every rescan.
+pub const EVENTS_KEPT: usize = 100_000;
 
 /// The shell pool sessions run between agents.
 pub const POOL_SHELL: &str = "/bin/sh";

@@ -87,6 +87,17 @@ impl Store {
         Ok(self.conn.last_insert_rowid())
     }
 
+    /// Keeps only the newest `keep` events (a daemon runs for weeks: the log must not grow
+    /// without bound). Returns how many were removed.
+    pub fn prune_events(&self, keep: usize) -> Result<usize, StoreError> {
+        self.conn
+            .execute(
+                "DELETE FROM events WHERE id <= (SELECT MAX(id) FROM events) - ?1",
+                [sql_limit(keep)],
+            )
+            .map_err(self.query_error("prune_events"))
+    }
+
     /// The newest `limit` events, newest first.
     pub fn recent_events(&self, limit: usize) -> Result<Vec<EventRecord>, StoreError> {
         let raws = self
@@ -113,5 +124,39 @@ impl Store {
                 })
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod prune_tests {
+    use super::*;
+
+    #[test]
+    fn pruning_keeps_the_newest_events() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(&dir.path().join("s.sqlite")).expect("open");
+        let at = Timestamp::from_millisecond(1_800_000_000_000).expect("instant");
+        for n in 0..10 {
+            let detail = format!("event {n}");
+            store
+                .record_event(&NewEvent {
+                    at,
+                    kind: "test",
+                    session: None,
+                    project: None,
+                    task_id: None,
+                    detail: &detail,
+                })
+                .expect("record");
+        }
+        assert_eq!(store.prune_events(4).expect("prune"), 6);
+        let left: Vec<String> = store
+            .recent_events(100)
+            .expect("list")
+            .into_iter()
+            .map(|e| e.detail)
+            .collect();
+        assert_eq!(left, ["event 9", "event 8", "event 7", "event 6"]);
+        assert_eq!(store.prune_events(4).expect("prune again"), 0);
     }
 }
