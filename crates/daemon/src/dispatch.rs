@@ -105,11 +105,15 @@ impl Daemon {
     /// `.invalid` sidecar (once per version of the file) and a notice.
     fn collect_candidates(&mut self) -> Vec<Candidate> {
         let mut out = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut complete_scan = true;
         let projects: Vec<_> = self.projects.values().cloned().collect();
         for project in projects {
             let Some(scan) = self.scan_or_report(&project) else {
+                complete_scan = false;
                 continue;
             };
+            seen.extend(scan.queued.iter().map(|q| q.path.clone()));
             for rejected in &scan.rejected {
                 self.mark_invalid(&project.name, &rejected.path, &rejected.reason);
             }
@@ -125,6 +129,11 @@ impl Daemon {
                     });
                 }
             }
+        }
+        if complete_scan {
+            // Files that left the inbox (claimed, removed) need no cache entry: weeks of tasks
+            // must not pile up here.
+            self.cache.retain(|path, _| seen.contains(path));
         }
         out
     }
