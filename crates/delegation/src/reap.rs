@@ -13,12 +13,13 @@ use cf_core::TaskId;
 use cf_platform::{Job, JobId, JobStatus, PlatformError};
 use cf_queue::{
     Claim, Destination, Project, QueueError, SidecarKind, claim, find_finished, finish,
+    remove_sidecar,
 };
 use jiff::Timestamp;
 
 use crate::footer::{render_lost_job, render_outcome};
 use crate::manager::{ActiveJob, Counters, DelegationManager};
-use crate::sidecar::{DelegatedSidecar, delegated_sidecar_path, read_sidecar, remove_sidecar};
+use crate::sidecar::{DelegatedSidecar, delegated_sidecar_path, read_sidecar};
 
 /// What one reap did with one delegated task.
 #[derive(Debug, Clone, PartialEq)]
@@ -159,7 +160,7 @@ impl DelegationManager {
         };
         match finish_task(project, candidate, dest, &footer) {
             Ok(Finished::Written(path)) => {
-                if let Err(e) = remove_sidecar(&candidate.task_path) {
+                if let Err(e) = remove_sidecar(&candidate.task_path, SidecarKind::Delegated) {
                     // The task is finished; the leftover sidecar is removed at the next reap.
                     tracing::warn!(error = %e, "finished a delegated task but kept its sidecar");
                 }
@@ -180,7 +181,7 @@ impl DelegationManager {
                 (reaped, None)
             }
             Ok(Finished::Elsewhere(message)) => {
-                let _ = remove_sidecar(&candidate.task_path);
+                let _ = remove_sidecar(&candidate.task_path, SidecarKind::Delegated);
                 tracing::warn!(project = %project.name, task = %candidate.task, %message,
                     "delegated task was moved by someone else; its sidecar is removed");
                 reaped.outcome = ReapOutcome::Problem(message);
@@ -299,7 +300,7 @@ fn candidates(project: &Project, reaped: &mut Vec<Reaped>) -> Vec<Candidate> {
         if find_finished(project, &orphan.id).is_none() {
             continue; // The operator removed the task: leave the sidecar visible in status.
         }
-        let outcome = match remove_sidecar(&task_path(&orphan.id)) {
+        let outcome = match remove_sidecar(&task_path(&orphan.id), SidecarKind::Delegated) {
             Ok(()) => ReapOutcome::StaleSidecarRemoved(orphan.path.clone()),
             Err(e) => ReapOutcome::Problem(e.to_string()),
         };

@@ -91,12 +91,8 @@ pub fn write_sidecar(
 
 /// Reads `<task_path>.delegated`: `None` when there is none.
 pub fn read_sidecar(task_path: &Path) -> Result<Option<DelegatedSidecar>, DelegationError> {
-    read_sidecar_file(&delegated_sidecar_path(task_path))
-}
-
-/// Reads a sidecar given its own path.
-pub(crate) fn read_sidecar_file(path: &Path) -> Result<Option<DelegatedSidecar>, DelegationError> {
-    let bytes = match read_task_file(path, MAX_SIDECAR_BYTES) {
+    let path = delegated_sidecar_path(task_path);
+    let bytes = match read_task_file(&path, MAX_SIDECAR_BYTES) {
         Ok(bytes) => bytes,
         Err(e) if e.is_not_found() => return Ok(None),
         Err(e) => return Err(e.into()),
@@ -104,23 +100,9 @@ pub(crate) fn read_sidecar_file(path: &Path) -> Result<Option<DelegatedSidecar>,
     serde_json::from_slice(&bytes)
         .map(Some)
         .map_err(|e| DelegationError::BadSidecar {
-            path: path.to_path_buf(),
+            path,
             detail: e.to_string(),
         })
-}
-
-/// Removes `<task_path>.delegated`; absent is fine.
-pub(crate) fn remove_sidecar(task_path: &Path) -> Result<(), DelegationError> {
-    let path = delegated_sidecar_path(task_path);
-    match fs::remove_file(&path) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-        Err(source) => Err(DelegationError::Io {
-            path,
-            op: "remove sidecar",
-            source,
-        }),
-    }
 }
 
 #[cfg(test)]
