@@ -71,11 +71,10 @@ pub struct CounterSnapshot {
     pub poll_errors: u64,
 }
 
-/// The atomics behind [`CounterSnapshot`].
+/// The atomics behind [`CounterSnapshot`] (`active` is the length of the active-jobs list).
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
     pub(crate) submitted: AtomicU64,
-    pub(crate) active: AtomicU64,
     pub(crate) completed: AtomicU64,
     pub(crate) failed: AtomicU64,
     pub(crate) fallbacks: AtomicU64,
@@ -87,11 +86,11 @@ impl Counters {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
-    fn snapshot(&self) -> CounterSnapshot {
+    fn snapshot(&self, active: usize) -> CounterSnapshot {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         CounterSnapshot {
             submitted: get(&self.submitted),
-            active: get(&self.active),
+            active: u64::try_from(active).unwrap_or(u64::MAX),
             completed: get(&self.completed),
             failed: get(&self.failed),
             fallbacks: get(&self.fallbacks),
@@ -193,7 +192,6 @@ impl DelegationManager {
             return Submitted::FallBackLocal { reason };
         }
         Counters::bump(&self.counters.submitted);
-        Counters::bump(&self.counters.active);
         tracing::info!(project = %project.name, task = %task.id, job_id = %sidecar.job_id,
             %provider, "task delegated to the job platform");
         self.lock_active().push(ActiveJob {
@@ -208,7 +206,7 @@ impl DelegationManager {
 
     /// The counters now.
     pub fn counters(&self) -> CounterSnapshot {
-        self.counters.snapshot()
+        self.counters.snapshot(self.lock_active().len())
     }
 
     /// Restores the cumulative counters saved by an earlier run (the daemon persists them), so
@@ -230,10 +228,11 @@ impl DelegationManager {
 
     /// `{"enabled": true, "active_jobs": [...], "counters": {...}}` for the status API.
     pub fn snapshot(&self) -> serde_json::Value {
+        let jobs = self.active_jobs();
         serde_json::json!({
             "enabled": true,
-            "active_jobs": self.active_jobs(),
-            "counters": self.counters(),
+            "counters": self.counters.snapshot(jobs.len()),
+            "active_jobs": jobs,
         })
     }
 

@@ -83,10 +83,6 @@ impl DelegationManager {
                 reaped.push(entry.0);
             }
         }
-        self.counters.active.store(
-            u64::try_from(still_active.len()).unwrap_or(u64::MAX),
-            std::sync::atomic::Ordering::Relaxed,
-        );
         *self.lock_active() = still_active;
         reaped
     }
