@@ -37,8 +37,47 @@ async fn wait_for(what: &str, mut condition: impl FnMut() -> bool) {
     }
 }
 
+/// The daemon's log, captured in memory (the daemon runs in this process).
+#[derive(Clone, Default)]
+struct CapturedLog(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl CapturedLog {
+    /// Installs it as the process's subscriber, at debug level.
+    fn install() -> CapturedLog {
+        let log = CapturedLog::default();
+        let writer = log.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::set_global_default(subscriber)
+            .expect("the only subscriber of this test binary");
+        log
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("log lock")).into_owned()
+    }
+}
+
+impl std::io::Write for CapturedLog {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .map_err(|_| std::io::Error::other("log lock poisoned"))?
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dispatch_pauses_until_the_earliest_reset() {
+    let log = CapturedLog::install();
     let mut spec = support::spec();
     spec.accounts = vec!["a".into(), "b".into()];
     spec.pool_size = 2;
@@ -125,7 +164,12 @@ async fn dispatch_pauses_until_the_earliest_reset() {
             "Must wait for a reset. fake-agent:work=1s",
         )
         .expect("add");
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // The daemon saw the new task and skipped the dispatch pass (not merely: did not look yet).
+    wait_for("a dispatch pass skipped with the task queued", || {
+        log.text()
+            .contains("dispatch pass skipped with 1 task(s) queued")
+    })
+    .await;
     assert!(
         prompts_for(&sandbox, "waits").is_empty(),
         "no dispatch while every account is out"

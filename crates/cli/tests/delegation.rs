@@ -167,7 +167,7 @@ fn delegated_tasks_survive_a_restart_and_are_counted() {
     });
     // The watchdog runs several rounds while the job is active: a delegated task is neither stale
     // nor an orphaned claim.
-    std::thread::sleep(Duration::from_millis(1500));
+    second.wait_for_more("watchdog round done", 4, Duration::from_secs(10));
     let log = second.log_text();
     assert!(
         !log.contains("stale ") && !log.contains("orphan_requeued"),

@@ -364,7 +364,12 @@ fn the_rate_limit_menu_is_answered_with_stop_and_wait_never_upgrade() {
     sandbox
         .add_task("beta", "later", "Must wait.")
         .expect("add");
-    std::thread::sleep(Duration::from_millis(1500));
+    // The daemon saw the new task and skipped the dispatch pass (not merely: did not look yet).
+    daemon.wait_for_more(
+        "dispatch pass skipped with 1 task(s) queued",
+        1,
+        Duration::from_secs(10),
+    );
     assert!(
         prompts_for(&sandbox, "later").is_empty(),
         "nothing is dispatched while the only account is out"

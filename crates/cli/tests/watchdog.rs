@@ -79,7 +79,7 @@ fn blocked_too_long_is_reported_once_and_orphans_are_requeued() {
     assert_eq!(state_of("stuck.md"), Some("blocked".into()), "{tasks}");
     assert_eq!(state_of("left-behind.md"), Some("done".into()), "{tasks}");
 
-    std::thread::sleep(Duration::from_millis(1500)); // several more watchdog rounds
+    daemon.wait_for_more("watchdog round done", 3, Duration::from_secs(10));
     assert_eq!(
         daemon.log_text().matches("blocked_too_long").count(),
         1,

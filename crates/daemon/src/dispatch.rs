@@ -49,6 +49,10 @@ impl Daemon {
         let candidates = self.collect_candidates();
         let gates = self.apply_gates(&candidates);
         if self.dispatch_paused() {
+            tracing::debug!(
+                "dispatch pass skipped with {} task(s) queued: every account is out of quota",
+                candidates.len()
+            );
             return;
         }
         let mut free: Vec<String> = self

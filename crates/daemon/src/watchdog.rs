@@ -163,6 +163,11 @@ impl Daemon {
                 }
             }
         }
+        tracing::debug!(
+            "watchdog round done: {} blocked, {} running",
+            blocked.len(),
+            running.len()
+        );
     }
 
     /// Moves a task blocked too long to `failed/` with the reason (`watchdog.fail_blocked`).

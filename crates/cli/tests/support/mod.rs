@@ -102,6 +102,19 @@ impl DaemonProcess {
             .is_some_and(|c| matches!(c.try_wait(), Ok(None)))
     }
 
+    /// Waits until the log holds `more` further lines containing `needle` than it did when
+    /// called: a number of daemon passes has happened (how tests wait out a window in which
+    /// something must *not* happen, without a bare sleep).
+    #[track_caller]
+    pub fn wait_for_more(&self, needle: &str, more: usize, timeout: Duration) {
+        let before = self.log_text().matches(needle).count();
+        wait_until(
+            timeout,
+            &format!("{more} more `{needle}` log lines"),
+            || self.log_text().matches(needle).count() >= before + more,
+        );
+    }
+
     /// The log so far, for assertion messages.
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
