@@ -239,7 +239,7 @@ fn read_dedicated(
             walk.report(name_node, &entry.child("name"), Problem::Invalid(problem));
             continue;
         }
-        if in_pool_range(&name, autonomous) {
+        if autonomous.contains(&name) {
             let message = format!(
                 "`{name}` is inside the autonomous pool range ({prefix}{}…{prefix}{}); rename it or move the pool",
                 autonomous.start_index,
@@ -264,18 +264,6 @@ fn read_dedicated(
         }
     }
     sessions.into_iter().map(|(session, _)| session).collect()
-}
-
-/// Whether `name` is one of the autonomous pool's session names.
-fn in_pool_range(name: &str, pool: &AutonomousPool) -> bool {
-    let Some(digits) = name.strip_prefix(pool.prefix.as_str()) else {
-        return false;
-    };
-    let canonical = digits
-        .parse::<u32>()
-        .ok()
-        .filter(|index| index.to_string() == digits);
-    canonical.is_some_and(|index| index >= pool.start_index && index - pool.start_index < pool.max)
 }
 
 /// The value of a required key, reporting it as missing (at its mapping) when absent.

@@ -39,11 +39,7 @@ pub struct Config {
 impl Config {
     /// The autonomous pool's session names, `prefix + i` for `i` in `[start_index, start_index + max)`.
     pub fn pool_session_names(&self) -> Vec<String> {
-        let pool = &self.pool.autonomous;
-        (0..pool.max)
-            .filter_map(|offset| pool.start_index.checked_add(offset))
-            .map(|index| format!("{}{index}", pool.prefix))
-            .collect()
+        self.pool.autonomous.names()
     }
 }
 
@@ -63,18 +59,9 @@ pub struct PoolConfig {
     pub dedicated: Vec<DedicatedSession>,
 }
 
-/// The autonomous pool: `prefix + i` for `i` in `[start_index, start_index + max)`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AutonomousPool {
-    /// Session name prefix, e.g. `ccl-auto-`.
-    pub prefix: String,
-    /// First index of the range.
-    pub start_index: u32,
-    /// How many sessions are kept alive at least.
-    pub min: u32,
-    /// Size of the range: the most sessions the pool may have.
-    pub max: u32,
-}
+/// The autonomous pool: `prefix + i` for `i` in `[start_index, start_index + max)`. It is the
+/// core's pool shape, so that membership and the session names are computed in one place.
+pub type AutonomousPool = cf_core::pool::PoolSpec;
 
 /// One dedicated session of the operator.
 #[derive(Debug, Clone, PartialEq, Eq)]
