@@ -21,33 +21,28 @@ pub fn render_outcome(
     sidecar: &DelegatedSidecar,
     finished_fallback: Timestamp,
 ) -> String {
-    let mut out = String::new();
-    match job.status {
-        JobStatus::Completed => {
-            let result = job.result.as_deref().unwrap_or("");
-            out.push_str(&format!("\n\n---\n## Result ({})\n\n", job.provider));
-            let text = sanitize_task_text(result);
-            out.push_str(text.trim_end());
-            out.push('\n');
-        }
-        status => {
-            let error = job
-                .error
+    let (heading, text) = match job.status {
+        JobStatus::Completed => (
+            format!("Result ({})", job.provider),
+            job.result.as_deref().unwrap_or(""),
+        ),
+        status => (
+            format!("Job {status}"),
+            job.error
                 .as_deref()
-                .unwrap_or("the platform gave no reason");
-            out.push_str(&format!("\n\n---\n## Job {status}\n\n"));
-            out.push_str(sanitize_task_text(error).trim_end());
-            out.push('\n');
-        }
-    }
+                .unwrap_or("the platform gave no reason"),
+        ),
+    };
+    let mut out = format!(
+        "\n\n---\n## {heading}\n\n{}\n",
+        sanitize_task_text(text).trim_end()
+    );
     out.push_str(&render_footer(job, sidecar, finished_fallback));
     out
 }
 
 /// The footer for a task that never got a terminal job (e.g. the platform forgot the id).
 pub fn render_lost_job(sidecar: &DelegatedSidecar, reason: &str, now: Timestamp) -> String {
-    let mut out = format!("\n\n---\n## Job lost\n\n{}\n", one_line(reason));
-    out.push_str(&format!("\n---\n{DELEGATION_FOOTER_MARKER}\n"));
     let lines = [
         ("provider", sidecar.provider.to_string()),
         ("job", one_line(sidecar.job_id.as_str())),
@@ -55,9 +50,8 @@ pub fn render_lost_job(sidecar: &DelegatedSidecar, reason: &str, now: Timestamp)
         ("given up", now.to_string()),
         ("outcome", "lost".to_owned()),
     ];
-    for (key, value) in lines {
-        out.push_str(&format!("- {key}: {value}\n"));
-    }
+    let mut out = format!("\n\n---\n## Job lost\n\n{}\n", one_line(reason));
+    out.push_str(&render_block("\n", DELEGATION_FOOTER_MARKER, &lines));
     out
 }
 
@@ -141,6 +135,22 @@ mod tests {
              - submitted: 2026-04-17T02:00:00Z\n- started: 2026-04-17T02:00:05Z\n\
              - waited: 5s\n- ran: 1m 5s\n- finished: 2026-04-17T02:01:10Z\n\
              - total: 1m 10s\n- outcome: completed\n"
+        );
+    }
+
+    #[test]
+    fn lost_job_has_the_reason_on_one_line_and_a_short_footer() {
+        let text = render_lost_job(
+            &sidecar(),
+            "the platform does not know\njob `job-7`",
+            ts("2026-04-17T03:00:00Z"),
+        );
+        assert_eq!(
+            text,
+            "\n\n---\n## Job lost\n\nthe platform does not know job `job-7`\n\n---\n\
+             <!-- claude-failover delegated -->\n\
+             - provider: gemini\n- job: job-7\n- submitted: 2026-04-17T02:00:00Z\n\
+             - given up: 2026-04-17T03:00:00Z\n- outcome: lost\n"
         );
     }
 
