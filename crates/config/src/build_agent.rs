@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use cf_core::Priority;
+use cf_core::shell::is_env_key;
 
 use crate::build::{is_safe_name, required};
 use crate::error::Problem;
@@ -62,10 +63,7 @@ fn read_env(walk: &mut Walk<'_>, agent: &Section<'_>) -> Vec<(String, String)> {
     let mut env = Vec::new();
     for (key_node, name, value) in walk.free_map(agent.get("env"), "agent.env") {
         let key = format!("agent.env.{name}");
-        let valid_name = name.chars().enumerate().all(|(index, c)| {
-            c == '_' || c.is_ascii_alphabetic() || (index > 0 && c.is_ascii_digit())
-        });
-        if name.is_empty() || !valid_name {
+        if !is_env_key(name) {
             let message = format!(
                 "`{name}` is not a variable name; use letters, digits and `_`, not starting with a digit"
             );

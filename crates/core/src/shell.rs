@@ -101,7 +101,9 @@ fn check_value(field: impl FnOnce() -> String, value: &str) -> Result<(), ShellE
     Ok(())
 }
 
-fn is_env_key(key: &str) -> bool {
+/// True when `key` is a portable environment variable name, `[A-Za-z_][A-Za-z0-9_]*`: the
+/// only names that can be written as `KEY=value` before a command.
+pub fn is_env_key(key: &str) -> bool {
     let mut chars = key.chars();
     chars
         .next()
