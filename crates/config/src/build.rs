@@ -32,10 +32,15 @@ const ROOT_KEYS: &[&str] = &[
 /// Builds the config from the root node; problems go to `walk.errors` (the returned value is
 /// only meaningful when there are none).
 pub(crate) fn read_config(walk: &mut Walk<'_>, root: &Node) -> Config {
-    if !matches!(root.value, Value::Map(_) | Value::Null) {
-        walk.wrong_type(root, "", "a mapping of settings at the top level");
-    }
-    let top = walk.section(Some(root), "", (1, 1), ROOT_KEYS);
+    // Anything but a mapping is reported here, once, and then read as an empty file.
+    let root_map = match root.value {
+        Value::Map(_) | Value::Null => Some(root),
+        _ => {
+            walk.wrong_type(root, "", "a mapping of settings at the top level");
+            None
+        }
+    };
+    let top = walk.section(root_map, "", (1, 1), ROOT_KEYS);
     let home = walk.paths.home.to_path_buf();
     let state_dir = walk
         .path(&top, "state_dir")

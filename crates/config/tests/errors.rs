@@ -74,6 +74,12 @@ fn top_level_must_be_a_mapping() {
         "- a\n- b\n",
         "config.yaml:1:1: expected a mapping of settings at the top level, found a list",
     );
+    let rendered = parse_err("- a\n- b\n").to_string();
+    assert_eq!(
+        rendered.matches("found a list").count(),
+        1,
+        "the top-level type is reported once:\n{rendered}"
+    );
 }
 
 #[test]
