@@ -11,7 +11,7 @@ use jiff::Timestamp;
 use serde_json::{Map, Value};
 
 use crate::AccountsError;
-use crate::hooks::type_name;
+use crate::json::Origin;
 
 /// Mode of a settings file we create: it may later hold an `env` block with secrets.
 const NEW_FILE_MODE: u32 = 0o600;
@@ -26,9 +26,10 @@ pub(crate) struct Loaded {
     pub original: Option<Vec<u8>>,
 }
 
-/// Reads and parses `path`. A missing or blank file is an empty object. `retry` says what to
-/// run once a broken file is fixed (it ends the error message).
-pub(crate) fn load(path: &Path, retry: &'static str) -> Result<Loaded, AccountsError> {
+/// Reads and parses `origin.path`. A missing or blank file is an empty object. `origin.retry`
+/// says what to run once a broken file is fixed (it ends the error message).
+pub(crate) fn load(origin: Origin<'_>) -> Result<Loaded, AccountsError> {
+    let Origin { path, retry } = origin;
     let original = match fs::read(path) {
         Ok(bytes) => bytes,
         Err(error) if error.kind() == io::ErrorKind::NotFound => {
@@ -59,13 +60,7 @@ pub(crate) fn load(path: &Path, retry: &'static str) -> Result<Loaded, AccountsE
             retry,
         })?;
     let Value::Object(settings) = value else {
-        return Err(AccountsError::WrongType {
-            path: path.to_path_buf(),
-            key: "the top level".to_string(),
-            found: type_name(&value),
-            expected: "an object",
-            retry,
-        });
+        return Err(origin.wrong_type("the top level".to_string(), &value, "an object"));
     };
     Ok(Loaded {
         settings,
@@ -73,8 +68,30 @@ pub(crate) fn load(path: &Path, retry: &'static str) -> Result<Loaded, AccountsE
     })
 }
 
+/// Writes `loaded.settings` to `path` atomically: after a dated backup of the file read, or
+/// into a newly created (private) directory when there was no file. Returns the backup's path,
+/// `None` when the file was created.
+pub(crate) fn save(
+    path: &Path,
+    loaded: &Loaded,
+    now: Timestamp,
+) -> Result<Option<PathBuf>, AccountsError> {
+    let bytes = render(&loaded.settings, path)?;
+    let backup = match &loaded.original {
+        None => {
+            if let Some(dir) = path.parent() {
+                ensure_dir(dir)?;
+            }
+            None
+        }
+        Some(original) => Some(backup(path, original, now)?),
+    };
+    write_atomically(path, &bytes)?;
+    Ok(backup)
+}
+
 /// The bytes we write for `settings`: pretty JSON (two-space indent, like the client) and a newline.
-pub(crate) fn render(settings: &Map<String, Value>, path: &Path) -> Result<Vec<u8>, AccountsError> {
+fn render(settings: &Map<String, Value>, path: &Path) -> Result<Vec<u8>, AccountsError> {
     let mut bytes = serde_json::to_vec_pretty(settings).map_err(|error| AccountsError::Write {
         path: path.to_path_buf(),
         source: io::Error::other(error),
@@ -85,11 +102,7 @@ pub(crate) fn render(settings: &Map<String, Value>, path: &Path) -> Result<Vec<u
 
 /// Copies `original` (the current content of `path`) to `path.bak-<YYYYmmddTHHMMSSZ>` with the
 /// same permissions. An existing backup of that second is never overwritten: `-2`, `-3` … follow.
-pub(crate) fn backup(
-    path: &Path,
-    original: &[u8],
-    now: Timestamp,
-) -> Result<PathBuf, AccountsError> {
+fn backup(path: &Path, original: &[u8], now: Timestamp) -> Result<PathBuf, AccountsError> {
     let mode = fs::metadata(path)
         .map(|meta| meta.permissions().mode() & 0o7777)
         .unwrap_or(NEW_FILE_MODE);

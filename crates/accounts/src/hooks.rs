@@ -11,6 +11,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value, json};
 
+use crate::json::{Origin, array_entry, object_entry};
 use crate::{AccountsError, HOOK_MARKER, HookCommands, HookEvent, HookState};
 
 /// What to run once a broken settings file is fixed.
@@ -23,16 +24,21 @@ pub(crate) fn reconcile(
     commands: &HookCommands,
     path: &Path,
 ) -> Result<Vec<(HookEvent, HookState)>, AccountsError> {
-    let hooks = object_entry(settings, "hooks", path)?;
-    let stop = reconcile_event(hooks, HookEvent::Stop, &commands.stop, path)?;
-    let stop_failure =
-        reconcile_event(hooks, HookEvent::StopFailure, &commands.stop_failure, path)?;
+    let origin = Origin { path, retry: RETRY };
+    let hooks = object_entry(settings, None, "hooks", origin)?;
+    let stop = reconcile_event(hooks, HookEvent::Stop, &commands.stop, origin)?;
+    let stop_failure = reconcile_event(
+        hooks,
+        HookEvent::StopFailure,
+        &commands.stop_failure,
+        origin,
+    )?;
     let mut states = vec![
         (HookEvent::Stop, stop),
         (HookEvent::StopFailure, stop_failure),
     ];
     if let Some(command) = &commands.session_start {
-        let session_start = reconcile_event(hooks, HookEvent::SessionStart, command, path)?;
+        let session_start = reconcile_event(hooks, HookEvent::SessionStart, command, origin)?;
         states.push((HookEvent::SessionStart, session_start));
     }
     Ok(states)
@@ -45,9 +51,9 @@ fn reconcile_event(
     hooks: &mut Map<String, Value>,
     event: HookEvent,
     command: &str,
-    path: &Path,
+    origin: Origin<'_>,
 ) -> Result<HookState, AccountsError> {
-    let groups = array_entry(hooks, event.name(), path)?;
+    let groups = array_entry(hooks, Some("hooks"), event.name(), origin)?;
     let ours = our_positions(groups);
     let Some((&(first_group, first_hook), duplicates)) = ours.split_first() else {
         groups.push(json!({"matcher": "", "hooks": [our_entry(command)]}));
@@ -116,68 +122,4 @@ fn remove_hook(groups: &mut Vec<Value>, group: usize, hook: usize) {
 
 fn inner_hooks_mut(group: &mut Value) -> Option<&mut Vec<Value>> {
     group.get_mut("hooks").and_then(Value::as_array_mut)
-}
-
-/// `map[key]` as an object, created empty if absent.
-fn object_entry<'m>(
-    map: &'m mut Map<String, Value>,
-    key: &str,
-    path: &Path,
-) -> Result<&'m mut Map<String, Value>, AccountsError> {
-    object_entry_or(map, key, path, RETRY)
-}
-
-/// `map[key]` as an object, created empty if absent; `retry` ends the error message.
-pub(crate) fn object_entry_or<'m>(
-    map: &'m mut Map<String, Value>,
-    key: &str,
-    path: &Path,
-    retry: &'static str,
-) -> Result<&'m mut Map<String, Value>, AccountsError> {
-    let value = map
-        .entry(key.to_string())
-        .or_insert_with(|| Value::Object(Map::new()));
-    let found = type_name(value);
-    value
-        .as_object_mut()
-        .ok_or_else(|| AccountsError::WrongType {
-            path: path.to_path_buf(),
-            key: format!("{key:?}"),
-            found,
-            expected: "an object",
-            retry,
-        })
-}
-
-/// `hooks[event]` as an array, created empty if absent.
-fn array_entry<'m>(
-    hooks: &'m mut Map<String, Value>,
-    event: &str,
-    path: &Path,
-) -> Result<&'m mut Vec<Value>, AccountsError> {
-    let value = hooks
-        .entry(event.to_string())
-        .or_insert_with(|| Value::Array(Vec::new()));
-    let found = type_name(value);
-    value
-        .as_array_mut()
-        .ok_or_else(|| AccountsError::WrongType {
-            path: path.to_path_buf(),
-            key: format!("\"hooks\".{event:?}"),
-            found,
-            expected: "an array",
-            retry: RETRY,
-        })
-}
-
-/// The JSON type of `value`, for error messages.
-pub(crate) fn type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }

@@ -18,6 +18,7 @@
 mod error;
 mod file;
 mod hooks;
+mod json;
 mod symlinks;
 mod trust;
 
@@ -148,29 +149,19 @@ pub fn install_hooks(
     commands: &HookCommands,
     now: Timestamp,
 ) -> Result<InstallReport, AccountsError> {
-    check_markers(commands)?;
-    let path = file::resolve(&settings_path(config_dir));
-    let mut loaded = file::load(&path, hooks::RETRY)?;
-    let states = hooks::reconcile(&mut loaded.settings, commands, &path)?;
+    let Reconciled {
+        path,
+        loaded,
+        states,
+    } = reconcile(config_dir, commands)?;
     let added = events_in(&states, HookState::Missing);
     let updated = events_in(&states, HookState::Outdated);
     let file = if added.is_empty() && updated.is_empty() {
         FileChange::Unchanged
     } else {
-        let bytes = file::render(&loaded.settings, &path)?;
-        match &loaded.original {
-            None => {
-                if let Some(dir) = path.parent() {
-                    file::ensure_dir(dir)?;
-                }
-                file::write_atomically(&path, &bytes)?;
-                FileChange::Created
-            }
-            Some(original) => {
-                let backup = file::backup(&path, original, now)?;
-                file::write_atomically(&path, &bytes)?;
-                FileChange::Rewritten { backup }
-            }
+        match file::save(&path, &loaded, now)? {
+            None => FileChange::Created,
+            Some(backup) => FileChange::Rewritten { backup },
         }
     };
     Ok(InstallReport {
@@ -187,10 +178,7 @@ pub fn check_hooks(
     config_dir: &Path,
     commands: &HookCommands,
 ) -> Result<HookStatus, AccountsError> {
-    check_markers(commands)?;
-    let path = file::resolve(&settings_path(config_dir));
-    let mut loaded = file::load(&path, hooks::RETRY)?;
-    let states = hooks::reconcile(&mut loaded.settings, commands, &path)?;
+    let states = reconcile(config_dir, commands)?.states;
     let missing = events_in(&states, HookState::Missing);
     let outdated = events_in(&states, HookState::Outdated);
     Ok(if !missing.is_empty() {
@@ -199,6 +187,32 @@ pub fn check_hooks(
         HookStatus::Outdated(outdated)
     } else {
         HookStatus::Installed
+    })
+}
+
+/// `config_dir/settings.json` as read, with our hooks brought up to date in memory.
+struct Reconciled {
+    /// The settings file (after following a symlink).
+    path: PathBuf,
+    /// Its content, hooks already reconciled; written only by [`install_hooks`].
+    loaded: file::Loaded,
+    /// Each hook's state before the change.
+    states: Vec<(HookEvent, HookState)>,
+}
+
+/// Reads `config_dir/settings.json` and reconciles our hooks in memory (nothing is written).
+fn reconcile(config_dir: &Path, commands: &HookCommands) -> Result<Reconciled, AccountsError> {
+    check_markers(commands)?;
+    let path = file::resolve(&settings_path(config_dir));
+    let mut loaded = file::load(json::Origin {
+        path: &path,
+        retry: hooks::RETRY,
+    })?;
+    let states = hooks::reconcile(&mut loaded.settings, commands, &path)?;
+    Ok(Reconciled {
+        path,
+        loaded,
+        states,
     })
 }
 

@@ -12,15 +12,17 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::AccountsError;
 use crate::file;
-use crate::hooks::{object_entry_or, type_name};
+use crate::json::{Origin, key_path, object_entry};
 
 /// The client's state file's name inside a config dir.
 pub const CLIENT_STATE_FILE_NAME: &str = ".claude.json";
 
+/// The top-level key holding one entry per folder.
+const PROJECTS_KEY: &str = "projects";
 /// The per-folder flag the trust dialog sets.
 const TRUST_KEY: &str = "hasTrustDialogAccepted";
 /// The per-folder flag that skips the first-run project tips.
@@ -65,9 +67,13 @@ pub fn ensure_folder_trusted(
             path: folder.to_path_buf(),
         })?;
     let path = file::resolve(&client_state_path(config_dir));
-    let mut loaded = file::load(&path, RETRY)?;
-    let projects = object_entry_or(&mut loaded.settings, "projects", &path, RETRY)?;
-    let project = folder_entry(projects, &key, &path)?;
+    let origin = Origin {
+        path: &path,
+        retry: RETRY,
+    };
+    let mut loaded = file::load(origin)?;
+    let projects = object_entry(&mut loaded.settings, None, PROJECTS_KEY, origin)?;
+    let project = object_entry(projects, Some(PROJECTS_KEY), &key, origin)?;
     let mut changed = false;
     for flag in [TRUST_KEY, ONBOARDING_KEY] {
         if project.get(flag) != Some(&Value::Bool(true)) {
@@ -78,39 +84,26 @@ pub fn ensure_folder_trusted(
     if !changed {
         return Ok(TrustChange::AlreadyTrusted);
     }
-    let bytes = file::render(&loaded.settings, &path)?;
-    match &loaded.original {
-        None => {
-            if let Some(dir) = path.parent() {
-                file::ensure_dir(dir)?;
-            }
-            file::write_atomically(&path, &bytes)?;
-            Ok(TrustChange::Created)
-        }
-        Some(original) => {
-            let backup = file::backup(&path, original, now)?;
-            file::write_atomically(&path, &bytes)?;
-            Ok(TrustChange::Rewritten { backup })
-        }
-    }
+    Ok(match file::save(&path, &loaded, now)? {
+        None => TrustChange::Created,
+        Some(backup) => TrustChange::Rewritten { backup },
+    })
 }
 
 /// True when `folder` or one of its parents is trusted in `config_dir/.claude.json` (as the
 /// client decides: any trusted ancestor is enough). A missing file means not trusted.
 pub fn is_folder_trusted(config_dir: &Path, folder: &Path) -> Result<bool, AccountsError> {
     let path = file::resolve(&client_state_path(config_dir));
-    let loaded = file::load(&path, RETRY)?;
-    let projects = match loaded.settings.get("projects") {
+    let origin = Origin {
+        path: &path,
+        retry: RETRY,
+    };
+    let loaded = file::load(origin)?;
+    let projects = match loaded.settings.get(PROJECTS_KEY) {
         None => return Ok(false),
         Some(Value::Object(projects)) => projects,
         Some(other) => {
-            return Err(AccountsError::WrongType {
-                path,
-                key: "\"projects\"".to_string(),
-                found: type_name(other),
-                expected: "an object",
-                retry: RETRY,
-            });
+            return Err(origin.wrong_type(key_path(None, PROJECTS_KEY), other, "an object"));
         }
     };
     let trusted = |key: &str| {
@@ -127,27 +120,6 @@ pub fn is_folder_trusted(config_dir: &Path, folder: &Path) -> Result<bool, Accou
         }
     }
     Ok(false)
-}
-
-/// `projects[key]` as an object, created empty if absent.
-fn folder_entry<'m>(
-    projects: &'m mut Map<String, Value>,
-    key: &str,
-    path: &Path,
-) -> Result<&'m mut Map<String, Value>, AccountsError> {
-    let value = projects
-        .entry(key.to_string())
-        .or_insert_with(|| Value::Object(Map::new()));
-    let found = type_name(value);
-    value
-        .as_object_mut()
-        .ok_or_else(|| AccountsError::WrongType {
-            path: path.to_path_buf(),
-            key: format!("\"projects\".{key:?}"),
-            found,
-            expected: "an object",
-            retry: RETRY,
-        })
 }
 
 /// The canonical path (when the folder exists), then the absolute path if it differs.
