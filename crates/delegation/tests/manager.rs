@@ -5,24 +5,44 @@ mod support;
 
 use std::fs;
 
-use cf_core::Priority;
 use cf_core::route::Provider;
 use cf_core::task::parse_task;
+use cf_core::{Priority, TaskDoc};
 use cf_delegation::{
     DelegatedSidecar, DelegationManager, ReapOutcome, Submitted, read_sidecar, write_sidecar,
 };
 use cf_platform::{JobId, JobStatus};
+use cf_queue::QueuedFile;
 use serde_json::json;
 use support::{TASK, TestProject, job, manager};
 use wiremock::matchers::{body_partial_json, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+/// `GET /v1/jobs/<id>` answers with the job in `status`.
 async fn mock_get(server: &MockServer, id: &str, status: &str) {
+    mock_get_answer(
+        server,
+        id,
+        ResponseTemplate::new(200).set_body_json(job(id, status)),
+    )
+    .await;
+}
+
+/// `GET /v1/jobs/<id>` answers with `answer`.
+async fn mock_get_answer(server: &MockServer, id: &str, answer: ResponseTemplate) {
     Mock::given(method("GET"))
         .and(path(format!("/v1/jobs/{id}")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(job(id, status)))
+        .respond_with(answer)
         .mount(server)
         .await;
+}
+
+/// The task `logs` in the inbox of a new project, as the scan and the parser see it.
+fn logs_task() -> (TestProject, QueuedFile, TaskDoc) {
+    let tp = TestProject::new();
+    let task = tp.add("logs", TASK);
+    let doc = parse_task(TASK.as_bytes()).unwrap();
+    (tp, task, doc)
 }
 
 /// Writes a sidecar for `id` as if a previous run had submitted it.
@@ -50,9 +70,7 @@ async fn submit_writes_the_sidecar_and_keeps_the_task_in_the_inbox() {
         .expect(1)
         .mount(&server)
         .await;
-    let tp = TestProject::new();
-    let task = tp.add("logs", TASK);
-    let doc = parse_task(TASK.as_bytes()).unwrap();
+    let (tp, task, doc) = logs_task();
     let mgr = manager(&server);
 
     let outcome = mgr.submit(&tp.project, &task, &doc, Provider::Gemini).await;
@@ -92,9 +110,7 @@ async fn a_failing_submit_falls_back_and_writes_nothing() {
         .respond_with(ResponseTemplate::new(500).set_body_json(json!({"error": "db down"})))
         .mount(&server)
         .await;
-    let tp = TestProject::new();
-    let task = tp.add("logs", TASK);
-    let doc = parse_task(TASK.as_bytes()).unwrap();
+    let (tp, task, doc) = logs_task();
     let mgr = manager(&server);
 
     let outcome = mgr.submit(&tp.project, &task, &doc, Provider::Gemini).await;
@@ -191,11 +207,12 @@ async fn reap_moves_a_failed_job_to_failed_with_the_error() {
 #[tokio::test]
 async fn a_job_the_platform_forgot_goes_to_failed() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/v1/jobs/job-9"))
-        .respond_with(ResponseTemplate::new(404).set_body_json(json!({"error": "no such job"})))
-        .mount(&server)
-        .await;
+    mock_get_answer(
+        &server,
+        "job-9",
+        ResponseTemplate::new(404).set_body_json(json!({"error": "no such job"})),
+    )
+    .await;
     let tp = TestProject::new();
     delegated(&tp, "lost", "job-9");
     let mgr = manager(&server);
@@ -215,11 +232,7 @@ async fn a_job_the_platform_forgot_goes_to_failed() {
 async fn pending_and_unreachable_jobs_stay_tracked() {
     let server = MockServer::start().await;
     mock_get(&server, "job-1", "running").await;
-    Mock::given(method("GET"))
-        .and(path("/v1/jobs/job-2"))
-        .respond_with(ResponseTemplate::new(503))
-        .mount(&server)
-        .await;
+    mock_get_answer(&server, "job-2", ResponseTemplate::new(503)).await;
     let tp = TestProject::new();
     delegated(&tp, "a", "job-1");
     delegated(&tp, "b", "job-2");
@@ -280,9 +293,7 @@ async fn a_new_manager_resumes_from_the_sidecars() {
         .mount(&server)
         .await;
     mock_get(&server, "job-5", "completed").await;
-    let tp = TestProject::new();
-    let task = tp.add("logs", TASK);
-    let doc = parse_task(TASK.as_bytes()).unwrap();
+    let (tp, task, doc) = logs_task();
     let first = manager(&server);
     let submitted = first
         .submit(&tp.project, &task, &doc, Provider::Gemini)
