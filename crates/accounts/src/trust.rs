@@ -17,6 +17,7 @@ use serde_json::Value;
 use crate::AccountsError;
 use crate::file;
 use crate::json::{Origin, key_path, object_entry};
+use crate::symlinks::absolute;
 
 /// The client's state file's name inside a config dir.
 pub const CLIENT_STATE_FILE_NAME: &str = ".claude.json";
@@ -124,7 +125,7 @@ pub fn is_folder_trusted(config_dir: &Path, folder: &Path) -> Result<bool, Accou
 
 /// The canonical path (when the folder exists), then the absolute path if it differs.
 fn forms(folder: &Path) -> Vec<PathBuf> {
-    let absolute = std::path::absolute(folder).unwrap_or_else(|_| folder.to_path_buf());
+    let absolute = absolute(folder);
     let mut forms = Vec::with_capacity(2);
     if let Ok(canonical) = fs::canonicalize(folder) {
         forms.push(canonical);

@@ -129,7 +129,7 @@ pub fn migrate(
         LinkState::InTheWay { kind } => {
             return Err(AccountsError::NotADirectory {
                 path: link,
-                found: kind_name(kind),
+                found: kind.phrase(),
             });
         }
         LinkState::Unreadable { message } => {
@@ -191,20 +191,12 @@ fn ensure_target(target: &Path) -> Result<(), AccountsError> {
         TargetState::Missing => file::ensure_dir(target),
         TargetState::NotADirectory { kind } => Err(AccountsError::NotADirectory {
             path: target.to_path_buf(),
-            found: kind_name(kind),
+            found: kind.phrase(),
         }),
         TargetState::Unreadable { message } => Err(AccountsError::Read {
             path: target.to_path_buf(),
             source: io::Error::other(message),
         }),
-    }
-}
-
-fn kind_name(kind: FoundKind) -> &'static str {
-    match kind {
-        FoundKind::File => "a regular file",
-        FoundKind::Directory => "a directory",
-        FoundKind::Special => "a special file",
     }
 }
 

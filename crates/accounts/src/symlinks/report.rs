@@ -20,13 +20,20 @@ pub enum FoundKind {
     Special,
 }
 
-impl fmt::Display for FoundKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl FoundKind {
+    /// How it reads in a sentence, e.g. `a regular file`.
+    pub fn phrase(self) -> &'static str {
+        match self {
             FoundKind::File => "a regular file",
             FoundKind::Directory => "a real directory",
             FoundKind::Special => "a special file",
-        })
+        }
+    }
+}
+
+impl fmt::Display for FoundKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.phrase())
     }
 }
 
