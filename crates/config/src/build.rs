@@ -209,33 +209,19 @@ fn read_dedicated(
     let mut sessions: Vec<(DedicatedSession, u64)> = Vec::new();
     for (index, item) in items.unwrap_or_default().iter().enumerate() {
         let key = format!("pool.dedicated[{index}]");
-        if !matches!(item.value, Value::Map(_)) {
-            walk.wrong_type(item, &key, "a mapping with `name` and `project`");
+        let expected = "a mapping with `name` and `project`";
+        let Some(entry) = walk.entry_section(item, &key, expected, &["name", "project"]) else {
             continue;
-        }
-        let entry = walk.section(
-            Some(item),
-            &key,
-            (item.line, item.column),
-            &["name", "project"],
-        );
-        let name = required(
-            walk,
-            &entry,
-            "name",
-            "write the tmux session name, e.g. `name: ccl-1-myproject`",
-        )
-        .and_then(|node| {
+        };
+        let name_hint = "write the tmux session name, e.g. `name: ccl-1-myproject`";
+        let name = walk.required(&entry, "name", name_hint).and_then(|node| {
             walk.string_node(node, &entry.child("name"))
                 .map(|name| (node, name))
         });
-        let project = required(
-            walk,
-            &entry,
-            "project",
-            "write the project directory, e.g. `project: /srv/projects/x`",
-        )
-        .and_then(|node| walk.path_node(node, &entry.child("project")));
+        let project_hint = "write the project directory, e.g. `project: /srv/projects/x`";
+        let project = walk
+            .required(&entry, "project", project_hint)
+            .and_then(|node| walk.path_node(node, &entry.child("project")));
         let Some((name_node, name)) = name else {
             continue;
         };
@@ -271,23 +257,6 @@ fn read_dedicated(
     sessions.into_iter().map(|(session, _)| session).collect()
 }
 
-/// The value of a required key, reporting it as missing (at its mapping) when absent.
-pub(crate) fn required<'n>(
-    walk: &mut Walk<'_>,
-    section: &Section<'n>,
-    name: &str,
-    hint: &str,
-) -> Option<&'n Node> {
-    let node = section.get(name);
-    if node.is_none() {
-        let problem = Problem::Missing {
-            hint: hint.to_owned(),
-        };
-        walk.report_at(section.line, section.column, &section.child(name), problem);
-    }
-    node
-}
-
 /// `dispatcher:`.
 fn read_dispatcher(
     walk: &mut Walk<'_>,
@@ -310,7 +279,7 @@ fn read_dispatcher(
         (None, None) => {
             let hint = "write the folder holding the projects, e.g. `projects_dir: /srv/projects` \
                         (or set `pool.shared_projects_dir`)";
-            required(walk, &section, "projects_dir", hint)
+            walk.required(&section, "projects_dir", hint)
                 .and_then(|node| walk.path_node(node, &section.child("projects_dir")))
         }
     };

@@ -5,7 +5,7 @@ use std::path::Path;
 use cf_core::Priority;
 use cf_core::shell::is_env_key;
 
-use crate::build::{is_safe_name, required};
+use crate::build::is_safe_name;
 use crate::error::Problem;
 use crate::model::{Account, AgentConfig, Models};
 use crate::walk::{Section, Walk};
@@ -135,30 +135,17 @@ pub(crate) fn read_accounts(walk: &mut Walk<'_>, top: &Section<'_>, home: &Path)
     let mut accounts: Vec<(Account, u64, u64)> = Vec::new();
     for (index, item) in items.iter().enumerate() {
         let key = format!("accounts[{index}]");
-        if !matches!(item.value, crate::tree::Value::Map(_)) {
-            walk.wrong_type(item, &key, "a mapping with `name` and `config_dir`");
+        let expected = "a mapping with `name` and `config_dir`";
+        let Some(entry) = walk.entry_section(item, &key, expected, &["name", "config_dir"]) else {
             continue;
-        }
-        let entry = walk.section(
-            Some(item),
-            &key,
-            (item.line, item.column),
-            &["name", "config_dir"],
-        );
-        let name = required(
-            walk,
-            &entry,
-            "name",
-            "write a short account name, e.g. `name: a`",
-        )
-        .and_then(|node| Some((node, walk.string_node(node, &entry.child("name"))?)));
-        let dir = required(
-            walk,
-            &entry,
-            "config_dir",
-            "write the account's Claude home, e.g. `config_dir: ~/.claude-a`",
-        )
-        .and_then(|node| Some((node, walk.path_node(node, &entry.child("config_dir"))?)));
+        };
+        let name = walk
+            .required(&entry, "name", "write a short account name, e.g. `name: a`")
+            .and_then(|node| Some((node, walk.string_node(node, &entry.child("name"))?)));
+        let dir_hint = "write the account's Claude home, e.g. `config_dir: ~/.claude-a`";
+        let dir = walk
+            .required(&entry, "config_dir", dir_hint)
+            .and_then(|node| Some((node, walk.path_node(node, &entry.child("config_dir"))?)));
         let (Some((name_node, name)), Some((dir_node, config_dir))) = (name, dir) else {
             continue;
         };

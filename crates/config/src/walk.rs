@@ -180,6 +180,41 @@ impl<'s> Walk<'s> {
         section
     }
 
+    /// Reads one entry of a list of mappings (`pool.dedicated[0]`, `accounts[1]`) like
+    /// [`Walk::section`], anchored at the entry itself; anything but a mapping is reported with
+    /// `expected` and gives `None`, so the caller skips the entry.
+    pub fn entry_section<'n>(
+        &mut self,
+        item: &'n Node,
+        key: &str,
+        expected: &str,
+        known: &[&str],
+    ) -> Option<Section<'n>> {
+        if !matches!(item.value, Value::Map(_)) {
+            self.wrong_type(item, key, expected);
+            return None;
+        }
+        Some(self.section(Some(item), key, (item.line, item.column), known))
+    }
+
+    /// The value of the required key `name` of `section`; when it is absent, reports it as
+    /// missing at the mapping's anchor with `hint` saying what to write.
+    pub fn required<'n>(
+        &mut self,
+        section: &Section<'n>,
+        name: &str,
+        hint: &str,
+    ) -> Option<&'n Node> {
+        let node = section.get(name);
+        if node.is_none() {
+            let problem = Problem::Missing {
+                hint: hint.to_owned(),
+            };
+            self.report_at(section.line, section.column, &section.child(name), problem);
+        }
+        node
+    }
+
     /// Reads `node` (absent or null = empty) as a free-form mapping with string keys (e.g. env),
     /// reporting non-string and duplicate keys; returns `(key node, value node)` pairs.
     pub fn free_map<'n>(
