@@ -84,11 +84,6 @@ pub(crate) fn read_config(walk: &mut Walk<'_>, root: &Node) -> Config {
     }
 }
 
-/// Position of a section, for children that are absent.
-fn at(section: &Section<'_>) -> (u64, u64) {
-    (section.line, section.column)
-}
-
 /// `tmux:`.
 fn read_tmux(walk: &mut Walk<'_>, top: &Section<'_>) -> TmuxConfig {
     let section = walk.child_section(top, "tmux", &["socket"]);
@@ -160,25 +155,21 @@ fn read_autonomous(walk: &mut Walk<'_>, pool: &Section<'_>) -> AutonomousPool {
         walk.report(node, &section.child("max"), Problem::Invalid(message));
     }
     let (min_value, max_value) = (min.unwrap_or(1), max.unwrap_or(10).max(1));
+    // `min` is given here: its default (1) never exceeds `max`, which is at least 1.
     if min_value > max_value {
-        let node = section.get("min").or_else(|| section.get("max"));
+        let (line, column) = section.value_position("min");
         let message = format!(
             "min ({min_value}) is larger than max ({max_value}); lower `min` or raise `max`"
         );
-        match node {
-            Some(node) => walk.report(node, &section.child("min"), Problem::Invalid(message)),
-            None => walk.report_at(
-                section.line,
-                section.column,
-                &section.child("min"),
-                Problem::Invalid(message),
-            ),
-        }
+        walk.report_at(
+            line,
+            column,
+            &section.child("min"),
+            Problem::Invalid(message),
+        );
     }
     if start_index.checked_add(max_value).is_none() {
-        let (line, column) = section
-            .get("start_index")
-            .map_or(at(&section), |node| (node.line, node.column));
+        let (line, column) = section.value_position("start_index");
         let message = "start_index + max overflows; use a smaller start_index".to_owned();
         walk.report_at(
             line,

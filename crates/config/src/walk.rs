@@ -64,6 +64,12 @@ impl<'n> Section<'n> {
             .map(|(_, _, node)| *node)
     }
 
+    /// Where the value of `name` is written, or this mapping's own anchor when it is absent.
+    pub fn value_position(&self, name: &str) -> (u64, u64) {
+        self.get(name)
+            .map_or((self.line, self.column), |node| (node.line, node.column))
+    }
+
     /// Where the key `name` is written, or this mapping's own anchor when it is absent.
     pub fn anchor_of(&self, name: &str) -> (u64, u64) {
         self.entries
