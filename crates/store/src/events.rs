@@ -100,30 +100,26 @@ impl Store {
 
     /// The newest `limit` events, newest first.
     pub fn recent_events(&self, limit: usize) -> Result<Vec<EventRecord>, StoreError> {
-        let raws = self
-            .conn
-            .prepare_cached(
-                "SELECT id, at, kind, session, project, task_id, detail
-                 FROM events ORDER BY id DESC LIMIT ?1",
-            )
-            .and_then(|mut stmt| {
-                stmt.query_map([sql_limit(limit)], RawEvent::from_row)?
-                    .collect::<rusqlite::Result<Vec<_>>>()
+        self.query_all(
+            "recent_events",
+            "SELECT id, at, kind, session, project, task_id, detail
+             FROM events ORDER BY id DESC LIMIT ?1",
+            [sql_limit(limit)],
+            RawEvent::from_row,
+        )?
+        .into_iter()
+        .map(|raw| {
+            Ok(EventRecord {
+                id: raw.id,
+                at: from_millis(&self.path, "events", "at", raw.at)?,
+                kind: raw.kind,
+                session: raw.session,
+                project: raw.project,
+                task_id: raw.task_id,
+                detail: raw.detail,
             })
-            .map_err(self.query_error("recent_events"))?;
-        raws.into_iter()
-            .map(|raw| {
-                Ok(EventRecord {
-                    id: raw.id,
-                    at: from_millis(&self.path, "events", "at", raw.at)?,
-                    kind: raw.kind,
-                    session: raw.session,
-                    project: raw.project,
-                    task_id: raw.task_id,
-                    detail: raw.detail,
-                })
-            })
-            .collect()
+        })
+        .collect()
     }
 }
 

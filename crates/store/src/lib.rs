@@ -44,14 +44,7 @@ impl Store {
     ///
     /// The parent directory must exist: the caller creates it. Errors name `path`.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        let conn = Connection::open(path).map_err(|source| StoreError::Open {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let store = Store {
-            conn,
-            path: path.to_path_buf(),
-        };
+        let store = Store::connect(path, OpenFlags::default())?;
         store.configure_writer()?;
         schema::migrate(&store.conn, &store.path)?;
         Ok(store)
@@ -65,7 +58,17 @@ impl Store {
                 path: path.to_path_buf(),
             });
         }
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let store = Store::connect(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        schema::check_current(&store.conn, &store.path)?;
+        Ok(store)
+    }
+
+    /// Opens the connection with `flags` and sets the busy timeout: what readers and the
+    /// writer have in common.
+    fn connect(path: &Path, flags: OpenFlags) -> Result<Store, StoreError> {
         let conn = Connection::open_with_flags(path, flags).map_err(|source| StoreError::Open {
             path: path.to_path_buf(),
             source,
@@ -78,7 +81,6 @@ impl Store {
             .conn
             .busy_timeout(BUSY_TIMEOUT)
             .map_err(|source| store.open_error(source))?;
-        schema::check_current(&store.conn, &store.path)?;
         Ok(store)
     }
 
@@ -90,9 +92,6 @@ impl Store {
     /// Sets the connection pragmas of a read-write connection. The first statement is where a
     /// file that is not a database is noticed.
     fn configure_writer(&self) -> Result<(), StoreError> {
-        self.conn
-            .busy_timeout(BUSY_TIMEOUT)
-            .map_err(|source| self.open_error(source))?;
         let mode: String = self
             .conn
             .query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0))
@@ -111,6 +110,23 @@ impl Store {
     /// Classifies an error met while opening: "not a database" gets its own variant.
     fn open_error(&self, source: rusqlite::Error) -> StoreError {
         open_error(&self.path, source)
+    }
+
+    /// Runs the query `sql` and reads every row with `from_row`; errors are `operation`'s.
+    fn query_all<R, P: rusqlite::Params>(
+        &self,
+        operation: &'static str,
+        sql: &str,
+        params: P,
+        from_row: fn(&rusqlite::Row<'_>) -> rusqlite::Result<R>,
+    ) -> Result<Vec<R>, StoreError> {
+        self.conn
+            .prepare_cached(sql)
+            .and_then(|mut stmt| {
+                stmt.query_map(params, from_row)?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .map_err(self.query_error(operation))
     }
 
     /// Wraps an error of a statement run by `operation`.

@@ -221,15 +221,10 @@ impl Store {
         sql: &str,
         params: P,
     ) -> Result<Vec<RunRecord>, StoreError> {
-        let raws = self
-            .conn
-            .prepare_cached(sql)
-            .and_then(|mut stmt| {
-                stmt.query_map(params, RawRun::from_row)?
-                    .collect::<rusqlite::Result<Vec<_>>>()
-            })
-            .map_err(self.query_error(operation))?;
-        raws.into_iter().map(|raw| self.run_record(raw)).collect()
+        self.query_all(operation, sql, params, RawRun::from_row)?
+            .into_iter()
+            .map(|raw| self.run_record(raw))
+            .collect()
     }
 
     /// Explains why an update that required an active run touched no row.

@@ -99,18 +99,16 @@ impl Store {
 
     /// Every session row, by name.
     pub fn sessions(&self) -> Result<Vec<SessionRow>, StoreError> {
-        let raws = self
-            .conn
-            .prepare_cached(
-                "SELECT name, kind, state, account, updated_at, cooldown_until
-                 FROM sessions ORDER BY name",
-            )
-            .and_then(|mut stmt| {
-                stmt.query_map([], RawSession::from_row)?
-                    .collect::<rusqlite::Result<Vec<_>>>()
-            })
-            .map_err(self.query_error("sessions"))?;
-        raws.into_iter().map(|raw| self.session_row(raw)).collect()
+        self.query_all(
+            "sessions",
+            "SELECT name, kind, state, account, updated_at, cooldown_until
+             FROM sessions ORDER BY name",
+            [],
+            RawSession::from_row,
+        )?
+        .into_iter()
+        .map(|raw| self.session_row(raw))
+        .collect()
     }
 
     /// Removes a session's row (a session the configuration no longer has). Missing is fine.

@@ -1,7 +1,7 @@
 //! The account swap history: when the daemon moved every session to another account, and why.
 
 use jiff::Timestamp;
-use rusqlite::params;
+use rusqlite::{Row, params};
 
 use crate::time::{from_millis, from_optional_millis, to_millis};
 use crate::{Store, StoreError, sql_limit};
@@ -46,16 +46,32 @@ pub struct SwapRecord {
     pub detail: String,
 }
 
-type RawSwap = (
-    i64,
-    i64,
-    String,
-    String,
-    Option<String>,
-    String,
-    Option<i64>,
-    String,
-);
+/// A row as SQLite hands it over, before the timestamps are checked.
+struct RawSwap {
+    id: i64,
+    at: i64,
+    from_account: String,
+    to_account: String,
+    trigger_session: Option<String>,
+    pattern: String,
+    reset_at: Option<i64>,
+    detail: String,
+}
+
+impl RawSwap {
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<RawSwap> {
+        Ok(RawSwap {
+            id: row.get(0)?,
+            at: row.get(1)?,
+            from_account: row.get(2)?,
+            to_account: row.get(3)?,
+            trigger_session: row.get(4)?,
+            pattern: row.get(5)?,
+            reset_at: row.get(6)?,
+            detail: row.get(7)?,
+        })
+    }
+}
 
 impl Store {
     /// Appends a swap and returns its id.
@@ -80,35 +96,27 @@ impl Store {
 
     /// The newest `limit` swaps, newest first.
     pub fn recent_swaps(&self, limit: usize) -> Result<Vec<SwapRecord>, StoreError> {
-        let raws: Vec<RawSwap> = self
-            .conn
-            .prepare_cached(
-                "SELECT id, at, from_account, to_account, trigger_session, pattern, reset_at, detail
-                 FROM swaps ORDER BY id DESC LIMIT ?1",
-            )
-            .and_then(|mut stmt| {
-                stmt.query_map([sql_limit(limit)], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()
+        self.query_all(
+            "recent_swaps",
+            "SELECT id, at, from_account, to_account, trigger_session, pattern, reset_at, detail
+             FROM swaps ORDER BY id DESC LIMIT ?1",
+            [sql_limit(limit)],
+            RawSwap::from_row,
+        )?
+        .into_iter()
+        .map(|raw| {
+            Ok(SwapRecord {
+                id: raw.id,
+                at: from_millis(&self.path, "swaps", "at", raw.at)?,
+                from_account: raw.from_account,
+                to_account: raw.to_account,
+                trigger_session: raw.trigger_session,
+                pattern: raw.pattern,
+                reset_at: from_optional_millis(&self.path, "swaps", "reset_at", raw.reset_at)?,
+                detail: raw.detail,
             })
-            .map_err(self.query_error("recent_swaps"))?;
-        raws.into_iter()
-            .map(
-                |(id, at, from_account, to_account, trigger_session, pattern, reset_at, detail)| {
-                    Ok(SwapRecord {
-                        id,
-                        at: from_millis(&self.path, "swaps", "at", at)?,
-                        from_account,
-                        to_account,
-                        trigger_session,
-                        pattern,
-                        reset_at: from_optional_millis(&self.path, "swaps", "reset_at", reset_at)?,
-                        detail,
-                    })
-                },
-            )
-            .collect()
+        })
+        .collect()
     }
 }
 
