@@ -228,18 +228,14 @@ impl PlatformClient {
         let endpoint = endpoint.to_owned();
         let status_code = status.as_u16();
         Err(match status {
-            StatusCode::TOO_MANY_REQUESTS => PlatformError::Unavailable {
-                endpoint,
-                status: status_code,
-                message: message(),
-                retry_after,
-            },
-            s if s.is_server_error() => PlatformError::Unavailable {
-                endpoint,
-                status: status_code,
-                message: message(),
-                retry_after,
-            },
+            s if s == StatusCode::TOO_MANY_REQUESTS || s.is_server_error() => {
+                PlatformError::Unavailable {
+                    endpoint,
+                    status: status_code,
+                    message: message(),
+                    retry_after,
+                }
+            }
             StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => PlatformError::Unauthorized {
                 endpoint,
                 status: status_code,

@@ -13,11 +13,8 @@ const QUOTE_LIMIT: usize = 200;
 
 /// Parses a job body returned by `endpoint` (e.g. `GET /v1/jobs/{id}`).
 pub(crate) fn job(endpoint: &str, body: &str) -> Result<Job, PlatformError> {
-    let value: Value = serde_json::from_str(body).map_err(|e| PlatformError::InvalidBody {
-        endpoint: endpoint.to_owned(),
-        field: "(body)".to_owned(),
-        detail: format!("not JSON: {e}"),
-    })?;
+    let value: Value = serde_json::from_str(body)
+        .map_err(|e| invalid(endpoint, "(body)", &format!("not JSON: {e}")))?;
     let Value::Object(object) = value else {
         return Err(invalid(endpoint, "(body)", "expected a JSON object"));
     };
