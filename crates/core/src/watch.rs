@@ -107,12 +107,7 @@ impl RunWatch {
         policy: &WatchPolicy,
     ) -> Verdict {
         match observation {
-            Observation::DoneSignal => {
-                return match self.failure.clone() {
-                    Some(kind) => Verdict::AgentError(kind),
-                    None => Verdict::Completed(CompletionCause::DoneSignal),
-                };
-            }
+            Observation::DoneSignal => return self.turn_ended(CompletionCause::DoneSignal),
             Observation::StopFailure(kind) => {
                 // The turn is over, and it failed: `Stop` will not fire for it.
                 self.failure = Some(kind.clone());
@@ -128,6 +123,14 @@ impl RunWatch {
             return Verdict::TimedOut;
         }
         Verdict::KeepWatching
+    }
+
+    /// The verdict when the turn is over by `cause`: an error if a `StopFailure` came first.
+    fn turn_ended(&self, cause: CompletionCause) -> Verdict {
+        match &self.failure {
+            Some(kind) => Verdict::AgentError(kind.clone()),
+            None => Verdict::Completed(cause),
+        }
     }
 
     fn observe_screen(
@@ -148,10 +151,7 @@ impl RunWatch {
                 if self.work_seen {
                     let since = *self.idle_since.get_or_insert(now);
                     if elapsed(since, now) >= policy.stable_idle {
-                        return Some(match self.failure.clone() {
-                            Some(kind) => Verdict::AgentError(kind),
-                            None => Verdict::Completed(CompletionCause::IdleScreen),
-                        });
+                        return Some(self.turn_ended(CompletionCause::IdleScreen));
                     }
                 }
             }
@@ -170,7 +170,7 @@ impl RunWatch {
 }
 
 /// Time from `from` to `to`, zero when `to` is earlier (a clock step back must not fire timeouts).
-fn elapsed(from: Timestamp, to: Timestamp) -> Duration {
+pub(crate) fn elapsed(from: Timestamp, to: Timestamp) -> Duration {
     Duration::try_from(to.duration_since(from)).unwrap_or(Duration::ZERO)
 }
 

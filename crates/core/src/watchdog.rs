@@ -10,6 +10,8 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
+use crate::watch::elapsed;
+
 /// The watchdog's limits, from the config.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WatchdogPolicy {
@@ -113,10 +115,6 @@ pub fn review(
         }
     }
     actions
-}
-
-fn elapsed(from: Timestamp, to: Timestamp) -> Duration {
-    Duration::try_from(to.duration_since(from)).unwrap_or(Duration::ZERO)
 }
 
 #[cfg(test)]
