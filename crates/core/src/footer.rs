@@ -113,7 +113,8 @@ pub fn one_line(s: &str) -> String {
 }
 
 /// Whole seconds between the two instants as `1h 2m 5s` / `1m 5s` / `5s`; negative spans are 0s.
-fn format_duration(start: jiff::Timestamp, end: jiff::Timestamp) -> String {
+/// Public so that every kind of footer (local runs, delegated jobs) writes durations alike.
+pub fn format_duration(start: jiff::Timestamp, end: jiff::Timestamp) -> String {
     let secs = (end.as_second() - start.as_second()).max(0);
     let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
     match (h, m) {
