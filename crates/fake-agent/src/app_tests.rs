@@ -145,7 +145,8 @@ fn escape_interrupts_and_puts_the_prompt_back() {
     assert!(frame.contains(&"❯\u{a0}interrupt me".to_string()));
     assert!(!frame.contains(&"❯ interrupt me".to_string()));
     f.app.tick(f.t0 + Duration::from_secs(10));
-    std::thread::sleep(Duration::from_millis(200));
+    // A hook fired by Esc or the tick would be among the running ones: wait for them all.
+    f.app.hooks.wait_all(Duration::from_secs(10));
     assert!(
         !f.dir.path().join("stop.json").exists(),
         "no hook fires on Esc"

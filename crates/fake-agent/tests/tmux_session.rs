@@ -101,6 +101,8 @@ fn paste_submit_work_reply_hook_and_exit() {
         s.contains("❯\u{a0}[Pasted text #1 +4 lines]") && s.contains("  paste again to expand")
     });
     assert!(!is_busy(&pasted));
+    // Something that must NOT happen: a submit from a late chunk of the paste would only show
+    // as a record file, and no later event marks "all input read", so give it a moment.
     std::thread::sleep(std::time::Duration::from_millis(300));
     assert!(
         !dirs.record().exists(),
