@@ -452,7 +452,11 @@ fn alias_bombs_are_refused_fast() {
         merges.push_str(&format!("m{i}: {{<<: *b, <<: *b}}\n"));
     }
     merges.push_str("---\nbody\n");
-    let _ = parse_task(merges.as_bytes());
+    let err = assert_refused_quickly("merge keys replayed", &merges, limit);
+    assert!(
+        matches!(err, TaskParseError::Frontmatter { .. }),
+        "merge keys: {err:?}"
+    );
 }
 
 #[test]

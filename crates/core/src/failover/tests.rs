@@ -152,7 +152,10 @@ fn a_limit_line_replayed_after_resume_does_not_swap_again() {
 fn a_different_limit_line_after_the_cooldown_is_not_a_replay() {
     let mut monitor = QuotaMonitor::new(COOLDOWN);
     monitor.note_swap(at(0));
-    let _ = monitor.observe("cf-1", Some(hit_with_reset()), at(10));
+    assert_eq!(
+        monitor.observe("cf-1", Some(hit_with_reset()), at(10)),
+        Decision::Suppressed { until: at(300) }
+    );
     let mut weekly = hit_with_reset();
     weekly.pattern = QuotaPattern::WeeklyLimit;
     weekly.snippet = "⎿  You've hit your weekly limit · resets 9:07am (UTC)".to_owned();
@@ -166,7 +169,10 @@ fn hits_seen_during_cooldown_do_not_count_as_first_sightings() {
     monitor.note_swap(at(0));
     let mut during = hit_without_reset();
     during.snippet = "● API Error: 429 (an earlier line)".to_owned();
-    let _ = monitor.observe("cf-1", Some(during), at(299));
+    assert_eq!(
+        monitor.observe("cf-1", Some(during), at(299)),
+        Decision::Suppressed { until: at(300) }
+    );
     // The first poll after the cooldown is a first sighting, not a confirmation.
     assert_eq!(
         monitor.observe("cf-1", Some(hit_without_reset()), at(301)),
