@@ -11,27 +11,16 @@ const NOW: &str = "2026-11-21T09:07:00Z";
 #[test]
 fn reset_times_use_the_real_clients_format() {
     let now = at(NOW);
-    assert_eq!(
-        format_reset(at("2026-11-21T10:07:00Z"), now),
-        "10:07am (UTC)"
-    );
-    assert_eq!(
-        format_reset(at("2026-11-22T00:05:00Z"), now),
-        "12:05am (UTC)"
-    );
-    assert_eq!(
-        format_reset(at("2026-11-21T12:30:00Z"), now),
-        "12:30pm (UTC)"
-    );
-    assert_eq!(
-        format_reset(at("2026-11-21T21:09:59Z"), now),
-        "9:09pm (UTC)"
-    );
-    assert_eq!(format_reset(at("2026-11-21T15:00:00Z"), now), "3pm (UTC)");
-    assert_eq!(
-        format_reset(at("2026-11-24T08:00:00Z"), now),
-        "Nov 24, 8am (UTC)"
-    );
+    for (reset, shown) in [
+        ("2026-11-21T10:07:00Z", "10:07am (UTC)"),
+        ("2026-11-22T00:05:00Z", "12:05am (UTC)"),
+        ("2026-11-21T12:30:00Z", "12:30pm (UTC)"),
+        ("2026-11-21T21:09:59Z", "9:09pm (UTC)"),
+        ("2026-11-21T15:00:00Z", "3pm (UTC)"),
+        ("2026-11-24T08:00:00Z", "Nov 24, 8am (UTC)"),
+    ] {
+        assert_eq!(format_reset(at(reset), now), shown, "reset at {reset}");
+    }
     assert_eq!(
         format_reset_time(at("2026-12-01T20:45:00Z"), now),
         "Dec 1, 8:45pm"
