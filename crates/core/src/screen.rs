@@ -67,7 +67,7 @@ pub struct ScreenReading {
 }
 
 /// The input prompt glyph (U+276F).
-const PROMPT: char = '❯';
+pub(crate) const PROMPT: char = '❯';
 /// The NO-BREAK SPACE that follows the prompt glyph on the real input line (echoed transcript
 /// lines use a normal space instead).
 const NBSP: char = '\u{a0}';
@@ -244,8 +244,8 @@ fn is_rule(row: &str) -> bool {
 }
 
 /// The real input line: `❯` at column 0 followed by U+00A0 or nothing (never a normal space,
-/// which marks an echoed transcript line).
-fn is_input_line(row: &str) -> bool {
+/// which marks an echoed transcript line). The one rule for it: quota and menu reading use it too.
+pub(crate) fn is_input_line(row: &str) -> bool {
     let mut chars = row.chars();
     chars.next() == Some(PROMPT) && matches!(chars.next(), None | Some(NBSP))
 }

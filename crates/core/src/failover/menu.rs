@@ -5,6 +5,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::screen::is_input_line;
+
 /// The menu's title line.
 const MENU_TITLE: &str = "What do you want to do?";
 
@@ -35,10 +37,7 @@ pub fn menu_answer(screen: &str) -> Option<MenuAnswer> {
     let lines: Vec<&str> = screen.lines().collect();
     let title = lines.iter().rposition(|line| line.trim() == MENU_TITLE)?;
     let after = &lines[title + 1..];
-    if after
-        .iter()
-        .any(|line| line.starts_with("❯\u{a0}") || line.trim_end() == "❯")
-    {
+    if after.iter().any(|line| is_input_line(line.trim_end())) {
         return None;
     }
     if !after.iter().any(|line| line.contains("Esc to cancel")) {

@@ -3,9 +3,7 @@
 //! Stale text must not trigger a swap: only what the client printed after the last prompt the
 //! user (or the daemon) sent counts, optionally cut further at a caller's marker line.
 
-/// The prompt glyph (U+276F). Echoed user messages are `❯` + a normal space at column 0; the live
-/// input line is `❯` + U+00A0; queued messages and menu cursors are indented.
-const PROMPT: char = '❯';
+use crate::screen::{PROMPT, is_input_line};
 
 /// The command the client types by itself after a subscription limit (2.1.197): its echo is part
 /// of the limit's turn, not a new prompt.
@@ -42,12 +40,11 @@ fn is_echoed_prompt(line: &str) -> bool {
 
 /// True for the live input line (`❯` + U+00A0 or a bare `❯`) and for indented `❯` lines (queued
 /// messages, menu cursors): text the user typed or may pick, never output of the client.
+/// (Echoed user messages are `❯` + a normal space at column 0.)
 pub(crate) fn is_input_or_queued(line: &str) -> bool {
-    let trimmed = line.trim_start_matches(' ');
-    match trimmed.strip_prefix(PROMPT) {
-        Some(rest) => rest.is_empty() || rest.starts_with('\u{a0}') || trimmed.len() != line.len(),
-        None => false,
-    }
+    let unindented = line.trim_start_matches(' ');
+    let indented = unindented.len() != line.len();
+    is_input_line(line) || (indented && unindented.starts_with(PROMPT))
 }
 
 /// A line that continues the block above it: indented by spaces, not blank, and not the start of
