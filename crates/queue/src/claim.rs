@@ -11,7 +11,7 @@ use cf_core::TaskId;
 
 use crate::error::QueueError;
 use crate::fsutil::{fsync_dir, rename_noreplace, write_temp};
-use crate::id::task_id;
+use crate::id::parse_stem;
 use crate::project::Project;
 use crate::read::read_task_file;
 use crate::scan::{DISPATCHED_SUFFIX, TASK_SUFFIX};
@@ -75,12 +75,22 @@ fn split_task_path(
         .and_then(|n| n.to_str())
         .ok_or_else(not_task)?;
     let stem = name.strip_suffix(suffix).ok_or_else(not_task)?;
-    let id = task_id(stem).ok_or_else(not_task)?;
+    let id = parse_stem(stem).map_err(|_| not_task())?;
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     Ok((dir, id))
 }
 
+/// The whole suffix of a claimed task file: [`TASK_SUFFIX`] then [`DISPATCHED_SUFFIX`].
 const DISPATCHED_FULL: &str = ".md.dispatched";
+
+/// Splits `<inbox>/<id>.md.dispatched` into the inbox and the id.
+fn split_dispatched_path(path: &Path) -> Result<(PathBuf, TaskId), QueueError> {
+    split_task_path(
+        path,
+        DISPATCHED_FULL,
+        "dispatched task (<id>.md.dispatched)",
+    )
+}
 
 /// Claims a waiting task: renames `<id>.md` to `<id>.md.dispatched`, never replacing.
 ///
@@ -110,11 +120,7 @@ pub fn claim(queued_path: &Path) -> Result<Claim, QueueError> {
 /// both are kept: the returned one becomes `<id>-returned-<n>.md` (first free n ≥ 1), a new
 /// waiting task whose content is unchanged. Nothing is overwritten.
 pub fn put_back(dispatched_path: &Path) -> Result<PathBuf, QueueError> {
-    let (dir, id) = split_task_path(
-        dispatched_path,
-        DISPATCHED_FULL,
-        "dispatched task (<id>.md.dispatched)",
-    )?;
+    let (dir, id) = split_dispatched_path(dispatched_path)?;
     let mut candidate = dir.join(format!("{id}{TASK_SUFFIX}"));
     let mut n = 0u32;
     loop {
@@ -164,11 +170,7 @@ pub fn finish(
     dest: Destination,
     footer: &str,
 ) -> Result<PathBuf, QueueError> {
-    let (inbox, id) = split_task_path(
-        dispatched_path,
-        DISPATCHED_FULL,
-        "dispatched task (<id>.md.dispatched)",
-    )?;
+    let (inbox, id) = split_dispatched_path(dispatched_path)?;
     let content = match read_task_file(dispatched_path, FINISH_MAX_BYTES) {
         Ok(c) => c,
         Err(e) if e.is_not_found() => {
@@ -239,16 +241,12 @@ pub fn find_finished(project: &Project, id: &TaskId) -> Option<PathBuf> {
 /// steps of [`finish`]). Refuses anything that is not a `.dispatched` file, and does nothing
 /// unless `finished` exists: the task is never lost.
 pub fn drop_finished_claim(dispatched_path: &Path, finished: &Path) -> Result<(), QueueError> {
-    split_task_path(
-        dispatched_path,
-        DISPATCHED_FULL,
-        "dispatched task (<id>.md.dispatched)",
-    )?;
+    split_dispatched_path(dispatched_path)?;
     fs::symlink_metadata(finished)
         .map_err(|e| QueueError::io(finished, "check the finished task", e))?;
     match fs::remove_file(dispatched_path) {
         Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(QueueError::io(
             dispatched_path,
             "remove the leftover claim",

@@ -10,17 +10,9 @@ pub(crate) fn is_valid_segment(s: &str) -> bool {
     cf_core::deps::validate_segment(s).is_ok()
 }
 
-/// The task id for a file stem, if valid.
-pub(crate) fn task_id(stem: &str) -> Option<TaskId> {
-    TaskId::parse(stem).ok()
-}
-
-/// Why `stem` is not a task id, in words for the operator.
-pub(crate) fn invalid_id_reason(stem: &str) -> String {
-    match TaskId::parse(stem) {
-        Ok(_) => String::new(),
-        Err(e) => format!("not a valid task id ({e}): rename the file"),
-    }
+/// The task id for a file stem, or why it is not one, in words for the operator.
+pub(crate) fn parse_stem(stem: &str) -> Result<TaskId, String> {
+    TaskId::parse(stem).map_err(|e| format!("not a valid task id ({e}): rename the file"))
 }
 
 /// An id for a task the user gave no id: `YYYYMMDD-HHMMSS[-slug]` in UTC, e.g.
@@ -96,7 +88,8 @@ mod tests {
         assert!(is_valid_segment("a.b_c-1"));
         assert!(!is_valid_segment("a b"));
         assert!(!is_valid_segment(".."));
-        assert!(task_id("").is_none());
-        assert!(invalid_id_reason("a b").contains("rename"));
+        assert!(parse_stem("").is_err());
+        assert!(parse_stem("a b").unwrap_err().contains("rename"));
+        assert_eq!(parse_stem("a.b_c-1").unwrap().as_str(), "a.b_c-1");
     }
 }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use cf_core::TaskId;
 
 use crate::error::{FileKind, QueueError};
-use crate::id::{invalid_id_reason, is_valid_segment, task_id};
+use crate::id::parse_stem;
 use crate::project::Project;
 
 /// Suffix of a waiting task file.
@@ -136,10 +136,6 @@ fn classify_name(name: &str) -> NameClass<'_> {
     NameClass::Other
 }
 
-fn bad_name_reason(stem: &str) -> String {
-    invalid_id_reason(stem)
-}
-
 /// Lists the project's inbox in one `read_dir` and classifies every entry.
 ///
 /// Hidden files (temp files of [`crate::add_task`] and editors) are ignored. Types are taken
@@ -151,7 +147,7 @@ pub fn scan_inbox(project: &Project) -> Result<InboxScan, QueueError> {
         fs::read_dir(&inbox).map_err(|e| QueueError::io(&inbox, "read inbox directory", e))?;
     let mut scan = InboxScan::default();
     let mut present_tasks: BTreeSet<String> = BTreeSet::new();
-    let mut sidecars: BTreeMap<(String, SidecarKind), PathBuf> = BTreeMap::new();
+    let mut sidecars: BTreeMap<(TaskId, SidecarKind), PathBuf> = BTreeMap::new();
     let mut queued: Vec<QueuedFile> = Vec::new();
 
     for entry in entries {
@@ -169,34 +165,27 @@ pub fn scan_inbox(project: &Project) -> Result<InboxScan, QueueError> {
         }
         match classify_name(&name) {
             NameClass::Other => scan.other.push(path),
-            NameClass::Sidecar(stem, kind) => {
-                if is_valid_segment(stem) {
-                    sidecars.insert((stem.to_string(), kind), path);
-                } else {
-                    scan.rejected.push(Rejected {
-                        path,
-                        reason: bad_name_reason(stem),
-                    });
+            NameClass::Sidecar(stem, kind) => match parse_stem(stem) {
+                Ok(id) => {
+                    sidecars.insert((id, kind), path);
                 }
-            }
+                Err(reason) => scan.rejected.push(Rejected { path, reason }),
+            },
             NameClass::Dispatched(stem) => {
                 present_tasks.insert(stem.to_string());
-                match task_id(stem) {
-                    Some(id) => scan.dispatched.push(DispatchedFile { id, path }),
-                    None => scan.rejected.push(Rejected {
-                        path,
-                        reason: bad_name_reason(stem),
-                    }),
+                match parse_stem(stem) {
+                    Ok(id) => scan.dispatched.push(DispatchedFile { id, path }),
+                    Err(reason) => scan.rejected.push(Rejected { path, reason }),
                 }
             }
             NameClass::Task(stem) => {
                 present_tasks.insert(stem.to_string());
-                let Some(id) = task_id(stem) else {
-                    scan.rejected.push(Rejected {
-                        path,
-                        reason: bad_name_reason(stem),
-                    });
-                    continue;
+                let id = match parse_stem(stem) {
+                    Ok(id) => id,
+                    Err(reason) => {
+                        scan.rejected.push(Rejected { path, reason });
+                        continue;
+                    }
                 };
                 let metadata = match fs::symlink_metadata(&path) {
                     Ok(m) => m,
@@ -235,16 +224,13 @@ pub fn scan_inbox(project: &Project) -> Result<InboxScan, QueueError> {
     }
 
     for q in &mut queued {
-        let has = |kind| sidecars.contains_key(&(q.id.as_str().to_string(), kind));
+        let has = |kind| sidecars.contains_key(&(q.id.clone(), kind));
         q.has_invalid_sidecar = has(SidecarKind::Invalid);
         q.has_blocked_sidecar = has(SidecarKind::Blocked);
         q.has_delegated_sidecar = has(SidecarKind::Delegated);
     }
-    for ((stem, kind), path) in sidecars {
-        if present_tasks.contains(&stem) {
-            continue;
-        }
-        if let Some(id) = task_id(&stem) {
+    for ((id, kind), path) in sidecars {
+        if !present_tasks.contains(id.as_str()) {
             scan.orphan_sidecars.push(OrphanSidecar { id, kind, path });
         }
     }

@@ -79,19 +79,22 @@ pub fn mark_invalid(task_path: &Path, reason: &str) -> Result<(), QueueError> {
     let mut json = serde_json::to_vec_pretty(&marker)
         .map_err(|e| QueueError::io(&sidecar, "encode invalid marker", io::Error::other(e)))?;
     json.push(b'\n');
-    let dir = sidecar.parent().map(Path::to_path_buf).unwrap_or_default();
-    let final_name = sidecar
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("invalid-marker")
-        .to_string();
-    let temp = write_temp(&dir, &final_name, &[&json])
-        .map_err(|e| QueueError::io(&dir, "write temp file", e))?;
+    let temp = write_temp_beside(&sidecar, &[&json])?;
     if let Err(e) = fs::rename(&temp, &sidecar) {
         let _ = fs::remove_file(&temp);
         return Err(QueueError::io(&sidecar, "write invalid marker (rename)", e));
     }
     Ok(())
+}
+
+/// Writes `parts` durably into a hidden temp file next to `sidecar`; the caller moves it
+/// into place.
+fn write_temp_beside(sidecar: &Path, parts: &[&[u8]]) -> Result<PathBuf, QueueError> {
+    let dir = sidecar.parent().map(Path::to_path_buf).unwrap_or_default();
+    let final_name = sidecar
+        .file_name()
+        .map_or_else(|| "marker".into(), |name| name.to_string_lossy());
+    write_temp(&dir, &final_name, parts).map_err(|e| QueueError::io(&dir, "write temp file", e))
 }
 
 /// The reason recorded in `<task>.md.invalid`, if that marker still describes the task file.
@@ -129,16 +132,7 @@ pub fn mark_blocked(task_path: &Path, reason: &str) -> Result<bool, QueueError> 
     if sidecar.symlink_metadata().is_ok() {
         return Ok(false);
     }
-    let dir = sidecar.parent().map(Path::to_path_buf).unwrap_or_default();
-    let final_name = sidecar
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("blocked-marker")
-        .to_string();
-    let mut text = reason.as_bytes().to_vec();
-    text.push(b'\n');
-    let temp = write_temp(&dir, &final_name, &[&text])
-        .map_err(|e| QueueError::io(&dir, "write temp file", e))?;
+    let temp = write_temp_beside(&sidecar, &[reason.as_bytes(), b"\n"])?;
     // A hard link never replaces: if another writer won the race, its marker (and time) stays.
     let linked = fs::hard_link(&temp, &sidecar);
     let _ = fs::remove_file(&temp);
@@ -189,6 +183,8 @@ mod blocked_tests {
         assert!(mark_blocked(&task, "waiting on a:b").expect("mark"));
         let (reason, since) = blocked_marker(&task).expect("read").expect("present");
         assert_eq!(reason, "waiting on a:b");
+        // Not synchronisation: lets the clock move on, so that a rewrite of the marker (which
+        // must not happen) would show as a later mtime below.
         std::thread::sleep(std::time::Duration::from_millis(20));
         assert!(!mark_blocked(&task, "another reason").expect("mark again"));
         let (reason_again, since_again) = blocked_marker(&task).expect("read").expect("present");
