@@ -21,6 +21,22 @@ use crate::event::Event;
 use crate::notice::{Notice, NoticeKind};
 use crate::slots::{Phase, Slot};
 
+/// A daemon running in a tokio task (see [`Daemon::spawn`]).
+pub struct RunningDaemon {
+    /// Resolves the loop's shutdown future.
+    stop: tokio::sync::oneshot::Sender<()>,
+    /// The loop's task.
+    join: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl RunningDaemon {
+    /// Stops the loop (as SIGTERM would) and waits for it to finish.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.stop.send(());
+        self.join.await.context("the daemon task panicked")?
+    }
+}
+
 /// Options of a daemon run that do not come from the config file.
 #[derive(Debug, Clone)]
 pub struct DaemonOptions {
@@ -224,6 +240,16 @@ impl Daemon {
     /// A receiver of every notice from now on (for the demo's progress lines and tests).
     pub fn subscribe(&self) -> broadcast::Receiver<Notice> {
         self.notices.subscribe()
+    }
+
+    /// Runs the loop in a tokio task until [`RunningDaemon::stop`] (for embedding: the demo,
+    /// benchmarks and in-process tests; `claude-failover run` uses [`Daemon::run`] with signals).
+    pub fn spawn(self) -> RunningDaemon {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let join = tokio::spawn(self.run(async move {
+            let _ = stopped.await;
+        }));
+        RunningDaemon { stop, join }
     }
 
     /// Runs the loop until `shutdown` resolves, then waits briefly for launches in flight.

@@ -24,7 +24,7 @@ mod upkeep;
 mod watchdog;
 
 pub use clock::{Clock, SystemClock};
-pub use daemon::{Daemon, DaemonOptions, store_path};
+pub use daemon::{Daemon, DaemonOptions, RunningDaemon, store_path};
 pub use dispatch::MAX_TASK_BYTES;
 pub use event::Event;
 pub use notice::{Notice, NoticeKind};
