@@ -56,10 +56,7 @@ async fn one_round() -> anyhow::Result<f64> {
     )
     .await?;
     let mut notices = daemon.subscribe();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let handle = tokio::spawn(daemon.run(async move {
-        let _ = stop_rx.await;
-    }));
+    let daemon = daemon.spawn();
     for i in 0..SESSIONS {
         sandbox.add_task(
             "bench",
@@ -97,7 +94,6 @@ async fn one_round() -> anyhow::Result<f64> {
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
-    let _ = stop_tx.send(());
-    handle.await??;
+    daemon.stop().await?;
     Ok(last.duration_since(hit).as_secs_f64() * 1000.0)
 }

@@ -73,10 +73,7 @@ async fn measure(tasks: usize, hooks: Hooks) -> anyhow::Result<Vec<Sample>> {
     )
     .await?;
     let mut notices = daemon.subscribe();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let handle = tokio::spawn(daemon.run(async move {
-        let _ = stop_rx.await;
-    }));
+    let daemon = daemon.spawn();
     let mut samples = Vec::new();
     for i in 0..tasks {
         let id = format!("t{i:03}");
@@ -113,8 +110,7 @@ async fn measure(tasks: usize, hooks: Hooks) -> anyhow::Result<Vec<Sample>> {
             completion_ms: ms(turn_end, completed_at),
         });
     }
-    let _ = stop_tx.send(());
-    handle.await??;
+    daemon.stop().await?;
     Ok(samples)
 }
 

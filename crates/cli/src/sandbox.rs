@@ -189,6 +189,18 @@ impl Sandbox {
         names
     }
 
+    /// The text of `<project>/.agent-queue/<folder>/<name>`, if it exists.
+    pub fn read_file_in(&self, project: &str, folder: &str, name: &str) -> Option<String> {
+        std::fs::read_to_string(
+            self.projects_dir
+                .join(project)
+                .join(".agent-queue")
+                .join(folder)
+                .join(name),
+        )
+        .ok()
+    }
+
     /// Every prompt the fake agent recorded, as JSON values.
     pub fn records(&self) -> Vec<serde_json::Value> {
         std::fs::read_to_string(&self.record_path)

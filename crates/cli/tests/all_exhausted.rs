@@ -97,10 +97,7 @@ async fn dispatch_pauses_until_the_earliest_reset() {
     .await
     .expect("start");
     let mut notices = daemon.subscribe();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let handle = tokio::spawn(daemon.run(async move {
-        let _ = stop_rx.await;
-    }));
+    let daemon = daemon.spawn();
 
     sandbox
         .add_task("alpha", "long1", "Long one. fake-agent:work=120s")
@@ -204,6 +201,5 @@ async fn dispatch_pauses_until_the_earliest_reset() {
         is_done(&sandbox, "gamma", "waits")
     })
     .await;
-    let _ = stop_tx.send(());
-    handle.await.expect("join").expect("daemon");
+    daemon.stop().await.expect("the daemon stops cleanly");
 }

@@ -10,12 +10,7 @@ use claude_failover::sandbox::Sandbox;
 use support::{DaemonProcess, is_done, wait_until};
 
 fn invalid_reason(sandbox: &Sandbox, project: &str, name: &str) -> Option<String> {
-    let path = sandbox
-        .projects_dir
-        .join(project)
-        .join(".agent-queue/inbox")
-        .join(format!("{name}.invalid"));
-    std::fs::read_to_string(path).ok()
+    sandbox.read_file_in(project, "inbox", &format!("{name}.invalid"))
 }
 
 #[test]

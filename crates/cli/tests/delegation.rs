@@ -179,7 +179,9 @@ fn delegated_tasks_survive_a_restart_and_are_counted() {
         "the delegated task is done",
         || is_done(&sandbox, "beta", "gem"),
     );
-    let done = std::fs::read_to_string(sandbox.projects_dir.join("beta/.agent-queue/done/gem.md"))
+    let done = sandbox
+        .read_file_in("beta", "done", "gem.md")
+        .ok_or("no done file")
         .expect("done file");
     assert!(
         done.contains("Summarise the report.")
@@ -188,12 +190,10 @@ fn delegated_tasks_survive_a_restart_and_are_counted() {
             && done.contains("job-"),
         "{done}"
     );
-    let failed = std::fs::read_to_string(
-        sandbox
-            .projects_dir
-            .join("gamma/.agent-queue/failed/fails.md"),
-    )
-    .expect("failed file");
+    let failed = sandbox
+        .read_file_in("gamma", "failed", "fails.md")
+        .ok_or("no failed file")
+        .expect("failed file");
     assert!(failed.contains("the model refused the task"), "{failed}");
     assert!(
         sandbox.files_in("beta", "inbox").is_empty(),

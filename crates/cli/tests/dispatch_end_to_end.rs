@@ -91,14 +91,9 @@ fn run_all_tasks(hooks: Hooks) {
             sandbox.files_in(project, "failed").is_empty(),
             "{project} has failures"
         );
-        let done = std::fs::read_to_string(
-            sandbox
-                .projects_dir
-                .join(project)
-                .join(".agent-queue/done")
-                .join(format!("{id}.md")),
-        )
-        .expect("read done file");
+        let done = sandbox
+            .read_file_in(project, "done", &format!("{id}.md"))
+            .expect("read done file");
         assert!(
             done.contains("<!-- claude-failover run -->"),
             "footer missing in {id}: {done}"

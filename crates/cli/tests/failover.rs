@@ -21,6 +21,25 @@ fn two_account_sandbox() -> Sandbox {
     Sandbox::create(&spec).expect("sandbox")
 }
 
+/// Queues the three long tasks and waits until each is working on account A.
+fn start_long_tasks_on_account_a(sandbox: &Sandbox) {
+    for (project, id) in TASKS {
+        sandbox
+            .add_task(project, id, &format!("Long task {id}. fake-agent:work=60s"))
+            .expect("add");
+    }
+    wait_until(
+        Duration::from_secs(30),
+        "three tasks working on account A",
+        || {
+            TASKS.iter().all(|(_, id)| {
+                let prompts = prompts_for(sandbox, id);
+                prompts.len() == 1 && prompts[0]["account_marker"] == "a"
+            })
+        },
+    );
+}
+
 fn continue_prompts(sandbox: &Sandbox) -> Vec<serde_json::Value> {
     sandbox
         .records()
@@ -107,22 +126,7 @@ fn a_session_limit_moves_every_session_to_the_other_account() {
     );
     let id_before = dedicated_id().unwrap_or_default();
 
-    for (project, id) in TASKS {
-        sandbox
-            .add_task(project, id, &format!("Long task {id}. fake-agent:work=60s"))
-            .expect("add");
-    }
-    wait_until(
-        Duration::from_secs(30),
-        "three tasks working on account A",
-        || {
-            TASKS.iter().all(|(_, id)| {
-                prompts_for(&sandbox, id)
-                    .first()
-                    .is_some_and(|r| r["account_marker"] == "a")
-            })
-        },
-    );
+    start_long_tasks_on_account_a(&sandbox);
 
     // Account A runs out of quota: every running turn ends on the limit.
     std::fs::write(sandbox.account_dir.join("fake-quota"), "session").expect("exhaust account a");
@@ -148,14 +152,9 @@ fn a_session_limit_moves_every_session_to_the_other_account() {
             1,
             "{project}/{id}: the task text was sent once (the resume says continue)"
         );
-        let done = std::fs::read_to_string(
-            sandbox
-                .projects_dir
-                .join(project)
-                .join(".agent-queue/done")
-                .join(format!("{id}.md")),
-        )
-        .expect("done");
+        let done = sandbox
+            .read_file_in(project, "done", &format!("{id}.md"))
+            .expect("done");
         assert!(
             done.contains("- account: b"),
             "{id} finished on account b: {done}"
@@ -284,20 +283,7 @@ fn a_swap_by_hand_moves_to_the_named_account() {
 fn a_limit_without_reset_time_needs_two_polls_then_swaps() {
     let sandbox = two_account_sandbox();
     let mut daemon = DaemonProcess::start(&sandbox, "no-reset");
-    for (project, id) in TASKS {
-        sandbox
-            .add_task(project, id, &format!("Long task {id}. fake-agent:work=60s"))
-            .expect("add");
-    }
-    wait_until(
-        Duration::from_secs(30),
-        "three tasks working on account A",
-        || {
-            TASKS
-                .iter()
-                .all(|(_, id)| prompts_for(&sandbox, id).len() == 1)
-        },
-    );
+    start_long_tasks_on_account_a(&sandbox);
     std::fs::write(sandbox.account_dir.join("fake-quota"), "usage").expect("exhaust account a");
     wait_until(
         Duration::from_secs(20),

@@ -10,14 +10,7 @@ use claude_failover::sandbox::Sandbox;
 use support::{DaemonProcess, prompts_for, wait_until};
 
 fn failed_text(sandbox: &Sandbox, project: &str, id: &str) -> Option<String> {
-    std::fs::read_to_string(
-        sandbox
-            .projects_dir
-            .join(project)
-            .join(".agent-queue/failed")
-            .join(format!("{id}.md")),
-    )
-    .ok()
+    sandbox.read_file_in(project, "failed", &format!("{id}.md"))
 }
 
 #[test]

@@ -106,12 +106,10 @@ fn fail_blocked_moves_the_task_to_failed() {
             .files_in("alpha", "failed")
             .contains(&"stuck.md".to_string())
     });
-    let text = std::fs::read_to_string(
-        sandbox
-            .projects_dir
-            .join("alpha/.agent-queue/failed/stuck.md"),
-    )
-    .expect("read");
+    let text = sandbox
+        .read_file_in("alpha", "failed", "stuck.md")
+        .ok_or("no failed file")
+        .expect("read");
     assert!(
         text.contains("Waits forever.")
             && text.contains("blocked for")

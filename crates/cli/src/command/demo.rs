@@ -91,10 +91,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let cfg = sandbox.config()?;
     let daemon = Daemon::start(cfg, DaemonOptions::default(), Arc::new(SystemClock)).await?;
     let mut notices = daemon.subscribe();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let handle = tokio::spawn(daemon.run(async move {
-        let _ = stop_rx.await;
-    }));
+    let daemon = daemon.spawn();
 
     let started = Instant::now();
     let deadline = started + Duration::from_secs(args.timeout);
@@ -127,8 +124,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             println!("  {:>6.1}s  {notice}", started.elapsed().as_secs_f64());
         }
     }
-    let _ = stop_tx.send(());
-    handle.await.context("the daemon task panicked")??;
+    daemon.stop().await?;
 
     println!("\nsummary:");
     let mut done = 0;
