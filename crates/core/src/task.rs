@@ -44,16 +44,6 @@ impl Priority {
             Priority::Low => "low",
         }
     }
-
-    /// Rank for ordering: 0 is the most urgent.
-    pub fn rank(self) -> u8 {
-        match self {
-            Priority::Critical => 0,
-            Priority::High => 1,
-            Priority::Default => 2,
-            Priority::Low => 3,
-        }
-    }
 }
 
 impl std::str::FromStr for Priority {
