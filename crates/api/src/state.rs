@@ -11,31 +11,21 @@ use crate::config::ApiToken;
 /// Statistics of the delegation manager, as JSON, so that it can be plugged in without this
 /// crate knowing its types.
 ///
-/// Expected shape: `{"enabled": bool, "active_jobs": [...], "counters": {"submitted": n,
-/// "active": n, "completed": n, "failed": n, "fallbacks": n}}`; every number under
+/// Expected shape: that of `cf_delegation::DelegationManager::snapshot`, `{"enabled": bool,
+/// "active_jobs": [...], "counters": {"submitted": n, "active": n, ...}}`; every number under
 /// `counters` becomes a metric.
 pub trait DelegationStats: Send + Sync + 'static {
     /// The current jobs and counters.
     fn snapshot(&self) -> serde_json::Value;
 }
 
-/// Delegation is off: no jobs, every counter 0.
+/// Delegation is off: no jobs, every counter 0 (the same counters as a running manager).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoDelegation;
 
 impl DelegationStats for NoDelegation {
     fn snapshot(&self) -> serde_json::Value {
-        serde_json::json!({
-            "enabled": false,
-            "active_jobs": [],
-            "counters": {
-                "submitted": 0,
-                "active": 0,
-                "completed": 0,
-                "failed": 0,
-                "fallbacks": 0,
-            },
-        })
+        cf_delegation::disabled_snapshot()
     }
 }
 

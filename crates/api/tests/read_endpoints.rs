@@ -116,7 +116,14 @@ async fn delegated_status_without_delegation_is_all_zero() {
     let body = h.get_json("/api/delegated/status").await;
     assert_eq!(body["enabled"], false);
     assert_eq!(body["active_jobs"], json!([]));
-    for counter in ["submitted", "active", "completed", "failed", "fallbacks"] {
+    for counter in [
+        "submitted",
+        "active",
+        "completed",
+        "failed",
+        "fallbacks",
+        "poll_errors",
+    ] {
         assert_eq!(body["counters"][counter], 0, "{counter}");
     }
 }
