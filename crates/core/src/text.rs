@@ -41,16 +41,12 @@ pub fn sanitize_task_text(s: &str) -> String {
             // 8-bit DCS, SOS, OSC, PM, APC.
             '\u{90}' | '\u{98}' | '\u{9e}' | '\u{9f}' => skip_string(&mut chars, StringEnd::StOnly),
             '\u{9d}' => skip_string(&mut chars, StringEnd::BelOrSt),
-            c if is_removed_control(c) => {}
+            // Every other C0 control, DEL and C1.
+            c if c.is_control() => {}
             c => out.push(c),
         }
     }
     out
-}
-
-/// C0 (other than the ones handled above), DEL and C1.
-fn is_removed_control(c: char) -> bool {
-    c.is_control()
 }
 
 /// Skips what follows an ESC.
