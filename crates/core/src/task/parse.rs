@@ -147,17 +147,15 @@ fn describe(message: &str) -> String {
         return "the frontmatter must be a mapping of `key: value` lines, found something else"
             .to_string();
     }
-    message
-        .chars()
-        .flat_map(|c| {
-            let escaped: Vec<char> = if c.is_control() {
-                c.escape_default().collect()
-            } else {
-                vec![c]
-            };
-            escaped
-        })
-        .collect()
+    let mut printable = String::with_capacity(message.len());
+    for c in message.chars() {
+        if c.is_control() {
+            printable.extend(c.escape_default());
+        } else {
+            printable.push(c);
+        }
+    }
+    printable
 }
 
 #[cfg(test)]
