@@ -10,14 +10,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use cf_core::TaskDoc;
 use cf_core::route::Provider;
-use cf_platform::{JobId, JobRequest, PlatformClient};
+use cf_platform::{JobId, PlatformClient};
 use cf_queue::{Project, QueuedFile};
 use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::config::DelegationConfig;
 use crate::error::DelegationError;
-use crate::sidecar::{DelegatedSidecar, delegated_sidecar_path, read_sidecar, write_sidecar};
+use crate::sidecar::{
+    DelegatedSidecar, delegated_sidecar_path, job_request, read_sidecar, write_sidecar,
+};
 
 /// What [`DelegationManager::submit`] did with a task.
 #[derive(Debug, Clone, PartialEq)]
@@ -157,13 +159,7 @@ impl DelegationManager {
             };
             return Submitted::AlreadyDelegated { reason };
         }
-        let request = JobRequest {
-            provider,
-            prompt: doc.body.clone(),
-            priority: doc.frontmatter.priority,
-            project: project.name.clone(),
-            task_id: task.id.to_string(),
-        };
+        let request = job_request(project, &task.id, doc, provider);
         let job = match self.client.submit_job(&request).await {
             Ok(job) => job,
             Err(e) => {
@@ -174,12 +170,7 @@ impl DelegationManager {
                 return Submitted::FallBackLocal { reason };
             }
         };
-        let sidecar = DelegatedSidecar {
-            job_id: job.id,
-            provider,
-            submitted_at: job.submitted_at,
-            priority: request.priority,
-        };
+        let sidecar = DelegatedSidecar::accepted(&job, &request);
         if let Err(e) = write_sidecar(&task.path, &sidecar) {
             Counters::bump(&self.counters.fallbacks);
             let reason = format!(

@@ -8,11 +8,11 @@ use std::time::Duration;
 use cf_core::route::{DelegationAvailability, Route, decide_route};
 use cf_core::task::parse_task;
 use cf_core::{TaskDoc, TaskId};
-use cf_platform::{Job, JobId, JobRequest, JobStatus, PlatformClient, PlatformError, Provider};
+use cf_platform::{Job, JobId, JobStatus, PlatformClient, PlatformError, Provider};
 use cf_queue::{DEFAULT_MAX_TASK_BYTES, Project, read_task_file};
 use serde_json::{Value, json};
 
-use crate::sidecar::{DelegatedSidecar, delegated_sidecar_path, write_sidecar};
+use crate::sidecar::{DelegatedSidecar, delegated_sidecar_path, job_request, write_sidecar};
 
 /// The process exit code of a `delegate` subcommand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,26 +146,14 @@ pub async fn submit(
             ),
         );
     }
-    let request = JobRequest {
-        provider,
-        prompt: doc.body,
-        priority: doc.frontmatter.priority,
-        project: project.name.clone(),
-        task_id: task_id.to_string(),
-    };
+    let request = job_request(project, &task_id, &doc, provider);
     let job = match client.submit_job(&request).await {
         Ok(job) => job,
         Err(e) => return ScriptOutput::platform(&e),
     };
     let mut out = job_json(&job);
     let sidecar = if in_inbox {
-        let sidecar = DelegatedSidecar {
-            job_id: job.id.clone(),
-            provider,
-            submitted_at: job.submitted_at,
-            priority: request.priority,
-        };
-        match write_sidecar(task_path, &sidecar) {
+        match write_sidecar(task_path, &DelegatedSidecar::accepted(&job, &request)) {
             Ok(path) => json!(path.display().to_string()),
             Err(e) => {
                 let message = format!(

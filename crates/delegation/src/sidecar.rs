@@ -10,8 +10,9 @@ use std::path::{Path, PathBuf};
 
 use cf_core::Priority;
 use cf_core::route::Provider;
-use cf_platform::JobId;
-use cf_queue::{SidecarKind, read_task_file, sidecar_path};
+use cf_core::{TaskDoc, TaskId};
+use cf_platform::{Job, JobId, JobRequest};
+use cf_queue::{Project, SidecarKind, read_task_file, sidecar_path};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -31,6 +32,34 @@ pub struct DelegatedSidecar {
     pub submitted_at: Timestamp,
     /// The task's priority as submitted.
     pub priority: Priority,
+}
+
+impl DelegatedSidecar {
+    /// The sidecar for `job`, just accepted by the platform for `request`.
+    pub(crate) fn accepted(job: &Job, request: &JobRequest) -> DelegatedSidecar {
+        DelegatedSidecar {
+            job_id: job.id.clone(),
+            provider: request.provider,
+            submitted_at: job.submitted_at,
+            priority: request.priority,
+        }
+    }
+}
+
+/// The job request for the task `task_id` of `project`, parsed as `doc`, to run on `provider`.
+pub(crate) fn job_request(
+    project: &Project,
+    task_id: &TaskId,
+    doc: &TaskDoc,
+    provider: Provider,
+) -> JobRequest {
+    JobRequest {
+        provider,
+        prompt: doc.body.clone(),
+        priority: doc.frontmatter.priority,
+        project: project.name.clone(),
+        task_id: task_id.to_string(),
+    }
 }
 
 /// The sidecar path of a task file `<inbox>/<id>.md`.
