@@ -30,6 +30,26 @@ fn collect_until(
     events
 }
 
+/// Writes the file `dir/name` and collects events until its own event arrives, returning the
+/// events before it. One watcher reports events in the order the kernel queued them, so
+/// anything that was going to be reported before the sentinel has been: this replaces waiting
+/// a while for an event that must not come.
+fn events_before_sentinel(
+    rx: &mut UnboundedReceiver<FsEvent>,
+    dir: &Path,
+    tag: &WatchTag,
+    name: &str,
+) -> Vec<FsEvent> {
+    fs::write(dir.join(name), "sentinel").unwrap();
+    let sentinel = changed(tag, name);
+    let mut events = collect_until(rx, Duration::from_secs(5), |e| e.contains(&sentinel));
+    let Some(position) = events.iter().position(|e| *e == sentinel) else {
+        panic!("the sentinel {name} was never reported: {events:?}");
+    };
+    events.truncate(position);
+    events
+}
+
 fn changed(tag: &WatchTag, name: &str) -> FsEvent {
     FsEvent::Changed {
         tag: tag.clone(),
@@ -54,7 +74,7 @@ fn a_file_written_in_two_chunks_is_reported_only_when_closed() {
     file.write_all(b"first half").unwrap();
     file.flush().unwrap();
     // While the file is open nothing may be reported (create/modify are not events).
-    let early = collect_until(&mut rx, Duration::from_millis(300), |_| false);
+    let early = events_before_sentinel(&mut rx, dir.path(), &tag, "sentinel.md");
     assert!(early.is_empty(), "reported before close: {early:?}");
     file.write_all(b" second half").unwrap();
     drop(file);
@@ -77,8 +97,8 @@ fn a_rename_into_the_dir_gives_one_event_and_hidden_temps_are_ignored() {
     fs::rename(outside.join("t.md"), inbox.join("t.md")).unwrap();
     fs::rename(inbox.join(".t2.md.tmp-1-1"), inbox.join("t2.md")).unwrap();
     let events = collect_until(&mut rx, Duration::from_secs(5), |e| e.len() >= 2);
-    // Give stray duplicates a moment to show up.
-    let extra = collect_until(&mut rx, Duration::from_millis(200), |_| false);
+    // Stray duplicates would come before the sentinel's event.
+    let extra = events_before_sentinel(&mut rx, &inbox, &tag, "sentinel.md");
     assert_eq!(events, [changed(&tag, "t.md"), changed(&tag, "t2.md")]);
     assert!(extra.is_empty(), "{extra:?}");
 }
@@ -105,11 +125,12 @@ fn signals_see_touch_and_projects_dir_sees_new_folders() {
     assert!(events.contains(&want_signal), "{events:?}");
     assert!(events.contains(&want_project), "{events:?}");
 
-    // After unwatch, nothing more from that directory.
+    // Drain what the signal file may still report (create, then close), then unwatch: nothing
+    // more from that directory, up to an event from the other one.
+    events_before_sentinel(&mut rx, &projects, &WatchTag::ProjectsDir, "drained");
     watcher.unwatch(&signals).unwrap();
-    let _ = collect_until(&mut rx, Duration::from_millis(100), |_| false);
     fs::File::create(signals.join("agent-done-ccl-auto-12")).unwrap();
-    let after = collect_until(&mut rx, Duration::from_millis(300), |_| false);
+    let after = events_before_sentinel(&mut rx, &projects, &WatchTag::ProjectsDir, "after");
     assert!(
         after.iter().all(|e| !matches!(
             e,
