@@ -4,7 +4,7 @@
 //! escape sequences from a model's answer end up in a file an operator `cat`s) and footer
 //! values are kept on one line so that hostile text cannot break the block.
 
-use cf_core::footer::{one_line, render_block};
+use cf_core::footer::{format_duration, one_line, render_block};
 use cf_core::text::sanitize_task_text;
 use cf_platform::{Job, JobStatus};
 use jiff::Timestamp;
@@ -77,17 +77,6 @@ fn render_footer(job: &Job, sidecar: &DelegatedSidecar, finished_fallback: Times
     lines.push(("total", format_duration(submitted, finished)));
     lines.push(("outcome", job.status.to_string()));
     render_block("\n", DELEGATION_FOOTER_MARKER, &lines)
-}
-
-/// Whole seconds between two instants as `1h 2m 5s` / `1m 5s` / `5s`; negative spans are 0s.
-fn format_duration(start: Timestamp, end: Timestamp) -> String {
-    let secs = (end.as_second() - start.as_second()).max(0);
-    let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
-    match (h, m) {
-        (0, 0) => format!("{s}s"),
-        (0, _) => format!("{m}m {s}s"),
-        _ => format!("{h}h {m}m {s}s"),
-    }
 }
 
 #[cfg(test)]
