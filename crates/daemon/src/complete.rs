@@ -67,9 +67,7 @@ impl Daemon {
             self.observe(&session, observation).await;
         }
         self.poll_dedicated().await;
-        if self.accounts.paused_until.is_some() && !self.dispatch_paused() {
-            self.dispatch_wanted = true;
-        }
+        self.end_pause_if_due();
     }
 
     /// A signal file appeared in the done-signal dir.
@@ -222,7 +220,6 @@ impl Daemon {
             Some(task.id.to_string()),
             detail,
         );
-        self.cache.remove(&task.dispatched_path);
         self.recycle(session, &verdict).await;
         self.set_free(session);
         self.dispatch_wanted = true;

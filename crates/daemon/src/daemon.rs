@@ -153,13 +153,7 @@ impl Daemon {
         });
         let watcher = FsWatcher::new(fs_events_tx)
             .context("cannot start the filesystem watcher (inotify)")?;
-        let a = &cfg.pool.autonomous;
-        let pool = PoolSpec {
-            prefix: a.prefix.clone(),
-            start_index: a.start_index,
-            min: a.min,
-            max: a.max,
-        };
+        let pool: PoolSpec = cfg.pool.autonomous.clone();
         let (notices, _) = broadcast::channel(1024);
         let cfg_cooldown = cfg.quota.reactivate_cooldown;
         crate::upkeep::check_shared_links(&cfg)?;

@@ -99,16 +99,16 @@ impl Daemon {
     }
 
     /// Whether dispatching waits for an account to reset.
-    pub(crate) fn dispatch_paused(&mut self) -> bool {
+    pub(crate) fn dispatch_paused(&self) -> bool {
+        self.accounts.paused_until.is_some()
+    }
+
+    /// Ends the pause once the earliest reset has passed (checked on every screen poll).
+    pub(crate) fn end_pause_if_due(&mut self) {
         let now = self.clock.now();
-        match self.accounts.paused_until {
-            Some(until) if until > now => true,
-            Some(_) => {
-                self.accounts.paused_until = None;
-                self.resume_after_pause();
-                false
-            }
-            None => false,
+        if self.accounts.paused_until.is_some_and(|until| until <= now) {
+            self.accounts.paused_until = None;
+            self.resume_after_pause();
         }
     }
 

@@ -1,6 +1,8 @@
 //! The `depends_on` gate: whether a queued task may start, the `.blocked` sidecars that say why
 //! not (created once: their mtime is "blocked since"), and dependency cycles (reported once).
 
+use std::collections::HashMap;
+
 use cf_core::deps::{self, DependencyRef};
 use cf_queue::SidecarKind;
 
@@ -67,7 +69,12 @@ impl Daemon {
     /// a newly blocked task (once: its mtime is "blocked since"), removes it when the task is
     /// ready, and reports dependency cycles once each.
     pub(crate) fn apply_gates(&mut self, candidates: &[Candidate]) -> Vec<Gate> {
-        let mut gates: Vec<Gate> = candidates.iter().map(|c| self.gate(c)).collect();
+        // Each project's `done/` is listed at most once per pass, however many tasks wait on it.
+        let mut done_listings: HashMap<String, Vec<String>> = HashMap::new();
+        let mut gates: Vec<Gate> = candidates
+            .iter()
+            .map(|c| self.gate(c, &mut done_listings))
+            .collect();
         let mut edges = Vec::new();
         for (candidate, gate) in candidates.iter().zip(&gates) {
             if let Gate::Waiting { missing, .. } = gate {
@@ -148,7 +155,11 @@ impl Daemon {
     /// The gate of one task: every `depends_on` entry must be a valid `project:task_id` of a
     /// known project, and in that project's `done/`. Invalid entries are refused before any
     /// filesystem look-up.
-    fn gate(&self, candidate: &Candidate) -> Gate {
+    fn gate(
+        &self,
+        candidate: &Candidate,
+        done_listings: &mut HashMap<String, Vec<String>>,
+    ) -> Gate {
         let (mut missing, mut refused, mut unknown) = (Vec::new(), Vec::new(), Vec::new());
         for raw in &candidate.doc.frontmatter.depends_on {
             match deps::parse_dependency(raw) {
@@ -156,7 +167,7 @@ impl Daemon {
                 Ok(dep) if !self.projects.contains_key(&dep.project) => {
                     unknown.push(dep.to_string())
                 }
-                Ok(dep) if self.dependency_done(&dep) => {}
+                Ok(dep) if self.dependency_done(&dep, done_listings) => {}
                 Ok(dep) => missing.push(dep),
             }
         }
@@ -172,18 +183,27 @@ impl Daemon {
         }
     }
 
-    fn dependency_done(&self, dep: &DependencyRef) -> bool {
+    /// Whether `dep` is in its project's `done/` (each listing read once per pass).
+    fn dependency_done(
+        &self,
+        dep: &DependencyRef,
+        done_listings: &mut HashMap<String, Vec<String>>,
+    ) -> bool {
         let Some(project) = self.projects.get(&dep.project) else {
             return false;
         };
-        let done = project.root.join(".agent-queue").join("done");
-        let Ok(entries) = std::fs::read_dir(&done) else {
-            return false;
-        };
-        entries.flatten().any(|e| {
-            e.file_name()
-                .to_str()
-                .is_some_and(|n| deps::done_file_matches(&dep.task_id, n))
-        })
+        let names = done_listings.entry(dep.project.clone()).or_insert_with(|| {
+            std::fs::read_dir(project.root.join(".agent-queue").join("done"))
+                .map(|entries| {
+                    entries
+                        .flatten()
+                        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default()
+        });
+        names
+            .iter()
+            .any(|name| deps::done_file_matches(&dep.task_id, name))
     }
 }
