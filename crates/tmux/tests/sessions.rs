@@ -224,7 +224,17 @@ async fn sessions_end_with_their_process_even_if_config_says_remain() {
     )
     .unwrap();
     let tmux = Tmux::new(Some(server.socket.clone())).with_config_file(&config);
-    server.start_shell("cf-keeper").await;
+    // This first session starts the server, so the server reads `remain.conf`.
+    tmux.new_session(&server.shell_spec("cf-keeper"))
+        .await
+        .unwrap();
+    server.wait_for_prompt("cf-keeper").await;
+    let global = server.raw(&["show-options", "-gw", "remain-on-exit"]);
+    assert_eq!(
+        String::from_utf8_lossy(&global.stdout).trim(),
+        "remain-on-exit on",
+        "the server must run with the remain config"
+    );
     let mut spec = server.shell_spec("cf-short");
     spec.command = Some("sleep 0.3".to_owned());
     tmux.new_session(&spec).await.unwrap();
