@@ -1,7 +1,6 @@
 //! The state-changing endpoints, both behind the bearer token: `POST /api/swap` drops a swap
 //! request file for the daemon, `POST /api/tasks` adds a task to a project's inbox.
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use axum::Json;
@@ -10,7 +9,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use cf_config::Config;
 use cf_core::TaskId;
-use cf_daemon::failover::{SwapRequest, requests_dir};
+use cf_daemon::failover::SwapRequest;
 use serde_json::{Value, json};
 
 use crate::auth::require_token;
@@ -79,7 +78,8 @@ pub(crate) async fn swap(
     }
     let to = request.to.clone();
     let (file, running) = tokio::task::spawn_blocking(move || {
-        let file = write_swap_request(&cfg.state_dir, SwapRequest { to })?;
+        let file = cf_daemon::failover::write_swap_request(&cfg.state_dir, &SwapRequest { to })
+            .map_err(|e| HttpError::internal(format!("cannot place the swap request: {e}")))?;
         Ok::<_, HttpError>((file, cf_daemon::status::daemon_running(&cfg)))
     })
     .await
@@ -93,35 +93,6 @@ pub(crate) async fn swap(
             "daemon_running": running,
         })),
     ))
-}
-
-/// Writes `<state_dir>/requests/swap-<nanos>.json` atomically (temp file, fsync, rename).
-fn write_swap_request(state_dir: &Path, request: SwapRequest) -> Result<PathBuf, HttpError> {
-    let dir = requests_dir(state_dir);
-    let fail = |what: &str, path: &Path, e: std::io::Error| {
-        HttpError::internal(format!("cannot {what} {}: {e}", path.display()))
-    };
-    std::fs::create_dir_all(&dir).map_err(|e| fail("create", &dir, e))?;
-    let name = format!("swap-{}.json", jiff::Timestamp::now().as_nanosecond());
-    let temp = dir.join(format!(".{name}.tmp"));
-    let path = dir.join(&name);
-    let bytes = serde_json::to_vec(&request)
-        .map_err(|e| HttpError::internal(format!("cannot encode the swap request: {e}")))?;
-    let write = || -> std::io::Result<()> {
-        use std::io::Write as _;
-        let mut file = std::fs::File::create(&temp)?;
-        file.write_all(&bytes)?;
-        file.sync_all()
-    };
-    if let Err(e) = write() {
-        let _ = std::fs::remove_file(&temp);
-        return Err(fail("write", &temp, e));
-    }
-    std::fs::rename(&temp, &path).map_err(|e| {
-        let _ = std::fs::remove_file(&temp);
-        fail("place the request at", &path, e)
-    })?;
-    Ok(path)
 }
 
 /// The body of `POST /api/tasks`.

@@ -309,6 +309,17 @@ pub struct SwapRequest {
     pub to: Option<String>,
 }
 
+/// Asks the running daemon for a swap: a `swap-<n>.json` request written atomically into
+/// [`requests_dir`] (the daemon watches it). Used by the CLI and the HTTP API.
+pub fn write_swap_request(
+    state_dir: &std::path::Path,
+    request: &SwapRequest,
+) -> std::io::Result<PathBuf> {
+    let body = serde_json::to_vec(request).map_err(std::io::Error::other)?;
+    let name = format!("swap-{}.json", jiff::Timestamp::now().as_nanosecond());
+    crate::atomic::write_atomically(&requests_dir(state_dir), &name, &body)
+}
+
 /// Where swap requests are dropped.
 pub fn requests_dir(state_dir: &std::path::Path) -> PathBuf {
     state_dir.join("requests")

@@ -5,6 +5,7 @@
 //! (starting an agent and submitting a task takes seconds) runs in spawned tasks that
 //! report back with an event. See `docs/ARCHITECTURE.md`.
 
+mod atomic;
 mod clock;
 mod complete;
 mod daemon;

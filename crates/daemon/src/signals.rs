@@ -6,7 +6,6 @@
 //! ([`write_signal`]) writes a temp file and renames it in, so the daemon's watcher
 //! sees one moved-to event for a complete file.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Which signal a file is.
@@ -81,21 +80,9 @@ pub fn write_signal(
     session: &str,
     payload: &SignalPayload,
 ) -> std::io::Result<PathBuf> {
-    std::fs::create_dir_all(dir)?;
-    let target = signal_path(dir, kind, session);
-    let temp = dir.join(format!(
-        ".{}{session}.tmp-{}",
-        kind.prefix(),
-        std::process::id()
-    ));
-    {
-        let mut file = std::fs::File::create(&temp)?;
-        let body = serde_json::to_vec(payload).map_err(std::io::Error::other)?;
-        file.write_all(&body)?;
-        file.sync_all()?;
-    }
-    std::fs::rename(&temp, &target)?;
-    Ok(target)
+    let name = format!("{}{session}", kind.prefix());
+    let body = serde_json::to_vec(payload).map_err(std::io::Error::other)?;
+    crate::atomic::write_atomically(dir, &name, &body)
 }
 
 /// Reads and removes a signal file. A file that vanished in between gives `None`.
@@ -118,19 +105,9 @@ pub fn write_session_id(
     session: &str,
     payload: &SignalPayload,
 ) -> std::io::Result<PathBuf> {
-    std::fs::create_dir_all(dir)?;
-    let target = session_id_path(dir, session);
-    let temp = dir.join(format!(
-        ".agent-session-{session}.tmp-{}",
-        std::process::id()
-    ));
-    {
-        let mut file = std::fs::File::create(&temp)?;
-        file.write_all(&serde_json::to_vec(payload).map_err(std::io::Error::other)?)?;
-        file.sync_all()?;
-    }
-    std::fs::rename(&temp, &target)?;
-    Ok(target)
+    let name = format!("agent-session-{session}");
+    let body = serde_json::to_vec(payload).map_err(std::io::Error::other)?;
+    crate::atomic::write_atomically(dir, &name, &body)
 }
 
 /// The last conversation id a hook reported for `session`, if any.

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use cf_daemon::failover::{SwapRequest, requests_dir};
+use cf_daemon::failover::{SwapRequest, write_swap_request};
 
 /// `swap [--to NAME]`: asks the running daemon to move every session to another account and
 /// waits until the swap is recorded.
@@ -30,14 +30,12 @@ pub fn swap(config: &Path, to: Option<String>) -> anyhow::Result<ExitCode> {
             config.display()
         );
     }
-    let dir = requests_dir(&cfg.state_dir);
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let name = format!("swap-{}.json", jiff::Timestamp::now().as_nanosecond());
-    let temp = dir.join(format!(".{name}.tmp"));
-    std::fs::write(&temp, serde_json::to_vec(&SwapRequest { to })?)
-        .with_context(|| format!("cannot write {}", temp.display()))?;
-    std::fs::rename(&temp, dir.join(&name))
-        .with_context(|| format!("cannot place the request in {}", dir.display()))?;
+    write_swap_request(&cfg.state_dir, &SwapRequest { to }).with_context(|| {
+        format!(
+            "cannot place a swap request under {}",
+            cfg.state_dir.display()
+        )
+    })?;
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
         if latest() != before {
