@@ -1,5 +1,6 @@
 //! Running one tmux process: argv building with redaction, stdin, deadline, classification.
 
+use std::ffi::OsStr;
 use std::fmt;
 use std::process::Stdio;
 use std::time::Instant;
@@ -156,25 +157,29 @@ impl Tmux {
     /// The shown form of a full command line, global options included.
     fn render(&self, invocation: &Invocation) -> String {
         let mut shown = self.program.display().to_string();
-        for arg in self.global_args().iter().chain(&invocation.args) {
+        for (flag, value) in self.global_options() {
+            let value = Arg::Plain(value.to_string_lossy().into_owned());
+            shown.push_str(&format!(" {flag} {value}"));
+        }
+        for arg in &invocation.args {
             shown.push(' ');
             shown.push_str(&arg.to_string());
         }
         shown
     }
 
-    /// `-f config` and `-L socket`, which go before every command.
-    fn global_args(&self) -> Vec<Arg> {
-        let mut args = Vec::new();
-        if let Some(config) = &self.config_file {
-            args.push(Arg::Plain("-f".to_owned()));
-            args.push(Arg::Plain(config.display().to_string()));
-        }
-        if let Some(socket) = &self.socket {
-            args.push(Arg::Plain("-L".to_owned()));
-            args.push(Arg::Plain(socket.clone()));
-        }
-        args
+    /// `-f config` and `-L socket`, which go before every command: flag and value, passed
+    /// to tmux as they are (they are options, not command arguments).
+    fn global_options(&self) -> impl Iterator<Item = (&'static str, &OsStr)> {
+        let config = self
+            .config_file
+            .as_deref()
+            .map(|file| ("-f", file.as_os_str()));
+        let socket = self
+            .socket
+            .as_deref()
+            .map(|socket| ("-L", OsStr::new(socket)));
+        config.into_iter().chain(socket)
     }
 
     /// Runs one tmux process under the deadline and returns what it said, whatever its status.
@@ -182,11 +187,8 @@ impl Tmux {
         let command_line = self.render(invocation);
         let started = Instant::now();
         let mut command = Command::new(&self.program);
-        if let Some(config) = &self.config_file {
-            command.arg("-f").arg(config);
-        }
-        if let Some(socket) = &self.socket {
-            command.arg("-L").arg(socket);
+        for (flag, value) in self.global_options() {
+            command.arg(flag).arg(value);
         }
         command
             .args(invocation.args.iter().map(Arg::to_argv))

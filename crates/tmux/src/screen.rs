@@ -77,9 +77,7 @@ impl Tmux {
             ),
         })
     }
-}
 
-impl Tmux {
     /// The name of the session that holds pane `pane_id` (`%12`, as in `$TMUX_PANE`).
     /// Used by the hooks of agents the daemon did not launch (dedicated sessions).
     pub async fn session_of_pane(&self, pane_id: &str) -> Result<String, TmuxError> {

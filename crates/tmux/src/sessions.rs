@@ -54,17 +54,7 @@ impl Tmux {
 
     /// Whether a session with exactly this name exists (no prefix or pattern matching).
     pub async fn has_session(&self, name: &str) -> Result<bool, TmuxError> {
-        let target = session_target(name)?;
-        let output = self
-            .run_raw(&Invocation::new(["has-session", "-t", &target]))
-            .await?;
-        if output.success {
-            return Ok(true);
-        }
-        match output.failure_kind() {
-            FailureKind::NoServer | FailureKind::NoSuchTarget => Ok(false),
-            _ => Err(output.into_error(Some(name))),
-        }
+        self.run_on_session_if_present("has-session", name).await
     }
 
     /// Creates a detached session of the given size, directory, environment and command,
@@ -154,15 +144,27 @@ impl Tmux {
 
     /// Kills the session with exactly this name; a missing session (or server) is fine.
     pub async fn kill_session(&self, name: &str) -> Result<(), TmuxError> {
+        self.run_on_session_if_present("kill-session", name)
+            .await
+            .map(|_present| ())
+    }
+
+    /// Runs `command -t =name`: `Ok(true)` when it succeeded, `Ok(false)` when the session
+    /// (or the whole server) is not there, an error for any other failure.
+    async fn run_on_session_if_present(
+        &self,
+        command: &str,
+        name: &str,
+    ) -> Result<bool, TmuxError> {
         let target = session_target(name)?;
         let output = self
-            .run_raw(&Invocation::new(["kill-session", "-t", &target]))
+            .run_raw(&Invocation::new([command, "-t", &target]))
             .await?;
         if output.success {
-            return Ok(());
+            return Ok(true);
         }
         match output.failure_kind() {
-            FailureKind::NoServer | FailureKind::NoSuchTarget => Ok(()),
+            FailureKind::NoServer | FailureKind::NoSuchTarget => Ok(false),
             _ => Err(output.into_error(Some(name))),
         }
     }
