@@ -34,7 +34,7 @@ pub use scan::{
     TASK_SUFFIX, scan_inbox,
 };
 pub use sidecar::{
-    Fingerprint, blocked_marker, invalid_marker_current, mark_blocked, mark_invalid,
-    remove_sidecar, sidecar_path,
+    blocked_marker, invalid_marker_current, mark_blocked, mark_invalid, remove_sidecar,
+    sidecar_path,
 };
 pub use watch::{FsEvent, FsWatcher, WatchTag};

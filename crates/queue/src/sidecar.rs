@@ -22,7 +22,7 @@ const MAX_SIDECAR_BYTES: u64 = 64 * 1024;
 
 /// Which version of a task file a marker refers to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Fingerprint {
+pub(crate) struct Fingerprint {
     /// Size in bytes.
     pub size: u64,
     /// Modification time, nanoseconds since the Unix epoch.
@@ -35,7 +35,7 @@ pub struct Fingerprint {
 
 impl Fingerprint {
     /// Fingerprint of `path` itself (a symlink is not followed).
-    pub fn of(path: &Path) -> io::Result<Fingerprint> {
+    pub(crate) fn of(path: &Path) -> io::Result<Fingerprint> {
         let m = fs::symlink_metadata(path)?;
         let ns = |secs: i64, nsecs: i64| secs.saturating_mul(1_000_000_000).saturating_add(nsecs);
         Ok(Fingerprint {
