@@ -13,16 +13,6 @@ use crate::read::{recent_swaps, status_report, task_lines};
 use crate::router::Shared;
 
 /// Every task state, so that a project shows zeros instead of missing series.
-const TASK_STATES: [TaskState; 7] = [
-    TaskState::Queued,
-    TaskState::Blocked,
-    TaskState::Invalid,
-    TaskState::Delegated,
-    TaskState::Running,
-    TaskState::Done,
-    TaskState::Failed,
-];
-
 /// `GET /metrics`.
 pub(crate) async fn metrics(State(shared): State<Shared>) -> Result<impl IntoResponse, HttpError> {
     let cfg = &shared.api.cfg;
@@ -46,13 +36,13 @@ pub(crate) async fn metrics(State(shared): State<Shared>) -> Result<impl IntoRes
 
     let mut task_counts: BTreeMap<(String, &'static str), u64> = BTreeMap::new();
     for project in &report.projects {
-        for state in TASK_STATES {
-            task_counts.insert((project.name.clone(), state_name(state)), 0);
+        for state in TaskState::ALL {
+            task_counts.insert((project.name.clone(), state.as_str()), 0);
         }
     }
     for task in &tasks {
         *task_counts
-            .entry((task.project.clone(), state_name(task.state)))
+            .entry((task.project.clone(), task.state.as_str()))
             .or_insert(0) += 1;
     }
     out.header("cf_tasks", "Tasks per project and state.", "gauge");
@@ -142,18 +132,6 @@ pub(crate) async fn metrics(State(shared): State<Shared>) -> Result<impl IntoRes
         )],
         out.text,
     ))
-}
-
-fn state_name(state: TaskState) -> &'static str {
-    match state {
-        TaskState::Queued => "queued",
-        TaskState::Blocked => "blocked",
-        TaskState::Invalid => "invalid",
-        TaskState::Delegated => "delegated",
-        TaskState::Running => "running",
-        TaskState::Done => "done",
-        TaskState::Failed => "failed",
-    }
 }
 
 /// A name reduced to `[a-z0-9_]`, so it is valid inside a metric name.

@@ -27,6 +27,32 @@ pub enum TaskState {
     Failed,
 }
 
+impl TaskState {
+    /// Every state, in the order of a task's life.
+    pub const ALL: [TaskState; 7] = [
+        TaskState::Queued,
+        TaskState::Blocked,
+        TaskState::Invalid,
+        TaskState::Delegated,
+        TaskState::Running,
+        TaskState::Done,
+        TaskState::Failed,
+    ];
+
+    /// The snake_case name (as in JSON).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskState::Queued => "queued",
+            TaskState::Blocked => "blocked",
+            TaskState::Invalid => "invalid",
+            TaskState::Delegated => "delegated",
+            TaskState::Running => "running",
+            TaskState::Done => "done",
+            TaskState::Failed => "failed",
+        }
+    }
+}
+
 /// One task.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct TaskLine {
@@ -167,10 +193,7 @@ pub fn stamp(at: jiff::Timestamp) -> String {
 pub fn render_tasks(tasks: &[TaskLine]) -> String {
     let mut out = String::new();
     for t in tasks {
-        let state = serde_json::to_value(t.state)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
+        let state = t.state.as_str();
         let since = t
             .since
             .as_deref()
@@ -190,4 +213,16 @@ pub fn render_tasks(tasks: &[TaskLine]) -> String {
         out.push_str("no tasks\n");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_names_match_the_json_names() {
+        for state in TaskState::ALL {
+            assert_eq!(serde_json::to_value(state).expect("json"), state.as_str());
+        }
+    }
 }
