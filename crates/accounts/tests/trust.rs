@@ -198,10 +198,11 @@ fn a_missing_file_is_untrusted_and_created_private() {
 #[test]
 fn broken_files_are_refused_and_left_untouched() {
     let fixture = Fixture::new();
-    for (text, expect_invalid) in [
-        ("{\"projects\": {,}}", true),
-        ("{\"projects\": []}", false),
-        ("{\"projects\": {\"FOLDER\": 3}}", false),
+    let folder_key = format!("\"projects\".{:?}", fixture.key("p"));
+    for (text, wrong_key) in [
+        ("{\"projects\": {,}}", None),
+        ("{\"projects\": []}", Some("\"projects\"")),
+        ("{\"projects\": {\"FOLDER\": 3}}", Some(folder_key.as_str())),
     ] {
         let text = text.replace("FOLDER", &fixture.key("p"));
         fs::write(client_state_path(fixture.config_dir()), &text).unwrap();
@@ -209,9 +210,9 @@ fn broken_files_are_refused_and_left_untouched() {
         let error =
             ensure_folder_trusted(fixture.config_dir(), &fixture.folder("p"), now()).unwrap_err();
 
-        match (&error, expect_invalid) {
-            (AccountsError::InvalidJson { .. }, true)
-            | (AccountsError::WrongType { .. }, false) => {}
+        match (&error, wrong_key) {
+            (AccountsError::InvalidJson { .. }, None) => {}
+            (AccountsError::WrongType { key, .. }, Some(wanted)) if key == wanted => {}
             _ => panic!("{text}: unexpected {error:?}"),
         }
         let message = error.to_string();
