@@ -159,6 +159,18 @@ fn delegated_tasks_survive_a_restart_and_are_counted() {
             .contains(&"gem.md".to_string()),
         "the task stays in the inbox while delegated"
     );
+    let status: serde_json::Value =
+        serde_json::from_str(&support::cli_stdout(&sandbox, &["status", "--json"])).expect("json");
+    let beta = status["projects"]
+        .as_array()
+        .and_then(|p| p.iter().find(|p| p["name"] == "beta"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        (beta["delegated"].as_u64(), beta["queued"].as_u64()),
+        (Some(1), Some(0)),
+        "status counts the delegated task apart: {status}"
+    );
     assert!(first.stop(), "clean stop while the job is active");
 
     let mut second = DaemonProcess::start_with_env(&sandbox, "second", &env);

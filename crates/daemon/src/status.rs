@@ -9,6 +9,8 @@ use anyhow::Context;
 use cf_config::Config;
 use cf_tmux::Tmux;
 
+use crate::tasks::{TaskLine, TaskState};
+
 /// Everything `status` shows.
 #[derive(Debug, serde::Serialize)]
 pub struct StatusReport {
@@ -82,6 +84,8 @@ pub struct ProjectCounts {
     pub blocked: usize,
     /// With an `.invalid` sidecar or rejected.
     pub invalid: usize,
+    /// Submitted to the job platform.
+    pub delegated: usize,
     /// In `done/`.
     pub done: usize,
     /// In `failed/`.
@@ -180,14 +184,17 @@ pub async fn collect_status(cfg: &Config) -> anyhow::Result<StatusReport> {
         });
     }
 
-    let mut projects = Vec::new();
-    if let Ok(discovery) =
-        cf_queue::discover_projects(&cfg.dispatcher.projects_dir, &cfg.dispatcher.projects)
-    {
-        for project in discovery.projects {
-            projects.push(count_project(&project));
-        }
-    }
+    let queue = crate::tasks::snapshot_queue(cfg);
+    let projects = queue
+        .projects
+        .iter()
+        .map(|name| count_project(name, &queue.tasks))
+        .collect();
+    let blocked = queue
+        .tasks
+        .into_iter()
+        .filter(|t| t.state == TaskState::Blocked)
+        .collect();
     let recent_events = match &store {
         Some(s) => s
             .recent_events(15)
@@ -207,10 +214,6 @@ pub async fn collect_status(cfg: &Config) -> anyhow::Result<StatusReport> {
             .collect(),
         None => Vec::new(),
     };
-    let blocked = crate::tasks::collect_tasks(cfg)
-        .into_iter()
-        .filter(|t| t.state == crate::tasks::TaskState::Blocked)
-        .collect();
     let kv = |key: &str| {
         store
             .as_ref()
@@ -249,41 +252,24 @@ pub async fn collect_status(cfg: &Config) -> anyhow::Result<StatusReport> {
     })
 }
 
-fn count_project(project: &cf_queue::Project) -> ProjectCounts {
+fn count_project(name: &str, tasks: &[TaskLine]) -> ProjectCounts {
     let mut counts = ProjectCounts {
-        name: project.name.clone(),
+        name: name.to_string(),
         ..ProjectCounts::default()
     };
-    if let Ok(scan) = cf_queue::scan_inbox(project) {
-        counts.queued = scan
-            .queued
-            .iter()
-            .filter(|q| !q.has_blocked_sidecar && !q.has_invalid_sidecar)
-            .count();
-        counts.blocked = scan.queued.iter().filter(|q| q.has_blocked_sidecar).count();
-        counts.invalid =
-            scan.queued.iter().filter(|q| q.has_invalid_sidecar).count() + scan.rejected.len();
-        counts.running = scan.dispatched.len();
+    for task in tasks.iter().filter(|t| t.project == name) {
+        let slot = match task.state {
+            TaskState::Queued => &mut counts.queued,
+            TaskState::Blocked => &mut counts.blocked,
+            TaskState::Invalid => &mut counts.invalid,
+            TaskState::Delegated => &mut counts.delegated,
+            TaskState::Running => &mut counts.running,
+            TaskState::Done => &mut counts.done,
+            TaskState::Failed => &mut counts.failed,
+        };
+        *slot += 1;
     }
-    let queue = project.root.join(".agent-queue");
-    counts.done = count_md(&queue.join("done"));
-    counts.failed = count_md(&queue.join("failed"));
     counts
-}
-
-fn count_md(dir: &std::path::Path) -> usize {
-    std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .flatten()
-                .filter(|e| {
-                    e.file_name()
-                        .to_str()
-                        .is_some_and(|n| n.ends_with(".md") && !n.starts_with('.'))
-                })
-                .count()
-        })
-        .unwrap_or(0)
 }
 
 /// The report as text for a terminal.
@@ -350,14 +336,14 @@ pub fn render_text(report: &StatusReport) -> String {
     let _ = writeln!(out, "\nqueues:");
     let _ = writeln!(
         out,
-        "  {:<24} {:>6} {:>7} {:>7} {:>7} {:>6} {:>6}",
-        "project", "queued", "running", "blocked", "invalid", "done", "failed"
+        "  {:<24} {:>6} {:>7} {:>7} {:>7} {:>9} {:>6} {:>6}",
+        "project", "queued", "running", "blocked", "invalid", "delegated", "done", "failed"
     );
     for p in &report.projects {
         let _ = writeln!(
             out,
-            "  {:<24} {:>6} {:>7} {:>7} {:>7} {:>6} {:>6}",
-            p.name, p.queued, p.running, p.blocked, p.invalid, p.done, p.failed
+            "  {:<24} {:>6} {:>7} {:>7} {:>7} {:>9} {:>6} {:>6}",
+            p.name, p.queued, p.running, p.blocked, p.invalid, p.delegated, p.done, p.failed
         );
     }
     if !report.blocked.is_empty() {

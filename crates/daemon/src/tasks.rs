@@ -70,12 +70,27 @@ pub struct TaskLine {
 
 /// Lists every task of every project.
 pub fn collect_tasks(cfg: &Config) -> Vec<TaskLine> {
+    snapshot_queue(cfg).tasks
+}
+
+/// The projects (even those without tasks) and every task, from one pass over the folders.
+#[derive(Debug, Default)]
+pub struct QueueSnapshot {
+    /// Project names, in discovery order.
+    pub projects: Vec<String>,
+    /// Every task of every project.
+    pub tasks: Vec<TaskLine>,
+}
+
+/// Lists the projects and every task once.
+pub fn snapshot_queue(cfg: &Config) -> QueueSnapshot {
     let mut out = Vec::new();
     let Ok(discovery) =
         cf_queue::discover_projects(&cfg.dispatcher.projects_dir, &cfg.dispatcher.projects)
     else {
-        return out;
+        return QueueSnapshot::default();
     };
+    let projects = discovery.projects.iter().map(|p| p.name.clone()).collect();
     for project in discovery.projects {
         let name = project.name.clone();
         let line = |file: String, state, reason: Option<String>, since: Option<String>| TaskLine {
@@ -158,7 +173,10 @@ pub fn collect_tasks(cfg: &Config) -> Vec<TaskLine> {
             }
         }
     }
-    out
+    QueueSnapshot {
+        projects,
+        tasks: out,
+    }
 }
 
 /// The reason in an `.invalid` sidecar (JSON with a `reason` field), read without judging it.
