@@ -72,7 +72,14 @@ pub fn parse_reset(text: &str, now: Timestamp, default_tz: &TimeZone) -> Option<
         None => 0,
     };
     let hour = match caps.name("ampm").map(|m| m.as_str().to_ascii_lowercase()) {
-        Some(ampm) => to_24_hour(hour, ampm.starts_with('p'))?,
+        Some(ampm) => to_24_hour(
+            hour,
+            if ampm.starts_with('p') {
+                Meridiem::Pm
+            } else {
+                Meridiem::Am
+            },
+        )?,
         // A bare number without minutes ("resets 3") is too vague to be a time.
         None if caps.name("minute").is_none() => return None,
         None => hour,
@@ -105,16 +112,23 @@ pub fn parse_reset(text: &str, now: Timestamp, default_tz: &TimeZone) -> Option<
     }
 }
 
+/// Which half of the day a 12-hour clock time is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Meridiem {
+    Am,
+    Pm,
+}
+
 /// `12am` → 0, `12pm` → 12, `3pm` → 15; `None` for hours outside 1..=12.
-fn to_24_hour(hour: i8, afternoon: bool) -> Option<i8> {
+fn to_24_hour(hour: i8, half: Meridiem) -> Option<i8> {
     if !(1..=12).contains(&hour) {
         return None;
     }
-    Some(match (hour, afternoon) {
-        (12, false) => 0,
-        (12, true) => 12,
-        (h, false) => h,
-        (h, true) => h + 12,
+    Some(match (hour, half) {
+        (12, Meridiem::Am) => 0,
+        (12, Meridiem::Pm) => 12,
+        (h, Meridiem::Am) => h,
+        (h, Meridiem::Pm) => h + 12,
     })
 }
 
