@@ -9,7 +9,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use cf_daemon::{Daemon, DaemonOptions, NoticeKind, SystemClock};
+use cf_daemon::{NoticeKind, SystemClock};
 use claude_failover::sandbox::{Sandbox, SandboxSpec};
 use jiff::Timestamp;
 
@@ -49,14 +49,7 @@ async fn one_round() -> anyhow::Result<f64> {
     spec.work = "30s".into();
     spec.poll_interval = "500ms".into();
     let sandbox = Sandbox::create(&spec)?;
-    let daemon = Daemon::start(
-        sandbox.config()?,
-        DaemonOptions::default(),
-        Arc::new(SystemClock),
-    )
-    .await?;
-    let mut notices = daemon.subscribe();
-    let daemon = daemon.spawn();
+    let (daemon, mut notices) = sandbox.start_daemon(Arc::new(SystemClock)).await?;
     for i in 0..SESSIONS {
         sandbox.add_task(
             "bench",

@@ -13,7 +13,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use cf_daemon::{Daemon, DaemonOptions, NoticeKind, SystemClock};
+use cf_daemon::{NoticeKind, SystemClock};
 use claude_failover::sandbox::{Hooks, Sandbox, SandboxSpec};
 use jiff::Timestamp;
 
@@ -66,14 +66,7 @@ async fn measure(tasks: usize, hooks: Hooks) -> anyhow::Result<Vec<Sample>> {
     spec.poll_interval = "500ms".into();
     spec.stable_idle = "1s".into();
     let sandbox = Sandbox::create(&spec)?;
-    let daemon = Daemon::start(
-        sandbox.config()?,
-        DaemonOptions::default(),
-        Arc::new(SystemClock),
-    )
-    .await?;
-    let mut notices = daemon.subscribe();
-    let daemon = daemon.spawn();
+    let (daemon, mut notices) = sandbox.start_daemon(Arc::new(SystemClock)).await?;
     let mut samples = Vec::new();
     for i in 0..tasks {
         let id = format!("t{i:03}");

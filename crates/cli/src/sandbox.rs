@@ -149,6 +149,22 @@ impl Sandbox {
         Ok(sandbox)
     }
 
+    /// Starts the daemon in this process on the sandbox's config; returns it running, with a
+    /// receiver of its notices from the start on (the demo, the benchmarks, in-process tests).
+    pub async fn start_daemon(
+        &self,
+        clock: std::sync::Arc<dyn cf_daemon::Clock>,
+    ) -> anyhow::Result<(
+        cf_daemon::RunningDaemon,
+        tokio::sync::broadcast::Receiver<cf_daemon::Notice>,
+    )> {
+        let daemon =
+            cf_daemon::Daemon::start(self.config()?, cf_daemon::DaemonOptions::default(), clock)
+                .await?;
+        let notices = daemon.subscribe();
+        Ok((daemon.spawn(), notices))
+    }
+
     /// The sandbox's root folder.
     pub fn root(&self) -> &Path {
         &self.root

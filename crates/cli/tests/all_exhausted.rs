@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
-use cf_daemon::{Clock, Daemon, DaemonOptions, NoticeKind};
+use cf_daemon::{Clock, NoticeKind};
 use claude_failover::sandbox::Sandbox;
 use jiff::{SignedDuration, Timestamp};
 use support::{is_done, prompts_for};
@@ -89,15 +89,7 @@ async fn dispatch_pauses_until_the_earliest_reset() {
     let clock = Arc::new(OffsetClock {
         offset_secs: AtomicI64::new(0),
     });
-    let daemon = Daemon::start(
-        sandbox.config().expect("config"),
-        DaemonOptions::default(),
-        clock.clone(),
-    )
-    .await
-    .expect("start");
-    let mut notices = daemon.subscribe();
-    let daemon = daemon.spawn();
+    let (daemon, mut notices) = sandbox.start_daemon(clock.clone()).await.expect("start");
 
     sandbox
         .add_task("alpha", "long1", "Long one. fake-agent:work=120s")

@@ -9,6 +9,16 @@ use std::time::Duration;
 use claude_failover::sandbox::Sandbox;
 use support::{DaemonProcess, is_done, wait_until};
 
+/// The bad files the first test drops in the inbox.
+const BAD_FILES: [&str; 6] = [
+    "unclosed.md",
+    "wrongtype.md",
+    "binary.md",
+    "huge.md",
+    "link.md",
+    "folder.md",
+];
+
 fn invalid_reason(sandbox: &Sandbox, project: &str, name: &str) -> Option<String> {
     sandbox.read_file_in(project, "inbox", &format!("{name}.invalid"))
 }
@@ -39,16 +49,9 @@ fn bad_files_get_a_sidecar_and_good_ones_run() {
         Duration::from_secs(10),
         "every bad file has a sidecar",
         || {
-            [
-                "unclosed.md",
-                "wrongtype.md",
-                "binary.md",
-                "huge.md",
-                "link.md",
-                "folder.md",
-            ]
-            .iter()
-            .all(|n| invalid_reason(&sandbox, "alpha", n).is_some())
+            BAD_FILES
+                .iter()
+                .all(|n| invalid_reason(&sandbox, "alpha", n).is_some())
         },
     );
     let wrong = invalid_reason(&sandbox, "alpha", "wrongtype.md").unwrap_or_default();
@@ -67,14 +70,7 @@ fn bad_files_get_a_sidecar_and_good_ones_run() {
             .contains("1048576"),
         "names the limit"
     );
-    for name in [
-        "unclosed.md",
-        "wrongtype.md",
-        "binary.md",
-        "huge.md",
-        "link.md",
-        "folder.md",
-    ] {
+    for name in BAD_FILES {
         assert!(
             inbox.join(name).symlink_metadata().is_ok(),
             "{name} stays where it is"

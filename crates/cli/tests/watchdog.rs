@@ -9,6 +9,9 @@ use std::time::Duration;
 use claude_failover::sandbox::Sandbox;
 use support::{DaemonProcess, is_done, prompts_for, wait_until};
 
+/// A task that waits on a dependency that never comes.
+const STUCK: &str = "---\ndepends_on: [beta:never]\n---\nWaits forever.";
+
 const FAST_WATCHDOG: &str =
     "watchdog:\n  interval: 500ms\n  blocked_timeout: 2s\n  stale_after: 2s\n";
 
@@ -22,13 +25,7 @@ fn blocked_too_long_is_reported_once_and_orphans_are_requeued() {
     spec.extra_yaml = FAST_WATCHDOG.into();
     spec.work = "4s".into();
     let sandbox = Sandbox::create(&spec).expect("sandbox");
-    sandbox
-        .add_task(
-            "alpha",
-            "stuck",
-            "---\ndepends_on: [beta:never]\n---\nWaits forever.",
-        )
-        .expect("add");
+    sandbox.add_task("alpha", "stuck", STUCK).expect("add");
     // An orphan sidecar, and a claim nobody holds (as if left by hand).
     let inbox = sandbox.projects_dir.join("gamma/.agent-queue/inbox");
     std::fs::write(inbox.join("gone.md.blocked"), "waiting on x:y\n").expect("orphan sidecar");
@@ -93,13 +90,7 @@ fn fail_blocked_moves_the_task_to_failed() {
     let mut spec = support::spec();
     spec.extra_yaml = format!("{FAST_WATCHDOG}  fail_blocked: true\n");
     let sandbox = Sandbox::create(&spec).expect("sandbox");
-    sandbox
-        .add_task(
-            "alpha",
-            "stuck",
-            "---\ndepends_on: [beta:never]\n---\nWaits forever.",
-        )
-        .expect("add");
+    sandbox.add_task("alpha", "stuck", STUCK).expect("add");
     let mut daemon = DaemonProcess::start(&sandbox, "failblocked");
     wait_until(Duration::from_secs(20), "the task is failed", || {
         sandbox

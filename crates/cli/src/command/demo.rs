@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use cf_daemon::{Daemon, DaemonOptions, NoticeKind, SystemClock};
+use cf_daemon::{NoticeKind, SystemClock};
 use tokio::time::Instant;
 
 use crate::sandbox::{Sandbox, SandboxSpec};
@@ -88,10 +88,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     }
     let mut limit_pending = args.failover;
     let mut working = 0;
-    let cfg = sandbox.config()?;
-    let daemon = Daemon::start(cfg, DaemonOptions::default(), Arc::new(SystemClock)).await?;
-    let mut notices = daemon.subscribe();
-    let daemon = daemon.spawn();
+    let (daemon, mut notices) = sandbox.start_daemon(Arc::new(SystemClock)).await?;
 
     let started = Instant::now();
     let deadline = started + Duration::from_secs(args.timeout);

@@ -7,9 +7,11 @@ use crate::harness::{self, Hostile, drop_file};
 use crate::quick_spec;
 use crate::support::{is_done, wait_until};
 
+/// How many task files land at once.
+const BURST: usize = 2_000;
+
 #[test]
 fn two_thousand_files_in_one_burst_are_all_seen() {
-    const BURST: usize = 2_000;
     let mut h = Hostile::new(&quick_spec(), |_| {});
     h.start("burst");
     // The watchers are set up once a first task has run.
@@ -34,17 +36,10 @@ fn two_thousand_files_in_one_burst_are_all_seen() {
         "the burst must land within about a second, took {burst_took:?}"
     );
 
-    let invalid_count = || {
-        h.sandbox
-            .files_in("gamma", "inbox")
-            .iter()
-            .filter(|n| n.ends_with(".md.invalid"))
-            .count()
-    };
-    wait_until(
-        Duration::from_secs(45),
+    wait_all_seen(
+        &h,
         "all 2,000 burst files are seen (1,999 sidecars and one run)",
-        || invalid_count() == BURST - 1 && is_done(&h.sandbox, "gamma", "burst-valid"),
+        "burst-valid",
     );
     h.assert_alive();
     let log = h.daemon().log_text();
@@ -76,7 +71,6 @@ fn two_thousand_files_in_one_burst_are_all_seen() {
 
 #[test]
 fn a_burst_that_overflows_the_watcher_queue_is_recovered_by_a_rescan() {
-    const BURST: usize = 2_000;
     const NOISE: usize = 4_000;
     let mut h = Hostile::new(&quick_spec(), |_| {});
     h.start("overflow");
@@ -105,17 +99,10 @@ fn a_burst_that_overflows_the_watcher_queue_is_recovered_by_a_rescan() {
             std::fs::remove_file(&noise).expect("remove noise file");
         }
     }
-    let invalid_count = || {
-        h.sandbox
-            .files_in("gamma", "inbox")
-            .iter()
-            .filter(|n| n.ends_with(".md.invalid"))
-            .count()
-    };
-    wait_until(
-        Duration::from_secs(45),
+    wait_all_seen(
+        &h,
         "all 2,000 files of the overflowed burst are seen",
-        || invalid_count() == BURST - 1 && is_done(&h.sandbox, "gamma", "lost-valid"),
+        "lost-valid",
     );
     h.assert_alive();
     assert!(
@@ -134,4 +121,19 @@ fn a_burst_that_overflows_the_watcher_queue_is_recovered_by_a_rescan() {
     );
     h.assert_outside_untouched();
     assert!(h.daemon().stop(), "the daemon exits cleanly on SIGTERM");
+}
+
+/// Waits until every file of a burst was seen: the 1,999 invalid ones have their sidecar and the
+/// valid one (`valid_id`) is done.
+fn wait_all_seen(h: &Hostile, what: &str, valid_id: &str) {
+    let invalid_count = || {
+        h.sandbox
+            .files_in("gamma", "inbox")
+            .iter()
+            .filter(|n| n.ends_with(".md.invalid"))
+            .count()
+    };
+    wait_until(Duration::from_secs(45), what, || {
+        invalid_count() == BURST - 1 && is_done(&h.sandbox, "gamma", valid_id)
+    });
 }
