@@ -17,6 +17,8 @@ pub mod screen;
 pub mod shell;
 pub mod task;
 pub mod text;
+pub mod transcript;
+pub mod turn;
 pub mod watch;
 pub mod watchdog;
 

@@ -11,6 +11,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+mod styled;
+
 /// What the agent in a pane is doing, as far as its screen shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ScreenState {
@@ -85,9 +87,12 @@ const MENU_FOOTER_ROWS: usize = 4;
 /// Without an input box, a menu cursor counts only within this many last non-blank rows.
 const MENU_CURSOR_ROWS: usize = 12;
 /// Dim hints the client draws inside an empty input box; they are not typed text.
+/// The recorded strings are the fallback for captures without attributes; with attributes
+/// ([`classify_styled`]) the dim rendition tells a hint from typed text whatever its wording.
 const EMPTY_INPUT_HINTS: &[&str] = &[
     "Resend your message to try again",
     "Press up to edit queued messages",
+    "Once fixed, resend your message",
 ];
 
 const EVIDENCE_EMPTY: &str = "empty pane";
@@ -144,6 +149,32 @@ struct InputBox {
 
 /// Reads one captured screen and says what the agent in it is doing.
 pub fn classify(screen: &str) -> ScreenReading {
+    classify_rows(screen, InputStyle::Unknown)
+}
+
+/// Like [`classify`], for a capture with attributes (`tmux capture-pane -e`): escape sequences
+/// are read, not matched, and text in the input line drawn dim is a placeholder hint (an empty
+/// input), whatever it says.
+pub fn classify_styled(screen: &str) -> ScreenReading {
+    let styled = styled::read_styled(screen);
+    let style = if styled.dim_input_line {
+        InputStyle::DimHint
+    } else {
+        InputStyle::Unknown
+    };
+    classify_rows(&styled.plain, style)
+}
+
+/// What the capture tells about the input line's rendition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum InputStyle {
+    /// No attributes: the recorded hint strings decide.
+    Unknown,
+    /// The input line's text is drawn dim: a placeholder, not typed text.
+    DimHint,
+}
+
+fn classify_rows(screen: &str, style: InputStyle) -> ScreenReading {
     let rows = screen_rows(screen);
     let non_blank: Vec<usize> = (0..rows.len()).filter(|&i| !rows[i].is_empty()).collect();
     let Some(&last_row) = non_blank.last() else {
@@ -181,7 +212,10 @@ pub fn classify(screen: &str) -> ScreenReading {
         return reading(ScreenState::NoAgent, None, EVIDENCE_STALE_BOX);
     }
 
-    let input = input_text(&rows, &input_box);
+    let input = match style {
+        InputStyle::DimHint => None,
+        InputStyle::Unknown => input_text(&rows, &input_box),
+    };
     if tail(BUSY_FOOTER_ROWS)
         .any(|(i, r)| i > input_box.lower_rule && r.contains("esc to interrupt"))
     {
@@ -197,6 +231,11 @@ pub fn classify(screen: &str) -> ScreenReading {
         Some(text) => reading(ScreenState::InputPending, Some(text), EVIDENCE_TYPED),
         None => reading(ScreenState::Idle, None, EVIDENCE_IDLE),
     }
+}
+
+/// Whether `row` is a completed-turn line (`✻ Brewed for 15s`, `✻ Baked for 20s · done 8:12 AM`).
+pub(crate) fn is_turn_done_line(row: &str) -> bool {
+    TURN_DONE.is_match(row.trim_end())
 }
 
 /// Counts the completed-turn lines (`✻ Brewed for 15s`) on the screen: one per finished turn still
@@ -228,7 +267,7 @@ fn reading(state: ScreenState, input: Option<String>, evidence: &'static str) ->
 
 /// The screen's rows, right-trimmed of ASCII spaces only (U+00A0 after `❯` must survive), with
 /// trailing blank rows dropped.
-fn screen_rows(screen: &str) -> Vec<&str> {
+pub(crate) fn screen_rows(screen: &str) -> Vec<&str> {
     let mut rows: Vec<&str> = screen
         .lines()
         .map(|row| row.trim_end_matches(' '))
@@ -239,7 +278,7 @@ fn screen_rows(screen: &str) -> Vec<&str> {
     rows
 }
 
-fn is_rule(row: &str) -> bool {
+pub(crate) fn is_rule(row: &str) -> bool {
     row.chars().count() >= RULE_MIN_WIDTH && row.chars().all(|c| c == '─')
 }
 
