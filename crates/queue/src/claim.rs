@@ -92,6 +92,15 @@ fn split_dispatched_path(path: &Path) -> Result<(PathBuf, TaskId), QueueError> {
     )
 }
 
+/// `<inbox>/<id>.md` for the claim `<inbox>/<id>.md.dispatched` (the path its sidecars hang on).
+pub(crate) fn task_path_of_claim(dispatched_path: &Path) -> PathBuf {
+    let text = dispatched_path.as_os_str().to_string_lossy();
+    match text.strip_suffix(DISPATCHED_SUFFIX) {
+        Some(task) => PathBuf::from(task),
+        None => dispatched_path.to_path_buf(),
+    }
+}
+
 /// Claims a waiting task: renames `<id>.md` to `<id>.md.dispatched`, never replacing.
 ///
 /// Exactly one of several concurrent claimants (threads or daemons) gets `Claimed`.

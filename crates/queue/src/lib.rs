@@ -1,7 +1,7 @@
 //! The on-disk task queue: the only code that lists, claims, moves and renames task files.
 //!
 //! Layout per project (`<project>/.agent-queue/`): `inbox/<id>.md` waiting,
-//! `inbox/<id>.md.dispatched` claimed and running, `inbox/<id>.md.{blocked,delegated,invalid}`
+//! `inbox/<id>.md.dispatched` claimed and running, `inbox/<id>.md.{blocked,delegated,invalid,retry}`
 //! sidecars, `done/<id>.md` and `failed/<id>.md` finished. Every function here blocks (std::fs);
 //! the daemon calls them from its loop. Moves are no-replace renames, so no task is ever run
 //! twice or overwritten.
@@ -13,6 +13,7 @@ mod fsutil;
 mod id;
 mod project;
 mod read;
+mod retry;
 mod scan;
 mod sidecar;
 mod watch;
@@ -29,6 +30,7 @@ pub use project::{
     discover_projects, ensure_layout,
 };
 pub use read::{DEFAULT_MAX_TASK_BYTES, read_task_file};
+pub use retry::{read_retry, remove_retry, retry_path, write_retry};
 pub use scan::{
     DISPATCHED_SUFFIX, DispatchedFile, InboxScan, OrphanSidecar, QueuedFile, Rejected, SidecarKind,
     TASK_SUFFIX, scan_inbox,

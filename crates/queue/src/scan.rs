@@ -24,14 +24,18 @@ pub enum SidecarKind {
     Delegated,
     /// Cannot be read; the content says why.
     Invalid,
+    /// Beside a claimed task whose turn ended on a transient error: it waits for its next
+    /// attempt (the content, written by the daemon, says when and what was tried).
+    Retry,
 }
 
 impl SidecarKind {
     /// Every kind.
-    pub const ALL: [SidecarKind; 3] = [
+    pub const ALL: [SidecarKind; 4] = [
         SidecarKind::Blocked,
         SidecarKind::Delegated,
         SidecarKind::Invalid,
+        SidecarKind::Retry,
     ];
 
     /// The suffix appended to `<id>.md`, with its dot.
@@ -40,6 +44,7 @@ impl SidecarKind {
             SidecarKind::Blocked => ".blocked",
             SidecarKind::Delegated => ".delegated",
             SidecarKind::Invalid => ".invalid",
+            SidecarKind::Retry => ".retry",
         }
     }
 }
@@ -72,6 +77,8 @@ pub struct DispatchedFile {
     pub id: TaskId,
     /// Full path of the `.dispatched` file.
     pub path: PathBuf,
+    /// `<id>.md.retry` exists: the task waits for another attempt (see [`crate::read_retry`]).
+    pub has_retry_sidecar: bool,
 }
 
 /// A sidecar whose task is neither waiting nor running (left over after a manual move).
@@ -174,7 +181,11 @@ pub fn scan_inbox(project: &Project) -> Result<InboxScan, QueueError> {
             NameClass::Dispatched(stem) => {
                 present_tasks.insert(stem.to_string());
                 match parse_stem(stem) {
-                    Ok(id) => scan.dispatched.push(DispatchedFile { id, path }),
+                    Ok(id) => scan.dispatched.push(DispatchedFile {
+                        id,
+                        path,
+                        has_retry_sidecar: false,
+                    }),
                     Err(reason) => scan.rejected.push(Rejected { path, reason }),
                 }
             }
@@ -228,6 +239,9 @@ pub fn scan_inbox(project: &Project) -> Result<InboxScan, QueueError> {
         q.has_invalid_sidecar = has(SidecarKind::Invalid);
         q.has_blocked_sidecar = has(SidecarKind::Blocked);
         q.has_delegated_sidecar = has(SidecarKind::Delegated);
+    }
+    for d in &mut scan.dispatched {
+        d.has_retry_sidecar = sidecars.contains_key(&(d.id.clone(), SidecarKind::Retry));
     }
     for ((id, kind), path) in sidecars {
         if !present_tasks.contains(id.as_str()) {
