@@ -3,4 +3,5 @@
 //! integration tests and the benchmark.
 
 pub mod command;
+pub mod output;
 pub mod sandbox;

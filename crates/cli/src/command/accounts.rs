@@ -4,6 +4,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use crate::output::outln;
 use anyhow::{Context, bail};
 use cf_daemon::failover::{SwapRequest, write_swap_request};
 
@@ -51,18 +52,18 @@ pub fn swaps(config: &Path, json: bool, limit: usize) -> anyhow::Result<ExitCode
     let cfg = super::load_config(config)?;
     let store_path = cf_daemon::store_path(&cfg);
     if !store_path.exists() {
-        println!("no swaps (the daemon has not run yet)");
+        outln!("no swaps (the daemon has not run yet)")?;
         return Ok(ExitCode::SUCCESS);
     }
     let store = cf_store::Store::open_read_only(&store_path)
         .with_context(|| format!("cannot open {}", store_path.display()))?;
     let swaps = store.recent_swaps(limit).context("cannot read the swaps")?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&swaps)?);
+        outln!("{}", serde_json::to_string_pretty(&swaps)?)?;
         return Ok(ExitCode::SUCCESS);
     }
     if swaps.is_empty() {
-        println!("no swaps");
+        outln!("no swaps")?;
     }
     for s in swaps {
         let trigger = s
@@ -74,10 +75,14 @@ pub fn swaps(config: &Path, json: bool, limit: usize) -> anyhow::Result<ExitCode
             .reset_at
             .map(|r| format!(", resets {r}"))
             .unwrap_or_default();
-        println!(
+        outln!(
             "{} {} -> {}: {}{trigger}{reset}; {}",
-            s.at, s.from_account, s.to_account, s.pattern, s.detail
-        );
+            s.at,
+            s.from_account,
+            s.to_account,
+            s.pattern,
+            s.detail
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -112,7 +117,7 @@ pub fn symlinks(config: &Path, action: LinksAction) -> anyhow::Result<ExitCode> 
             for entry in cf_accounts::SHARED_ENTRIES {
                 let report = cf_accounts::migrate(account, entry, &shared)
                     .with_context(|| format!("account {}: cannot migrate {entry}", account.0))?;
-                println!("{report}");
+                outln!("{report}")?;
             }
         }
     }
@@ -122,7 +127,7 @@ pub fn symlinks(config: &Path, action: LinksAction) -> anyhow::Result<ExitCode> 
             cf_accounts::ensure_links(&accounts, &shared).context("cannot create the links")?
         }
     };
-    println!("{report}");
+    outln!("{report}")?;
     Ok(if report.is_healthy() {
         ExitCode::SUCCESS
     } else {

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use crate::output::outln;
 use cf_core::route::{DelegationAvailability, Provider};
 use cf_delegation::DelegationManager;
 use cf_delegation::script::{self, ScriptExit, ScriptOutput};
@@ -148,6 +149,6 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 fn print(output: ScriptOutput) -> anyhow::Result<ExitCode> {
-    println!("{}", serde_json::to_string_pretty(&output.json)?);
+    outln!("{}", serde_json::to_string_pretty(&output.json)?)?;
     Ok(ExitCode::from(output.exit.code() as u8))
 }

@@ -12,6 +12,7 @@ use anyhow::Context;
 use cf_daemon::{NoticeKind, SystemClock};
 use tokio::time::Instant;
 
+use crate::output::outln;
 use crate::sandbox::{Sandbox, SandboxSpec};
 
 #[derive(Debug, clap::Args)]
@@ -70,13 +71,13 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         spec.accounts = vec!["a".into(), "b".into()];
     }
     let sandbox = Sandbox::create(&spec)?;
-    println!("claude-failover demo");
-    println!("  sandbox:  {}", sandbox.root().display());
-    println!(
+    outln!("claude-failover demo")?;
+    outln!("  sandbox:  {}", sandbox.root().display())?;
+    outln!(
         "  tmux:     tmux -L {} attach   (to watch the fake agents)",
         sandbox.socket
-    );
-    println!("  pool:     2 fake Claude Code sessions; 5 tasks in 3 projects\n");
+    )?;
+    outln!("  pool:     2 fake Claude Code sessions; 5 tasks in 3 projects\n")?;
     for (project, id, content) in TASKS {
         // With --failover the first two tasks run long enough for the limit to hit them.
         let content = if args.failover && matches!(id, "hotfix" | "cleanup") {
@@ -106,10 +107,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             working += 1;
             if limit_pending && working == 2 {
                 limit_pending = false;
-                println!(
+                outln!(
                     "  {:>6.1}s  -- account a runs out of quota now (the fake agents show the session-limit banner) --",
                     started.elapsed().as_secs_f64()
-                );
+                )?;
                 std::fs::write(sandbox.account_dir.join("fake-quota"), "session")
                     .context("cannot switch account a off")?;
             }
@@ -118,12 +119,12 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             notice.kind,
             NoticeKind::SessionCreated | NoticeKind::Started
         ) {
-            println!("  {:>6.1}s  {notice}", started.elapsed().as_secs_f64());
+            outln!("  {:>6.1}s  {notice}", started.elapsed().as_secs_f64())?;
         }
     }
     daemon.stop().await?;
 
-    println!("\nsummary:");
+    outln!("\nsummary:")?;
     let mut done = 0;
     for (project, id, _) in TASKS {
         let in_done = sandbox
@@ -140,26 +141,29 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             _ => "not finished",
         };
         done += usize::from(in_done);
-        println!("  {:<24} {state}", format!("{project}/{id}"));
+        outln!("  {:<24} {state}", format!("{project}/{id}"))?;
     }
     if args.failover {
         let store = cf_store::Store::open_read_only(&cf_daemon::store_path(&sandbox.config()?))?;
         for swap in store.recent_swaps(10)? {
-            println!(
+            outln!(
                 "  swap: {} -> {} ({}), {}",
-                swap.from_account, swap.to_account, swap.pattern, swap.detail
-            );
+                swap.from_account,
+                swap.to_account,
+                swap.pattern,
+                swap.detail
+            )?;
         }
     }
     let prompts = sandbox.records().len();
-    println!(
+    outln!(
         "\n{done}/{} tasks done; the fake agents received {prompts} prompt(s) in {:.1}s",
         TASKS.len(),
         started.elapsed().as_secs_f64()
-    );
+    )?;
     if args.keep {
         let path = sandbox.keep();
-        println!("kept the sandbox in {}", path.display());
+        outln!("kept the sandbox in {}", path.display())?;
     }
     Ok(if done == TASKS.len() {
         ExitCode::SUCCESS

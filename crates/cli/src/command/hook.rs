@@ -7,6 +7,7 @@ use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::output::errln;
 use cf_daemon::signals::{SignalKind, SignalPayload, write_session_id, write_signal};
 
 #[derive(Debug, clap::Args)]
@@ -37,7 +38,7 @@ pub fn run(args: &HookArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     };
     if cf_daemon::signals::parse_signal_name(&format!("agent-done-{session}")).is_none() {
-        eprintln!(
+        errln!(
             "claude-failover hook: ignoring the unusable session name `{}`",
             session.escape_debug()
         );
@@ -47,7 +48,7 @@ pub fn run(args: &HookArgs) -> anyhow::Result<ExitCode> {
     if payload.session_id.is_some()
         && let Err(e) = write_session_id(&args.signal_dir, &session, &payload)
     {
-        eprintln!(
+        errln!(
             "claude-failover hook: cannot record the session id in {}: {e}",
             args.signal_dir.display()
         );
@@ -62,7 +63,7 @@ pub fn run(args: &HookArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if let Err(e) = write_signal(&args.signal_dir, kind, &session, &payload) {
-        eprintln!(
+        errln!(
             "claude-failover hook: cannot write the done signal in {}: {e}",
             args.signal_dir.display()
         );

@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
+use crate::output::outln;
 use anyhow::Context;
 use cf_accounts::{FileChange, HookCommands, HookStatus};
 use cf_core::shell::shell_quote;
@@ -42,11 +43,11 @@ pub fn install(config: &Path) -> anyhow::Result<ExitCode> {
             FileChange::Created => "created".to_string(),
             FileChange::Rewritten { backup } => format!("updated (backup: {})", backup.display()),
         };
-        println!(
+        outln!(
             "{}: {} {what}",
             account.name,
             report.settings_path.display()
-        );
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -66,15 +67,15 @@ pub fn check(config: &Path) -> anyhow::Result<ExitCode> {
             HookStatus::Outdated(events) => format!("outdated: {}", join(events)),
         };
         all_ok &= status == HookStatus::Installed;
-        println!("{}: {line}", account.name);
+        outln!("{}: {line}", account.name)?;
     }
     if all_ok {
         Ok(ExitCode::SUCCESS)
     } else {
-        println!(
+        outln!(
             "run `claude-failover hooks install --config {}` to fix",
             config.display()
-        );
+        )?;
         Ok(ExitCode::from(1))
     }
 }

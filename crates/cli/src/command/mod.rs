@@ -16,6 +16,7 @@ pub use hooks::hook_commands_for;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::output::out;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
@@ -177,7 +178,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Symlinks { action, config } => accounts::symlinks(&config.config, action),
         Command::Config(ConfigCommand::Check(c)) => config_check::run(&c.config),
         Command::Config(ConfigCommand::Example) => {
-            print!("{}", cf_config::example_config());
+            out!("{}", cf_config::example_config())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Task(TaskCommand::Add(args)) => task_add::run(&args),

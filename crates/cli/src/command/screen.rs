@@ -4,6 +4,7 @@ use std::io::Read;
 use std::path::Path;
 use std::process::ExitCode;
 
+use crate::output::{out, outln};
 use anyhow::Context;
 
 pub fn run(file: &Path) -> anyhow::Result<ExitCode> {
@@ -18,9 +19,9 @@ pub fn run(file: &Path) -> anyhow::Result<ExitCode> {
     }
     let text = String::from_utf8_lossy(&bytes);
     let reading = cf_core::screen::classify(&text);
-    print!("{}", cf_core::screen::render_report(&reading));
+    out!("{}", cf_core::screen::render_report(&reading))?;
     if !cf_core::screen::render_report(&reading).ends_with('\n') {
-        println!();
+        outln!()?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,5 +1,6 @@
 //! `claude-failover status` and `claude-failover tasks`.
 
+use crate::output::{out, outln};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -7,9 +8,9 @@ pub async fn run(config: &Path, json: bool) -> anyhow::Result<ExitCode> {
     let cfg = super::load_config(config)?;
     let report = cf_daemon::status::collect_status(&cfg).await?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        outln!("{}", serde_json::to_string_pretty(&report)?)?;
     } else {
-        print!("{}", cf_daemon::status::render_text(&report));
+        out!("{}", cf_daemon::status::render_text(&report))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -19,9 +20,9 @@ pub fn tasks(config: &Path, json: bool) -> anyhow::Result<ExitCode> {
     let cfg = super::load_config(config)?;
     let tasks = cf_daemon::tasks::collect_tasks(&cfg);
     if json {
-        println!("{}", serde_json::to_string_pretty(&tasks)?);
+        outln!("{}", serde_json::to_string_pretty(&tasks)?)?;
     } else {
-        print!("{}", cf_daemon::tasks::render_tasks(&tasks));
+        out!("{}", cf_daemon::tasks::render_tasks(&tasks))?;
     }
     Ok(ExitCode::SUCCESS)
 }

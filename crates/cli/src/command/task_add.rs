@@ -4,6 +4,7 @@ use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::output::outln;
 use anyhow::{Context, bail};
 use cf_core::{Priority, TaskId};
 
@@ -105,7 +106,7 @@ pub fn run(args: &TaskAddArgs) -> anyhow::Result<ExitCode> {
     };
     let path = cf_queue::add_task(project, &id, &content)
         .with_context(|| format!("cannot add task {id} to {}", project.name))?;
-    println!("{}", path.display());
+    outln!("{}", path.display())?;
     Ok(ExitCode::SUCCESS)
 }
 
