@@ -12,6 +12,7 @@ pub mod order;
 pub mod pool;
 pub mod quota;
 pub mod resume;
+pub mod retry;
 pub mod route;
 pub mod screen;
 pub mod shell;
