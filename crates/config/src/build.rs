@@ -8,10 +8,11 @@ use crate::build_agent::{read_accounts, read_agent};
 use crate::error::Problem;
 use crate::model::{
     ApiSettings, AutonomousPool, Config, DedicatedSession, DelegationSettings, DispatcherConfig,
-    PoolConfig, QuotaConfig, TmuxConfig, WatchdogConfig, WatcherConfig,
+    PoolConfig, QuotaConfig, RetryConfig, TmuxConfig, WatchdogConfig, WatcherConfig,
 };
 use crate::tree::{Node, Value};
 use crate::walk::{Section, Walk, Zero};
+use cf_core::retry::{BreakerPolicy, RetryPolicy};
 
 /// Keys allowed at the top level.
 const ROOT_KEYS: &[&str] = &[
@@ -22,6 +23,7 @@ const ROOT_KEYS: &[&str] = &[
     "watcher",
     "agent",
     "quota",
+    "retry",
     "watchdog",
     "accounts",
     "shared_dir",
@@ -50,6 +52,7 @@ pub(crate) fn read_config(walk: &mut Walk<'_>, root: &Node) -> Config {
     let dispatcher = read_dispatcher(walk, &top, shared_projects_dir, &home);
     let watcher = read_watcher(walk, &top, &state_dir);
     let quota = read_quota(walk, &top);
+    let retry = read_retry(walk, &top);
     let watchdog = read_watchdog(walk, &top);
     let agent = read_agent(walk, &top);
     let accounts = read_accounts(walk, &top, &home);
@@ -76,6 +79,7 @@ pub(crate) fn read_config(walk: &mut Walk<'_>, root: &Node) -> Config {
         watcher,
         agent,
         quota,
+        retry,
         watchdog,
         accounts,
         shared_dir,
@@ -330,6 +334,42 @@ fn read_quota(walk: &mut Walk<'_>, top: &Section<'_>) -> QuotaConfig {
     QuotaConfig {
         reactivate_cooldown: cooldown.unwrap_or(Duration::from_secs(300)),
     }
+}
+
+/// `retry:` (defaults: 30 s doubling to 15 min, 5 attempts, 6 h; the breaker opens after 3
+/// failures within 2 min and probes every minute, doubling to 10 min).
+fn read_retry(walk: &mut Walk<'_>, top: &Section<'_>) -> RetryConfig {
+    let section = walk.child_section(
+        top,
+        "retry",
+        &[
+            "initial_backoff",
+            "max_backoff",
+            "max_attempts",
+            "max_elapsed",
+            "breaker_failures",
+            "breaker_window",
+            "probe_interval",
+            "max_probe_interval",
+        ],
+    );
+    let mut duration = |walk: &mut Walk<'_>, name: &str, default: u64| {
+        walk.duration(&section, name, Zero::Refused)
+            .unwrap_or(Duration::from_secs(default))
+    };
+    let policy = RetryPolicy {
+        initial_backoff: duration(walk, "initial_backoff", 30),
+        max_backoff: duration(walk, "max_backoff", 15 * 60),
+        max_attempts: walk.u32(&section, "max_attempts").unwrap_or(5).max(1),
+        max_elapsed: duration(walk, "max_elapsed", 6 * 3600),
+    };
+    let breaker = BreakerPolicy {
+        failures: walk.u32(&section, "breaker_failures").unwrap_or(3).max(1),
+        window: duration(walk, "breaker_window", 120),
+        probe_interval: duration(walk, "probe_interval", 60),
+        max_probe_interval: duration(walk, "max_probe_interval", 600),
+    };
+    RetryConfig { policy, breaker }
 }
 
 /// `watchdog:`.

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 pub use error::{ConfigError, ConfigErrors, Problem};
 pub use model::{
     Account, AgentConfig, ApiSettings, AutonomousPool, Config, DedicatedSession,
-    DelegationSettings, DispatcherConfig, Models, PoolConfig, QuotaConfig, TmuxConfig,
+    DelegationSettings, DispatcherConfig, Models, PoolConfig, QuotaConfig, RetryConfig, TmuxConfig,
     WatchdogConfig, WatcherConfig,
 };
 

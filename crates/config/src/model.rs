@@ -23,6 +23,8 @@ pub struct Config {
     pub agent: AgentConfig,
     /// Quota failover timing.
     pub quota: QuotaConfig,
+    /// Retries of tasks whose turn ended on a transient error, and the per-account breaker.
+    pub retry: RetryConfig,
     /// Long-blocked and stale work.
     pub watchdog: WatchdogConfig,
     /// The folder every account's `projects`, `session-env` and `file-history` link to
@@ -107,6 +109,17 @@ pub struct WatcherConfig {
 pub struct QuotaConfig {
     /// After a swap, quota detection is suppressed this long.
     pub reactivate_cooldown: Duration,
+}
+
+/// `retry:` — tasks whose turn ended on a transient API error (server error, overload, a
+/// per-minute 429) are resumed in their conversation after a backoff; an account with several
+/// such failures in a short window gets no new work until one probe task succeeds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryConfig {
+    /// The schedule and the limits of one task's retries.
+    pub policy: cf_core::retry::RetryPolicy,
+    /// The per-account circuit breaker.
+    pub breaker: cf_core::retry::BreakerPolicy,
 }
 
 /// `delegation:` — the external job platform.

@@ -90,6 +90,14 @@ fn bad_values_are_explained() {
             "4:24: quota.reactivate_cooldown: `30` has no unit: write `30s`",
         ),
         (
+            "retry:\n  max_attempts: many\n",
+            "4:17: retry.max_attempts:",
+        ),
+        (
+            "retry:\n  initial_backoff: 0s\n",
+            "retry.initial_backoff: `0s` is zero",
+        ),
+        (
             "watcher:\n  idle_timeout: soon\n",
             "4:17: watcher.idle_timeout: `soon` is not a duration",
         ),

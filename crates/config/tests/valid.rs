@@ -39,6 +39,20 @@ fn defaults_fill_everything_but_the_projects_dir() {
     );
     assert_eq!(watcher.stable_idle, Duration::from_secs(1));
     assert_eq!(config.quota.reactivate_cooldown, Duration::from_secs(300));
+    assert_eq!(config.retry.policy.initial_backoff, Duration::from_secs(30));
+    assert_eq!(config.retry.policy.max_backoff, Duration::from_secs(900));
+    assert_eq!(config.retry.policy.max_attempts, 5);
+    assert_eq!(
+        config.retry.policy.max_elapsed,
+        Duration::from_secs(6 * 3600)
+    );
+    assert_eq!(config.retry.breaker.failures, 3);
+    assert_eq!(config.retry.breaker.window, Duration::from_secs(120));
+    assert_eq!(config.retry.breaker.probe_interval, Duration::from_secs(60));
+    assert_eq!(
+        config.retry.breaker.max_probe_interval,
+        Duration::from_secs(600)
+    );
     let agent = &config.agent;
     assert_eq!(agent.command, "claude");
     assert!(agent.args.is_empty() && agent.env.is_empty());
