@@ -112,7 +112,8 @@ pub struct InboxScan {
     pub orphan_sidecars: Vec<OrphanSidecar>,
     /// Task-like entries that cannot be used.
     pub rejected: Vec<Rejected>,
-    /// Other visible files (not `*.md*`), listed so status can show them.
+    /// Other visible files (not `*.md*`), listed so status can show them; also the sidecars
+    /// left over from a removed task whose name was no task id (never tasks, never rejected).
     pub other: Vec<PathBuf>,
 }
 
@@ -143,6 +144,12 @@ fn classify_name(name: &str) -> NameClass<'_> {
     NameClass::Other
 }
 
+/// True when `name` is a sidecar marker `<stem>.md.<kind>` (whatever the stem): such a file
+/// is never a task, so it is never rejected nor marked invalid itself.
+pub(crate) fn is_sidecar_name(name: &str) -> bool {
+    matches!(classify_name(name), NameClass::Sidecar(..))
+}
+
 /// Lists the project's inbox in one `read_dir` and classifies every entry.
 ///
 /// Hidden files (temp files of [`crate::add_task`] and editors) are ignored. Types are taken
@@ -156,6 +163,8 @@ pub fn scan_inbox(project: &Project) -> Result<InboxScan, QueueError> {
     let mut present_tasks: BTreeSet<String> = BTreeSet::new();
     let mut sidecars: BTreeMap<(TaskId, SidecarKind), PathBuf> = BTreeMap::new();
     let mut queued: Vec<QueuedFile> = Vec::new();
+    // Sidecars whose stem is no task id: the `.invalid` marker of a rejected file, mostly.
+    let mut unnamed_sidecars: Vec<(String, PathBuf)> = Vec::new();
 
     for entry in entries {
         let entry = entry.map_err(|e| QueueError::io(&inbox, "read inbox directory", e))?;
@@ -176,7 +185,9 @@ pub fn scan_inbox(project: &Project) -> Result<InboxScan, QueueError> {
                 Ok(id) => {
                     sidecars.insert((id, kind), path);
                 }
-                Err(reason) => scan.rejected.push(Rejected { path, reason }),
+                // Not a task either: rejecting it would earn it an `.invalid` marker of its own
+                // (`x.md.invalid.invalid`). It belongs to its task file, which is reported.
+                Err(_) => unnamed_sidecars.push((stem.to_string(), path)),
             },
             NameClass::Dispatched(stem) => {
                 present_tasks.insert(stem.to_string());
@@ -248,6 +259,13 @@ pub fn scan_inbox(project: &Project) -> Result<InboxScan, QueueError> {
             scan.orphan_sidecars.push(OrphanSidecar { id, kind, path });
         }
     }
+    // One whose task file is gone has no id to be an orphan under: list it with the others.
+    scan.other.extend(
+        unnamed_sidecars
+            .into_iter()
+            .filter(|(stem, _)| !present_tasks.contains(stem))
+            .map(|(_, path)| path),
+    );
     queued.sort_by(|a, b| a.file_name.cmp(&b.file_name));
     scan.queued = queued;
     scan.dispatched.sort_by(|a, b| a.path.cmp(&b.path));

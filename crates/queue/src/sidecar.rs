@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::QueueError;
 use crate::fsutil::write_temp;
 use crate::read::read_task_file;
-use crate::scan::SidecarKind;
+use crate::scan::{SidecarKind, is_sidecar_name};
 
 /// Largest `.invalid` sidecar read back; anything bigger was not written by us.
 const MAX_SIDECAR_BYTES: u64 = 64 * 1024;
@@ -67,7 +67,21 @@ pub fn sidecar_path(task_path: &Path, kind: SidecarKind) -> PathBuf {
 
 /// Writes (or replaces) `<task>.md.invalid` with `reason` and the task file's fingerprint,
 /// atomically (temp file + rename).
+///
+/// A sidecar (`<stem>.md.<kind>`) is refused with [`QueueError::NotATaskPath`]: a marker is
+/// never a task, and marking it would stack markers (`x.md.invalid.invalid`).
 pub fn mark_invalid(task_path: &Path, reason: &str) -> Result<(), QueueError> {
+    if task_path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(is_sidecar_name)
+    {
+        return Err(QueueError::NotATaskPath {
+            path: task_path.to_path_buf(),
+            expected: "task",
+            hint: "it is a sidecar marker, which is never marked invalid",
+        });
+    }
     let fingerprint =
         Fingerprint::of(task_path).map_err(|e| QueueError::io(task_path, "stat task file", e))?;
     let marker = InvalidMarker {

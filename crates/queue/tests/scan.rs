@@ -80,3 +80,69 @@ fn missing_inbox_is_an_error_naming_it() {
     let err = scan_inbox(&project).unwrap_err();
     assert!(err.to_string().contains("inbox"), "{err}");
 }
+
+/// What the daemon does with a scan: every rejected entry gets an `.invalid` marker (unless a
+/// current one exists), once per pass.
+fn mark_rejected(project: &cf_queue::Project) -> cf_queue::InboxScan {
+    let scan = scan_inbox(project).unwrap();
+    for rejected in &scan.rejected {
+        if cf_queue::invalid_marker_current(&rejected.path)
+            .unwrap()
+            .is_none()
+        {
+            cf_queue::mark_invalid(&rejected.path, &rejected.reason).unwrap();
+        }
+    }
+    scan
+}
+
+fn inbox_names(project: &cf_queue::Project) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(project.inbox_dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn the_invalid_marker_of_a_badly_named_task_is_never_rejected_in_turn() {
+    let (_dir, project) = temp_project();
+    put(&project, "a:b.md", "a name that is no task id");
+    put(&project, "ok.md", "fine");
+    for pass in 0..3 {
+        let scan = mark_rejected(&project);
+        let rejected: Vec<String> = scan
+            .rejected
+            .iter()
+            .map(|r| r.path.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(rejected, ["a:b.md"], "pass {pass}");
+        let queued: Vec<&str> = scan.queued.iter().map(|q| q.id.as_str()).collect();
+        assert_eq!(queued, ["ok"], "pass {pass}");
+        assert!(scan.orphan_sidecars.is_empty(), "pass {pass}");
+        assert_eq!(
+            inbox_names(&project),
+            ["a:b.md", "a:b.md.invalid", "ok.md"],
+            "pass {pass}: one marker, no marker of the marker"
+        );
+    }
+}
+
+#[test]
+fn a_sidecar_of_a_removed_badly_named_task_is_listed_as_other() {
+    let (_dir, project) = temp_project();
+    let bad = put(&project, "a:b.md", "x");
+    mark_rejected(&project);
+    std::fs::remove_file(&bad).unwrap();
+    put(&project, "c:d.md.blocked", "");
+    let scan = mark_rejected(&project);
+    assert!(scan.rejected.is_empty(), "{:?}", scan.rejected);
+    assert!(scan.queued.is_empty() && scan.orphan_sidecars.is_empty());
+    let inbox = project.inbox_dir();
+    assert_eq!(
+        scan.other,
+        [inbox.join("a:b.md.invalid"), inbox.join("c:d.md.blocked")]
+    );
+    assert_eq!(inbox_names(&project), ["a:b.md.invalid", "c:d.md.blocked"]);
+}

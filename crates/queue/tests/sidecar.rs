@@ -96,3 +96,22 @@ fn remove_sidecar_is_fine_when_absent() {
     remove_sidecar(&task, SidecarKind::Delegated).unwrap();
     assert!(task.exists());
 }
+
+#[test]
+fn a_sidecar_is_never_marked_invalid() {
+    let (_dir, project) = temp_project();
+    for name in [
+        "a:b.md.invalid",
+        "t.md.blocked",
+        "t.md.delegated",
+        "t.md.retry",
+    ] {
+        let sidecar = put(&project, name, "{}");
+        let err = mark_invalid(&sidecar, "whatever").unwrap_err();
+        assert!(err.to_string().contains("marker"), "{name}: {err}");
+        assert!(
+            !project.inbox_dir().join(format!("{name}.invalid")).exists(),
+            "{name}"
+        );
+    }
+}
