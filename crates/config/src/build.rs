@@ -353,7 +353,7 @@ fn read_retry(walk: &mut Walk<'_>, top: &Section<'_>) -> RetryConfig {
             "max_probe_interval",
         ],
     );
-    let mut duration = |walk: &mut Walk<'_>, name: &str, default: u64| {
+    let duration = |walk: &mut Walk<'_>, name: &str, default: u64| {
         walk.duration(&section, name, Zero::Refused)
             .unwrap_or(Duration::from_secs(default))
     };

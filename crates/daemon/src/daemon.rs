@@ -63,6 +63,8 @@ impl Default for DaemonOptions {
 
 /// The running daemon's state. Owned by the loop; nothing else touches it.
 pub struct Daemon {
+    /// Held for the daemon's whole life: no second daemon on this state dir.
+    _lock: crate::lock::StateLock,
     pub(crate) cfg: Arc<Config>,
     pub(crate) opts: DaemonOptions,
     pub(crate) tmux: Tmux,
@@ -126,6 +128,8 @@ impl Daemon {
         let cfg = Arc::new(cfg);
         std::fs::create_dir_all(&cfg.state_dir)
             .with_context(|| format!("cannot create state_dir {}", cfg.state_dir.display()))?;
+        // First of all: one daemon per state dir (and so per pool).
+        let lock = crate::lock::StateLock::acquire(&cfg.state_dir)?;
         std::fs::create_dir_all(&cfg.watcher.done_signal_dir).with_context(|| {
             format!(
                 "cannot create watcher.done_signal_dir {}",
@@ -159,6 +163,7 @@ impl Daemon {
         crate::upkeep::check_shared_links(&cfg)?;
         let delegation = crate::delegate::manager_from_config(&cfg)?;
         let mut daemon = Daemon {
+            _lock: lock,
             tmux: Tmux::new(cfg.tmux.socket.clone()),
             cfg,
             opts,

@@ -15,6 +15,7 @@ mod event;
 pub mod failover;
 mod gate;
 mod launch;
+pub mod lock;
 mod notice;
 mod recover;
 pub mod signals;

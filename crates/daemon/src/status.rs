@@ -35,9 +35,9 @@ pub struct StatusReport {
 /// The daemon process.
 #[derive(Debug, serde::Serialize)]
 pub struct DaemonStatus {
-    /// A process with the recorded pid exists.
+    /// A daemon holds the state dir's lock.
     pub running: bool,
-    /// The recorded pid.
+    /// Its pid (or the last recorded one when none runs).
     pub pid: Option<u32>,
     /// When it started.
     pub started_at: Option<String>,
@@ -107,18 +107,10 @@ pub struct EventLine {
     pub detail: String,
 }
 
-/// Whether a daemon process runs for this config's state dir.
+/// Whether a daemon runs for this config's state dir: it holds the state dir's lock (asked
+/// without taking it, see [`crate::lock`]).
 pub fn daemon_running(cfg: &Config) -> bool {
-    let store_path = crate::daemon::store_path(cfg);
-    let Ok(store) = cf_store::Store::open_read_only(&store_path) else {
-        return false;
-    };
-    let pid = store
-        .get_kv("daemon_pid")
-        .ok()
-        .flatten()
-        .and_then(|p| p.parse::<u32>().ok());
-    pid.is_some_and(|p| std::path::Path::new(&format!("/proc/{p}")).exists())
+    crate::lock::lock_holder(&cfg.state_dir).is_some()
 }
 
 /// Gathers the report.
@@ -132,14 +124,17 @@ pub async fn collect_status(cfg: &Config) -> anyhow::Result<StatusReport> {
     } else {
         None
     };
-    let pid = store
-        .as_ref()
-        .and_then(|s| s.get_kv("daemon_pid").ok().flatten())
-        .and_then(|p| p.parse::<u32>().ok());
+    let holder = crate::lock::lock_holder(&cfg.state_dir);
+    let running = holder.is_some();
+    let pid = holder.or_else(|| {
+        store
+            .as_ref()
+            .and_then(|s| s.get_kv("daemon_pid").ok().flatten())
+            .and_then(|p| p.parse::<u32>().ok())
+    });
     let started_at = store
         .as_ref()
         .and_then(|s| s.get_kv("daemon_started_at").ok().flatten());
-    let running = pid.is_some_and(|p| std::path::Path::new(&format!("/proc/{p}")).exists());
     let daemon = DaemonStatus {
         running,
         pid,

@@ -20,6 +20,15 @@ impl DelegationStats for ManagerStats {
 
 pub async fn run(config: &Path) -> anyhow::Result<ExitCode> {
     let cfg = super::load_config(config)?;
+    // Refuse before binding anything: a second daemon on this state dir must not even take the
+    // API's port. (`Daemon::start` takes the lock itself; this is the early, friendly check.)
+    if let Some(pid) = cf_daemon::lock::lock_holder(&cfg.state_dir) {
+        return Err(cf_daemon::lock::LockError::Held {
+            pid,
+            state_dir: cfg.state_dir.clone(),
+        }
+        .into());
+    }
     let api = api_config(&cfg)?;
     let listener = match &api {
         Some(api) => Some(
