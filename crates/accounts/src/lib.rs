@@ -15,6 +15,7 @@
 //! Architecture invariant: this is the only crate that edits an account's `settings.json` and
 //! `.claude.json`, and that creates or moves its shared-state links.
 
+mod credentials;
 mod error;
 mod file;
 mod hooks;
@@ -27,6 +28,7 @@ use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 
+pub use credentials::{CREDENTIALS_FILE_NAME, credentials_fingerprint};
 pub use error::AccountsError;
 pub use symlinks::{
     FoundKind, LinkReport, LinkState, LinkStatus, MigrateReport, MigrateStart, SHARED_ENTRIES,
