@@ -1,28 +1,32 @@
 //! The fake session's state machine: input editing, turns (work, reply, hooks), queued messages,
-//! interrupts, the account-wide usage limit with its menu, and exit. Time comes in as `now`;
-//! output goes to the transcript, record and hooks.
+//! interrupts, the account-wide usage limit with its menu and error switch, and exit. Time comes
+//! in as `now`; output goes to the transcript, record and hooks.
 
 pub use crate::info::{SessionInfo, Start};
 
+use crate::api_error::ApiStatus;
+use crate::client::ClientStyle;
 use crate::directive::{TurnOutcome, parse_directives};
 use crate::editor::InputBuffer;
 use crate::hooks::{HookEvent, HookRunner};
-use crate::ids::random_below;
+use crate::ids::{new_uuid, random_below};
 use crate::input::InputEvent;
 use crate::limit::{
-    AUTO_CONTINUE_CANCELLED, AccountLimit, MENU_COMMAND, MENU_HINT, MENU_OPTIONS, MENU_TITLE,
-    MenuHistory, read_account_limit,
+    AUTO_CONTINUE_CANCELLED, MENU_COMMAND, MENU_HINT, MENU_OPTIONS, MENU_TITLE, MenuHistory,
 };
 use crate::menu::{MenuAction, RateLimitMenu};
-use crate::render::{Activity, Block, FooterNote, FrameView, MenuView, SpinnerView, render};
-use crate::transcript::TranscriptWriter;
+use crate::outcome::TurnEnding;
+use crate::render::{
+    Activity, Block, FooterNote, Frame, FrameView, MenuView, SpinnerView, render_frame,
+};
+use crate::transcript::{EndedTurn, TranscriptWriter};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 /// Second Ctrl-C within this window exits.
 const CTRL_C_WINDOW: Duration = Duration::from_secs(2);
-/// How often a working turn looks for the account-wide limit switch (a limit that hits
+/// How often a working turn looks for the account-wide switches (a limit or error that hits
 /// mid-task ends the turn within about this long plus one loop tick).
 const LIMIT_POLL: Duration = Duration::from_millis(200);
 /// Spinner verbs (a few of the real client's ~190).
@@ -37,21 +41,49 @@ const VERBS: [&str; 8] = [
     "Noodling",
 ];
 
+/// How the prompt asked a turn to go; restored when a failing request goes through on a retry.
+#[derive(Debug, Clone, Copy)]
+struct Plan {
+    /// The directive's outcome, or a reply.
+    outcome: TurnOutcome,
+    /// How long the turn works once its request goes through.
+    work: Duration,
+}
+
+/// The client retrying a request that failed with a 500 or 529.
+#[derive(Debug, Clone, Copy)]
+struct Retry {
+    /// What the last request got.
+    status: ApiStatus,
+    /// The retry shown now (1 for the first).
+    attempt: u32,
+    /// When it is sent.
+    next_at: Instant,
+}
+
 /// A running turn.
 #[derive(Debug, Clone)]
 struct Turn {
     /// The exact prompt text.
     prompt: String,
+    /// Fresh per turn: the hooks' `prompt_id`, the user entry's `promptId`.
+    prompt_id: String,
     /// When it started (spinner, duration).
     started: Instant,
-    /// When it ends.
+    /// When it ends (not while retrying).
     ends_at: Instant,
     /// How it ends.
     outcome: TurnOutcome,
+    /// Whose error screens, hooks and transcript entries it gets.
+    client: ClientStyle,
     /// Spinner verb.
     verb: &'static str,
-    /// When the limit switch was last looked at.
+    /// When the switches were last looked at.
     limit_checked: Instant,
+    /// What the prompt asked for.
+    plan: Plan,
+    /// The client's own retries while the error switch answers 500 or 529.
+    retry: Option<Retry>,
 }
 
 /// What the main loop should do after an event.
@@ -90,6 +122,8 @@ pub struct App {
     menu_history: MenuHistory,
     /// The 2.1.329 `⚠` rows above the footer while an automatic continue is armed.
     banner: Option<[String; 2]>,
+    /// The dim hint the empty input shows after a 2.1.329 error turn, until the next turn.
+    input_hint: Option<&'static str>,
 }
 
 impl App {
@@ -112,6 +146,7 @@ impl App {
             menu: None,
             menu_history: MenuHistory::NotShown,
             banner: None,
+            input_hint: None,
         }
     }
 
@@ -233,31 +268,34 @@ impl App {
         }
     }
 
-    fn account_limit(&self) -> Option<AccountLimit> {
-        read_account_limit(&self.info.config_dir, jiff::Timestamp::now())
-    }
-
     fn start_turn(&mut self, prompt: String, now: Instant) {
         let directives = parse_directives(&prompt);
-        // Every prompt is recorded, also one that then runs into the limit (like the real
-        // client, which sends each prompt once and gets one 429 for it).
+        let prompt_id = new_uuid();
+        // Every prompt is recorded once, also one that then runs into a limit or an error (like
+        // the real client, which sends each prompt once and retries it by itself).
         self.record_prompt(&prompt);
-        self.transcript.user_prompt(&prompt);
+        self.transcript.user_prompt(&prompt, &prompt_id);
         self.blocks.push(Block::Prompt(prompt.clone()));
         self.banner = None;
-        let work = directives.work.unwrap_or(self.info.default_work);
-        let (outcome, ends_at) = match self.account_limit() {
-            Some(limit) => (TurnOutcome::AccountLimit(limit), now),
-            None => (directives.outcome.unwrap_or(TurnOutcome::Reply), now + work),
+        self.input_hint = None;
+        let plan = Plan {
+            outcome: directives.outcome.unwrap_or(TurnOutcome::Reply),
+            work: directives.work.unwrap_or(self.info.default_work),
         };
-        self.turn = Some(Turn {
+        let mut turn = Turn {
             prompt,
+            prompt_id,
             started: now,
-            ends_at,
-            outcome,
+            ends_at: switches::after(now, plan.work),
+            outcome: plan.outcome,
+            client: self.info.client,
             verb: VERBS[random_below(VERBS.len())],
             limit_checked: now,
-        });
+            plan,
+            retry: None,
+        };
+        self.apply_switches(&mut turn, now);
+        self.turn = Some(turn);
     }
 
     /// Esc while working: drop the turn, put its prompt (and queued messages) back in the input.
@@ -278,38 +316,46 @@ impl App {
         self.input.set_text(&parts.join("\n"));
     }
 
-    /// Advances time: looks for the account-wide limit while working, ends the turn when due,
-    /// then starts queued messages (not while the limit menu is open).
+    /// Advances time: looks at the account-wide switches while working, moves the client's
+    /// retries on, ends the turn when due, then starts queued messages (not while the limit menu
+    /// is open).
     pub fn tick(&mut self, now: Instant) {
-        let limit_due = self.turn.as_ref().is_some_and(|turn| {
-            !matches!(turn.outcome, TurnOutcome::AccountLimit(_))
-                && now.saturating_duration_since(turn.limit_checked) >= LIMIT_POLL
-        });
-        if limit_due {
-            let limit = self.account_limit();
-            if let Some(turn) = self.turn.as_mut() {
-                turn.limit_checked = now;
-                if let Some(limit) = limit {
-                    turn.outcome = TurnOutcome::AccountLimit(limit);
-                    turn.ends_at = now;
-                }
-            }
-        }
+        self.poll_switches(now);
+        self.advance_retry(now);
         match self.turn.as_ref() {
             None => {
                 self.start_queued(now);
                 return;
             }
-            Some(turn) if now < turn.ends_at => return,
+            Some(turn) if turn.retry.is_some() || now < turn.ends_at => return,
             Some(_) => {}
         }
-        let Some(turn) = self.turn.take() else {
-            return;
-        };
+        if let Some(turn) = self.turn.take() {
+            self.finish(&turn, now);
+        }
+        self.start_queued(now);
+    }
+
+    /// Shows, writes and reports the end of `turn`.
+    fn finish(&mut self, turn: &Turn, now: Instant) {
         let took = now.saturating_duration_since(turn.started);
-        let ending = self.show_ending(&turn, took);
-        self.transcript
-            .turn_ended(turn.outcome, &ending.message, &self.info.model_id(), took);
+        let ending = self.show_ending(turn, took);
+        let model = self.info.model_id();
+        self.transcript.turn_ended(&EndedTurn {
+            outcome: turn.outcome,
+            text: &ending.message,
+            model: &model,
+            took,
+            client: turn.client,
+            prompt: &turn.prompt,
+            permission_mode: self.info.permission_mode.hook_name(),
+        });
+        let (event, payload) = self.end_payload(turn, &ending);
+        self.hooks.fire(event, None, &payload);
+    }
+
+    /// `Stop` after a reply, `StopFailure` (with the `error` kind) after an error or limit.
+    fn end_payload(&self, turn: &Turn, ending: &TurnEnding) -> (HookEvent, Value) {
         let (event, mut payload) = match turn.outcome.error_kind() {
             None => {
                 let mut payload = self.base_payload(HookEvent::Stop);
@@ -323,9 +369,10 @@ impl App {
                 (HookEvent::StopFailure, payload)
             }
         };
+        payload["prompt_id"] = json!(turn.prompt_id);
+        payload["effort"] = json!({"level": turn.client.effort()});
         payload["last_assistant_message"] = json!(ending.message);
-        self.hooks.fire(event, None, &payload);
-        self.start_queued(now);
+        (event, payload)
     }
 
     /// Starts the queued messages as one turn, unless a turn runs or the menu is open.
@@ -336,8 +383,13 @@ impl App {
         }
     }
 
-    /// The frame for a `width` × `height` terminal at `now`.
+    /// The frame's rows for a `width` × `height` terminal at `now` (see [`App::render_frame`]).
     pub fn frame(&self, now: Instant, width: u16, height: u16) -> Vec<String> {
+        self.render_frame(now, width, height).lines
+    }
+
+    /// The frame for a `width` × `height` terminal at `now`, with its dim hint.
+    pub fn render_frame(&self, now: Instant, width: u16, height: u16) -> Frame {
         let note = if self
             .ctrl_c_at
             .is_some_and(|at| now.duration_since(at) <= CTRL_C_WINDOW)
@@ -356,9 +408,11 @@ impl App {
             spinner: self.turn.as_ref().map(|turn| SpinnerView {
                 verb: turn.verb.to_string(),
                 elapsed: now.saturating_duration_since(turn.started),
+                retry: self.retry_line(turn, now),
             }),
             queued: &self.queued,
             input: &input,
+            input_hint: self.input_hint,
             permission_mode: self.info.permission_mode,
             activity: if self.is_working() {
                 Activity::Working
@@ -375,12 +429,15 @@ impl App {
                 hint: MENU_HINT,
             }),
         };
-        render(&view, width, height)
+        render_frame(&view, width, height)
     }
 }
 
 #[path = "app_effects.rs"]
 mod effects;
+
+#[path = "app_switches.rs"]
+mod switches;
 
 #[cfg(test)]
 #[path = "app_tests.rs"]
@@ -389,3 +446,7 @@ mod tests;
 #[cfg(test)]
 #[path = "app_limit_tests.rs"]
 mod limit_tests;
+
+#[cfg(test)]
+#[path = "app_error_tests.rs"]
+mod error_tests;

@@ -1,5 +1,5 @@
 //! The parts of [`App`] that turn events into lasting effects: record lines (prompts, menu
-//! answers) and the screen at the end of a turn, including the usage-limit screens.
+//! answers) and the screen at the end of a turn, including the usage-limit and error screens.
 
 use super::{App, Start, Turn};
 use crate::directive::TurnOutcome;
@@ -62,9 +62,13 @@ impl App {
     pub(super) fn show_ending(&mut self, turn: &Turn, took: Duration) -> TurnEnding {
         let now = jiff::Timestamp::now();
         let TurnOutcome::AccountLimit(limit) = turn.outcome else {
-            let ending = turn_ending(turn.outcome, &turn.prompt, now);
+            let wording = self.wording(turn.client);
+            let ending = turn_ending(turn.outcome, &turn.prompt, now, &wording);
             self.blocks.push(ending.block.clone());
-            self.blocks.push(Block::Worked(took));
+            if ending.shows_worked {
+                self.blocks.push(Block::Worked(took));
+            }
+            self.input_hint = ending.input_hint;
             return ending;
         };
         let screen = limit_screen(limit, self.menu_history, now);
@@ -88,6 +92,8 @@ impl App {
         TurnEnding {
             block,
             message: screen.message,
+            shows_worked: screen.shows_worked,
+            input_hint: None,
         }
     }
 }

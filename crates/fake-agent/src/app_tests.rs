@@ -11,6 +11,11 @@ pub(super) struct Fixture {
 }
 
 pub(super) fn fixture(work: Duration) -> Fixture {
+    fixture_with(work, |_| {})
+}
+
+/// A fixture whose session facts `configure` may change first (client style, retries, gateway).
+pub(super) fn fixture_with(work: Duration, configure: impl FnOnce(&mut SessionInfo)) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config");
     std::fs::create_dir_all(&config).unwrap();
@@ -21,7 +26,7 @@ pub(super) fn fixture(work: Duration) -> Fixture {
     let settings = json!({"hooks": {"Stop": hook("stop.json"), "StopFailure": hook("failure.json"),
         "SessionStart": hook("start.json")}});
     std::fs::write(config.join("settings.json"), settings.to_string()).unwrap();
-    let info = SessionInfo {
+    let mut info = SessionInfo {
         session_id: "00000000-0000-4000-8000-000000000001".into(),
         start: Start::Fresh,
         cwd: "/tmp/work".into(),
@@ -31,7 +36,11 @@ pub(super) fn fixture(work: Duration) -> Fixture {
         tmux_pane: Some("%3".into()),
         record_path: Some(dir.path().join("record.jsonl")),
         default_work: work,
+        client: crate::client::ClientStyle::DEFAULT,
+        retry: crate::error_switch::RetryPolicy::default(),
+        gateway: None,
     };
+    configure(&mut info);
     let path = transcript_path(&config, &info.cwd, &info.session_id);
     let transcript = TranscriptWriter::new(path, &info.session_id, &info.cwd);
     let app = App::new(info, transcript, Vec::new());

@@ -1,6 +1,8 @@
-//! Prompt directives (`fake-agent:work=2s`, `fake-agent:error=500`, `fake-agent:quota=session`)
-//! that tell the fake how a turn should go, and the duration syntax they and `FAKE_AGENT_WORK` use.
+//! Prompt directives (`fake-agent:work=2s`, `fake-agent:error=401`, `fake-agent:quota=session`)
+//! that tell the fake how a turn should go, and the duration syntax they, `FAKE_AGENT_WORK` and
+//! `FAKE_AGENT_RETRY_DELAY` use.
 
+use crate::api_error::ApiStatus;
 use crate::limit::AccountLimit;
 use std::time::Duration;
 use thiserror::Error;
@@ -48,8 +50,8 @@ pub enum QuotaKind {
 pub enum TurnOutcome {
     /// A normal reply; the Stop hook runs.
     Reply,
-    /// An API error with this HTTP status (500, 529, 429); StopFailure runs.
-    ApiError(u16),
+    /// An API error with this HTTP status (400, 401, 403, 429, 500, 529); StopFailure runs.
+    ApiError(ApiStatus),
     /// A subscription usage limit; StopFailure runs with `rate_limit`.
     Quota(QuotaKind),
     /// The account-wide limit switch (`$CLAUDE_CONFIG_DIR/fake-quota`) was on; StopFailure runs
@@ -62,10 +64,8 @@ impl TurnOutcome {
     pub fn error_kind(self) -> Option<&'static str> {
         match self {
             TurnOutcome::Reply => None,
-            TurnOutcome::ApiError(429) | TurnOutcome::Quota(_) | TurnOutcome::AccountLimit(_) => {
-                Some("rate_limit")
-            }
-            TurnOutcome::ApiError(_) => Some("server_error"),
+            TurnOutcome::ApiError(status) => Some(status.error_kind()),
+            TurnOutcome::Quota(_) | TurnOutcome::AccountLimit(_) => Some("rate_limit"),
         }
     }
 
@@ -73,7 +73,7 @@ impl TurnOutcome {
     pub fn http_status(self) -> Option<u16> {
         match self {
             TurnOutcome::Reply => None,
-            TurnOutcome::ApiError(status) => Some(status),
+            TurnOutcome::ApiError(status) => Some(status.code()),
             TurnOutcome::Quota(_) | TurnOutcome::AccountLimit(_) => Some(429),
         }
     }
@@ -107,7 +107,7 @@ pub fn parse_directives(prompt: &str) -> Directives {
                 }
             }
             "error" => {
-                if let Ok(status @ (429 | 500 | 529)) = value.parse::<u16>() {
+                if let Some(status) = value.parse::<u16>().ok().and_then(ApiStatus::from_code) {
                     directives.outcome = Some(TurnOutcome::ApiError(status));
                 }
             }
@@ -143,7 +143,10 @@ mod tests {
     fn directives_anywhere_in_the_prompt() {
         let d = parse_directives("please do it\nfake-agent:work=250ms and fake-agent:error=500");
         assert_eq!(d.work, Some(Duration::from_millis(250)));
-        assert_eq!(d.outcome, Some(TurnOutcome::ApiError(500)));
+        assert_eq!(
+            d.outcome,
+            Some(TurnOutcome::ApiError(ApiStatus::InternalServerError))
+        );
         assert_eq!(
             d.outcome.and_then(TurnOutcome::error_kind),
             Some("server_error")
@@ -157,6 +160,21 @@ mod tests {
             q.outcome.and_then(TurnOutcome::error_kind),
             Some("rate_limit")
         );
+    }
+
+    #[test]
+    fn account_and_task_errors_by_status() {
+        for (prompt, status, kind) in [
+            ("fake-agent:error=401", 401, "authentication_failed"),
+            ("fake-agent:error=403", 403, "oauth_org_not_allowed"),
+            ("fake-agent:error=400", 400, "invalid_request"),
+            ("fake-agent:error=429", 429, "rate_limit"),
+            ("fake-agent:error=529", 529, "server_error"),
+        ] {
+            let outcome = parse_directives(prompt).outcome;
+            assert_eq!(outcome.and_then(TurnOutcome::http_status), Some(status));
+            assert_eq!(outcome.and_then(TurnOutcome::error_kind), Some(kind));
+        }
     }
 
     #[test]

@@ -1,6 +1,9 @@
-//! Fixed facts about a running fake session: id, fresh or resumed, directories, model, mode.
+//! Fixed facts about a running fake session: id, fresh or resumed, directories, model, mode,
+//! and how API errors look (client version, retries, gateway).
 
 use crate::args::PermissionMode;
+use crate::client::ClientStyle;
+use crate::error_switch::RetryPolicy;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -34,6 +37,12 @@ pub struct SessionInfo {
     pub record_path: Option<PathBuf>,
     /// `$FAKE_AGENT_WORK` (default 1 s): how long a turn works without a directive.
     pub default_work: Duration,
+    /// `$FAKE_AGENT_CLIENT`: whose error turns to imitate (the `fake-error` switch may override).
+    pub client: ClientStyle,
+    /// `$FAKE_AGENT_RETRIES` and `$FAKE_AGENT_RETRY_DELAY`: the client's own retries of 500/529.
+    pub retry: RetryPolicy,
+    /// Host of `$ANTHROPIC_BASE_URL`, named by server-error lines; `None` for the real API.
+    pub gateway: Option<String>,
 }
 
 impl SessionInfo {

@@ -99,13 +99,15 @@ pub fn parse_quota_file(text: &str, now: Timestamp) -> Result<AccountLimit, Quot
 }
 
 fn parse_reset(value: &str) -> Result<Timestamp, QuotaFileError> {
-    if let Ok(seconds) = value.parse::<i64>() {
-        return Timestamp::from_second(seconds)
-            .map_err(|_| QuotaFileError::BadReset(value.to_string()));
+    parse_switch_time(value).ok_or_else(|| QuotaFileError::BadReset(value.to_string()))
+}
+
+/// A time in a switch file: RFC 3339 (`2026-11-24T08:00:00Z`) or epoch seconds.
+pub(crate) fn parse_switch_time(value: &str) -> Option<Timestamp> {
+    match value.parse::<i64>() {
+        Ok(seconds) => Timestamp::from_second(seconds).ok(),
+        Err(_) => value.parse::<Timestamp>().ok(),
     }
-    value
-        .parse::<Timestamp>()
-        .map_err(|_| QuotaFileError::BadReset(value.to_string()))
 }
 
 /// The account's limit if `<config_dir>/fake-quota` exists. Content that cannot be read or is

@@ -1,6 +1,8 @@
 //! Draws one frame of the fake TUI as plain lines, laid out like the recorded Claude Code screens:
-//! header, transcript, spinner, input box between two full-width rules, footer.
+//! header, transcript, spinner, input box between two full-width rules, footer; plus where the
+//! one styled span (the dim hint in an empty input) sits.
 
+use crate::api_error::RetryLine;
 use crate::args::{PermissionMode, VERSION};
 use std::time::Duration;
 
@@ -14,6 +16,11 @@ pub const ELAPSED_SUFFIX_FROM: Duration = Duration::from_secs(16);
 pub const INPUT_PROMPT: &str = "❯\u{a0}";
 /// Prefix of a result line under a prompt (`⎿` + space + NO-BREAK SPACE, as recorded).
 pub const RESULT_PREFIX: &str = "  ⎿ \u{a0}";
+/// Columns a `● ` reply keeps free on the right: at 200 columns the recorded client wraps reply
+/// text at 190 (a 192-column row at most; the 429 and 403 recordings).
+const REPLY_RIGHT_MARGIN: usize = 8;
+/// Below this width the reply margin is dropped (too little room to keep it).
+const REPLY_MARGIN_FROM_WIDTH: usize = 40;
 
 /// One entry of the visible conversation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,6 +62,8 @@ pub struct SpinnerView {
     pub verb: String,
     /// Time since the turn started; picks the glyph and the `(Ns)` suffix.
     pub elapsed: Duration,
+    /// While the client retries a failed request: the retry row instead of the verb.
+    pub retry: Option<RetryLine>,
 }
 
 /// A selection menu that replaces the input box and footer (the `/rate-limit-options` menu).
@@ -87,6 +96,8 @@ pub struct FrameView<'a> {
     pub queued: &'a [String],
     /// The input box text as displayed (placeholders as labels).
     pub input: &'a str,
+    /// A dim hint shown while the input is empty (`Resend your message to try again`).
+    pub input_hint: Option<&'a str>,
     /// Permission mode (footer wording).
     pub permission_mode: PermissionMode,
     /// Idle or working (footer wording).
@@ -119,8 +130,12 @@ pub fn format_elapsed(elapsed: Duration) -> String {
     }
 }
 
-/// The spinner line, e.g. `* Billowing…` or `· Effecting… (17s)`.
+/// The spinner line, e.g. `* Billowing…`, `· Effecting… (17s)` or, while retrying,
+/// `✻ API error · Retrying in 1s · attempt 1/2`.
 pub fn spinner_line(spinner: &SpinnerView) -> String {
+    if let Some(retry) = &spinner.retry {
+        return format!("{} {}", spinner_glyph(spinner.elapsed), retry.text);
+    }
     let mut line = format!("{} {}…", spinner_glyph(spinner.elapsed), spinner.verb);
     if spinner.elapsed >= ELAPSED_SUFFIX_FROM {
         line.push_str(&format!(" ({}s)", spinner.elapsed.as_secs()));
@@ -172,19 +187,87 @@ fn wrap(first_prefix: &str, indent: &str, text: &str, width: usize, out: &mut Ve
     }
 }
 
+/// Like [`wrap`] with the same prefix and indent width, but breaks at spaces where it can (the
+/// recorded client word-wraps replies); a word longer than a row is cut.
+fn wrap_words(first_prefix: &str, indent: &str, text: &str, width: usize, out: &mut Vec<String>) {
+    let room = width.saturating_sub(indent.chars().count()).max(1);
+    for (index, line) in text.split('\n').enumerate() {
+        let mut row = String::from(if index == 0 { first_prefix } else { indent });
+        let mut used = 0;
+        let clean: String = line
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        for word in clean.split(' ') {
+            let len = word.chars().count();
+            if used > 0 && used + 1 + len > room {
+                out.push(std::mem::replace(&mut row, indent.to_string()));
+                used = 0;
+            } else if used > 0 {
+                row.push(' ');
+                used += 1;
+            }
+            for c in word.chars() {
+                if used >= room {
+                    out.push(std::mem::replace(&mut row, indent.to_string()));
+                    used = 0;
+                }
+                row.push(c);
+                used += 1;
+            }
+        }
+        out.push(row);
+    }
+}
+
+/// Row width a reply may fill in a `width`-column terminal.
+fn reply_width(width: usize) -> usize {
+    if width >= REPLY_MARGIN_FROM_WIDTH {
+        width - REPLY_RIGHT_MARGIN
+    } else {
+        width
+    }
+}
+
 fn block_lines(block: &Block, width: usize, out: &mut Vec<String>) {
     match block {
         Block::Prompt(text) => wrap("❯ ", "  ", text, width, out),
-        Block::Reply(text) => wrap("● ", "  ", text, width, out),
+        Block::Reply(text) => wrap_words("● ", "  ", text, reply_width(width), out),
         Block::Notice(text) => wrap(RESULT_PREFIX, "     ", text, width, out),
         Block::Worked(elapsed) => out.push(format!("✻ Worked for {}", format_elapsed(*elapsed))),
     }
 }
 
+/// A drawn frame: the rows as plain text and where the dim input hint sits, if shown.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Frame {
+    /// The rows, top to bottom, without any escape sequence.
+    pub lines: Vec<String>,
+    /// The hint's cells, drawn like the recorded client: the first in reverse video (its cursor
+    /// cell), the rest dim (SGR 2).
+    pub hint: Option<HintCells>,
+}
+
+/// Where a styled span sits in a [`Frame`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HintCells {
+    /// Index into [`Frame::lines`].
+    pub row: usize,
+    /// Character index where the span starts.
+    pub column: usize,
+    /// Number of characters in the span.
+    pub len: usize,
+}
+
+/// Renders the frame for a `width` × `height` terminal as plain rows (see [`render_frame`]).
+pub fn render(view: &FrameView<'_>, width: u16, height: u16) -> Vec<String> {
+    render_frame(view, width, height).lines
+}
+
 /// Renders the frame for a `width` × `height` terminal. The result has at most `height - 1`
 /// lines (one blank row stays under the footer, as on the real screen once it is full);
 /// older transcript lines scroll off the top.
-pub fn render(view: &FrameView<'_>, width: u16, height: u16) -> Vec<String> {
+pub fn render_frame(view: &FrameView<'_>, width: u16, height: u16) -> Frame {
     let width = usize::from(width.max(8));
     let mut lines = vec![
         format!(" ▐▛███▜▌   Claude Code v{VERSION} (fake)"),
@@ -192,11 +275,54 @@ pub fn render(view: &FrameView<'_>, width: u16, height: u16) -> Vec<String> {
         format!("  ▘▘ ▝▝    {}", view.cwd),
         String::new(),
     ];
-    // Only the newest blocks that can still be on screen are laid out (a huge paste or a long
-    // history must not slow every frame down).
+    push_blocks(view.blocks, width, height, &mut lines);
+    if let Some(spinner) = &view.spinner {
+        lines.push(String::new());
+        lines.push(spinner_line(spinner));
+        if let Some(detail) = spinner.retry.as_ref().and_then(|r| r.detail.as_ref()) {
+            wrap(RESULT_PREFIX, "     ", detail, width, &mut lines);
+        }
+    }
+    lines.push(String::new());
+    if let Some(menu) = &view.menu {
+        push_menu(menu, width, &mut lines);
+        return fit(lines, None, width, height);
+    }
+    if !view.queued.is_empty() {
+        lines.push(String::new());
+        for message in view.queued {
+            wrap("  ❯ ", "    ", message, width, &mut lines);
+        }
+    }
+    let rule = "─".repeat(width);
+    lines.push(rule.clone());
+    let (input, hint) = match (
+        view.input.is_empty(),
+        view.queued.is_empty(),
+        view.input_hint,
+    ) {
+        (true, false, _) => ("Press up to edit queued messages", None),
+        (true, true, Some(hint)) => (hint, Some(lines.len())),
+        _ => (view.input, None),
+    };
+    wrap(INPUT_PROMPT, "  ", input, width, &mut lines);
+    let hint = hint.map(|row| HintCells {
+        row,
+        column: INPUT_PROMPT.chars().count(),
+        len: lines[row].chars().count() - INPUT_PROMPT.chars().count(),
+    });
+    lines.push(rule);
+    lines.extend(view.banner.iter().cloned());
+    lines.push(footer(view.permission_mode, view.activity, view.note));
+    fit(lines, hint, width, height)
+}
+
+/// Lays out the newest blocks that can still be on screen (a huge paste or a long history must
+/// not slow every frame down).
+fn push_blocks(blocks: &[Block], width: usize, height: u16, lines: &mut Vec<String>) {
     let mut visible: Vec<Vec<String>> = Vec::new();
     let mut visible_rows = 0;
-    for block in view.blocks.iter().rev() {
+    for block in blocks.iter().rev() {
         // A result line hangs right under its prompt; everything else has a blank row above.
         let mut rows = match block {
             Block::Notice(_) => Vec::new(),
@@ -210,33 +336,6 @@ pub fn render(view: &FrameView<'_>, width: u16, height: u16) -> Vec<String> {
         }
     }
     lines.extend(visible.into_iter().rev().flatten());
-    if let Some(spinner) = &view.spinner {
-        lines.push(String::new());
-        lines.push(spinner_line(spinner));
-    }
-    lines.push(String::new());
-    if let Some(menu) = &view.menu {
-        push_menu(menu, width, &mut lines);
-        return fit(lines, width, height);
-    }
-    if !view.queued.is_empty() {
-        lines.push(String::new());
-        for message in view.queued {
-            wrap("  ❯ ", "    ", message, width, &mut lines);
-        }
-    }
-    let rule = "─".repeat(width);
-    lines.push(rule.clone());
-    let input = if view.input.is_empty() && !view.queued.is_empty() {
-        "Press up to edit queued messages"
-    } else {
-        view.input
-    };
-    wrap(INPUT_PROMPT, "  ", input, width, &mut lines);
-    lines.push(rule);
-    lines.extend(view.banner.iter().cloned());
-    lines.push(footer(view.permission_mode, view.activity, view.note));
-    fit(lines, width, height)
 }
 
 /// The menu rows as recorded: command echo, rule, title, numbered options, key hint.
@@ -254,8 +353,9 @@ fn push_menu(menu: &MenuView<'_>, width: usize, lines: &mut Vec<String>) {
     lines.push(format!("  {}", menu.hint));
 }
 
-/// Cuts rows to the terminal width and keeps the newest `height - 1` rows.
-fn fit(mut lines: Vec<String>, width: usize, height: u16) -> Vec<String> {
+/// Cuts rows to the terminal width and keeps the newest `height - 1` rows; moves `hint` along
+/// (gone when its row scrolled off, shortened when its row was cut).
+fn fit(mut lines: Vec<String>, hint: Option<HintCells>, width: usize, height: u16) -> Frame {
     // Rows wider than the terminal would wrap and break the layout: cut them.
     for line in &mut lines {
         if let Some((cut, _)) = line.char_indices().nth(width) {
@@ -263,10 +363,15 @@ fn fit(mut lines: Vec<String>, width: usize, height: u16) -> Vec<String> {
         }
     }
     let keep = usize::from(height.max(2)) - 1;
-    if lines.len() > keep {
-        lines.drain(..lines.len() - keep);
-    }
-    lines
+    let dropped = lines.len().saturating_sub(keep);
+    lines.drain(..dropped);
+    let hint = hint.and_then(|cells| {
+        let row = cells.row.checked_sub(dropped)?;
+        let room = lines.get(row)?.chars().count().checked_sub(cells.column)?;
+        let len = cells.len.min(room);
+        (len > 0).then_some(HintCells { row, len, ..cells })
+    });
+    Frame { lines, hint }
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ fn view<'a>(blocks: &'a [Block], input: &'a str) -> FrameView<'a> {
         spinner: None,
         queued: &[],
         input,
+        input_hint: None,
         permission_mode: PermissionMode::Bypass,
         activity: Activity::Idle,
         note: FooterNote::Plain,
@@ -75,6 +76,7 @@ fn busy_frame_has_spinner_and_esc_to_interrupt() {
     busy.spinner = Some(SpinnerView {
         verb: "Billowing".into(),
         elapsed: Duration::from_millis(600),
+        retry: None,
     });
     let lines = render(&busy, 100, 50);
     assert_eq!(&lines[5..9], &["❯ say hello", "", "* Billowing…", ""]);
@@ -87,6 +89,7 @@ fn busy_frame_has_spinner_and_esc_to_interrupt() {
     busy.spinner = Some(SpinnerView {
         verb: "Effecting".into(),
         elapsed: Duration::from_millis(17_100),
+        retry: None,
     });
     busy.permission_mode = PermissionMode::Default;
     let lines = render(&busy, 80, 50);
@@ -291,4 +294,103 @@ fn banner_rows_sit_between_the_box_and_the_footer() {
     assert_eq!(lines[n - 4], "─".repeat(100));
     assert_eq!(&lines[n - 3..n - 1], &banner);
     assert_eq!(lines[n - 1], BYPASS_IDLE);
+}
+
+#[test]
+fn an_empty_input_shows_the_hint_and_marks_its_cells() {
+    let blocks = [
+        Block::Prompt("x".into()),
+        Block::Reply("API Error: 500".into()),
+    ];
+    let mut hinted = view(&blocks, "");
+    hinted.input_hint = Some("Resend your message to try again");
+    let frame = render_frame(&hinted, 200, 50);
+    let hint = frame.hint.unwrap();
+    assert_eq!(
+        frame.lines[hint.row],
+        "❯\u{a0}Resend your message to try again"
+    );
+    assert_eq!((hint.column, hint.len), (2, 32));
+    assert_eq!(frame.lines[hint.row - 1], "─".repeat(200));
+
+    // Typed text replaces the hint; queued messages keep their own line.
+    let typed = FrameView {
+        input: "c",
+        ..hinted.clone()
+    };
+    let frame = render_frame(&typed, 200, 50);
+    assert_eq!(frame.hint, None);
+    assert!(frame.lines.contains(&"❯\u{a0}c".to_string()));
+    let queued = vec!["next".to_string()];
+    let waiting = FrameView {
+        queued: &queued,
+        ..hinted.clone()
+    };
+    let frame = render_frame(&waiting, 200, 50);
+    assert_eq!(frame.hint, None);
+    assert!(
+        frame
+            .lines
+            .contains(&"❯\u{a0}Press up to edit queued messages".to_string())
+    );
+
+    // A narrow terminal cuts the hint with its row.
+    let frame = render_frame(&hinted, 12, 50);
+    let hint = frame.hint.unwrap();
+    assert_eq!(frame.lines[hint.row], "❯\u{a0}Resend you");
+    assert_eq!(hint.len, 10);
+}
+
+#[test]
+fn the_retry_row_replaces_the_spinner_verb() {
+    let blocks = [Block::Prompt("529 new version".into())];
+    let mut busy = view(&blocks, "");
+    busy.activity = Activity::Working;
+    busy.spinner = Some(SpinnerView {
+        verb: "Billowing".into(),
+        elapsed: Duration::from_millis(1500),
+        retry: Some(crate::api_error::RetryLine {
+            text: "529 Overloaded · retrying in 3s · attempt 3/10".into(),
+            detail: Some("If it persists, check your inference gateway (127.0.0.1:8770).".into()),
+        }),
+    });
+    let lines = render(&busy, 200, 50);
+    // As in v2.1.329/f_overloaded_first_retries.timeline.txt.
+    assert_eq!(
+        &lines[5..9],
+        &[
+            "❯ 529 new version",
+            "",
+            "✻ 529 Overloaded · retrying in 3s · attempt 3/10",
+            "  ⎿ \u{a0}If it persists, check your inference gateway (127.0.0.1:8770).",
+        ]
+    );
+    assert!(!lines.iter().any(|l| l.contains("Billowing")));
+}
+
+#[test]
+fn replies_wrap_at_words_like_the_recorded_client() {
+    let text = "Claude Code can't use your Claude subscription, usually because a payment is past due · Pay or renew at https://claude.ai/settings/billing (if you just paid, try again shortly), or use an Anthropic API key instead";
+    let blocks = [Block::Reply(text.into())];
+    let lines = render(&view(&blocks, ""), 200, 50);
+    let at = lines.iter().position(|l| l.starts_with("● ")).unwrap();
+    // Rows 9-10 of errors/2.1.329-forbidden403.txt.
+    assert_eq!(
+        &lines[at..at + 2],
+        &[
+            "● Claude Code can't use your Claude subscription, usually because a payment is past due · Pay or renew at https://claude.ai/settings/billing (if you just paid, try again shortly), or use an",
+            "  Anthropic API key instead",
+        ]
+    );
+    let recorded = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/claude-code/errors/2.1.329-forbidden403.txt"
+    ));
+    if let Ok(recorded) = recorded {
+        let rows: Vec<&str> = recorded.lines().map(|l| l.trim_end_matches(' ')).collect();
+        assert!(rows.windows(2).any(|pair| pair == &lines[at..at + 2]));
+    }
+    // Words longer than a row are cut; spacing between words is kept.
+    let lines = render(&view(&[Block::Reply("ab cd".into())], ""), 200, 50);
+    assert!(lines.contains(&"● ab cd".to_string()));
 }

@@ -1,9 +1,12 @@
 //! Start-up checks (arguments, root refusal, resume lookup) and the main loop that joins the
 //! terminal, the input decoder and the [`App`] state machine.
 
+use crate::api_error::gateway_host;
 use crate::app::{App, Flow, SessionInfo, Start};
 use crate::args::{self, Command, Options, PermissionMode, USAGE, VERSION};
-use crate::directive::parse_duration;
+use crate::client::{CLIENT_ENV, ClientStyle, ClientStyleError};
+use crate::directive::{DurationError, parse_duration};
+use crate::error_switch::{DEFAULT_RETRIES, DEFAULT_RETRY_DELAY, RetryPolicy};
 use crate::ids::{is_session_id, new_uuid};
 use crate::input::InputDecoder;
 use crate::paths::{config_dir, transcript_path};
@@ -12,6 +15,7 @@ use crate::transcript::{TranscriptWriter, replay_blocks};
 use std::path::PathBuf;
 use std::sync::mpsc::RecvTimeoutError;
 use std::time::{Duration, Instant};
+use thiserror::Error;
 
 /// Turn length when `FAKE_AGENT_WORK` is not set.
 const DEFAULT_WORK: Duration = Duration::from_secs(1);
@@ -23,6 +27,76 @@ const WORKING_TICK: Duration = Duration::from_millis(50);
 const IDLE_TICK: Duration = Duration::from_millis(200);
 /// How long exit waits for hooks still running.
 const EXIT_HOOK_WAIT: Duration = Duration::from_secs(5);
+
+/// Environment variable: how many times the client retries a 500 or 529.
+const RETRIES_ENV: &str = "FAKE_AGENT_RETRIES";
+/// Environment variable: time between those retries.
+const RETRY_DELAY_ENV: &str = "FAKE_AGENT_RETRY_DELAY";
+
+/// An environment variable the fake cannot use; the process exits with status 2.
+#[derive(Debug, Error)]
+enum EnvError {
+    /// A duration variable that does not parse.
+    #[error("environment variable {name}: {source}")]
+    Duration {
+        /// The variable.
+        name: &'static str,
+        /// What was wrong.
+        source: DurationError,
+    },
+    /// `FAKE_AGENT_CLIENT` names a version without recordings.
+    #[error("environment variable FAKE_AGENT_CLIENT: {0}")]
+    Client(#[from] ClientStyleError),
+    /// `FAKE_AGENT_RETRIES` is not a whole number.
+    #[error(
+        "environment variable FAKE_AGENT_RETRIES: '{0}' is not a count: write a whole number such as 2 (0 fails at once)"
+    )]
+    Retries(String),
+}
+
+/// What the environment says about turns and their errors.
+struct EnvSettings {
+    /// `FAKE_AGENT_WORK`.
+    default_work: Duration,
+    /// `FAKE_AGENT_CLIENT`.
+    client: ClientStyle,
+    /// `FAKE_AGENT_RETRIES`, `FAKE_AGENT_RETRY_DELAY`.
+    retry: RetryPolicy,
+    /// Host of `ANTHROPIC_BASE_URL`.
+    gateway: Option<String>,
+}
+
+/// A variable's value, `None` when unset or blank.
+fn env_value(name: &str) -> Option<String> {
+    std::env::var(name)
+        .ok()
+        .filter(|text| !text.trim().is_empty())
+}
+
+fn env_duration(name: &'static str, default: Duration) -> Result<Duration, EnvError> {
+    env_value(name).map_or(Ok(default), |text| {
+        parse_duration(&text).map_err(|source| EnvError::Duration { name, source })
+    })
+}
+
+fn env_settings() -> Result<EnvSettings, EnvError> {
+    let client =
+        env_value(CLIENT_ENV).map_or(Ok(ClientStyle::DEFAULT), |text| ClientStyle::parse(&text))?;
+    let attempts = env_value(RETRIES_ENV).map_or(Ok(DEFAULT_RETRIES), |text| {
+        text.trim()
+            .parse()
+            .map_err(|_| EnvError::Retries(text.clone()))
+    })?;
+    Ok(EnvSettings {
+        default_work: env_duration("FAKE_AGENT_WORK", DEFAULT_WORK)?,
+        client,
+        retry: RetryPolicy {
+            attempts,
+            delay: env_duration(RETRY_DELAY_ENV, DEFAULT_RETRY_DELAY)?,
+        },
+        gateway: env_value("ANTHROPIC_BASE_URL").and_then(|url| gateway_host(&url)),
+    })
+}
 
 /// The refusal line of the real client when run as root in bypass mode.
 const ROOT_REFUSAL: &str =
@@ -51,15 +125,12 @@ pub(crate) fn run(raw_args: &[String]) -> i32 {
         eprintln!("{ROOT_REFUSAL}");
         return 1;
     }
-    let default_work = match std::env::var("FAKE_AGENT_WORK") {
-        Ok(text) if !text.trim().is_empty() => match parse_duration(&text) {
-            Ok(duration) => duration,
-            Err(error) => {
-                eprintln!("environment variable FAKE_AGENT_WORK: {error}");
-                return 2;
-            }
-        },
-        _ => DEFAULT_WORK,
+    let env = match env_settings() {
+        Ok(env) => env,
+        Err(error) => {
+            eprintln!("{error}");
+            return 2;
+        }
     };
     let cwd = match std::env::current_dir() {
         Ok(dir) => dir.display().to_string(),
@@ -97,7 +168,10 @@ pub(crate) fn run(raw_args: &[String]) -> i32 {
         record_path: std::env::var_os("FAKE_AGENT_RECORD")
             .filter(|p| !p.is_empty())
             .map(PathBuf::from),
-        default_work,
+        default_work: env.default_work,
+        client: env.client,
+        retry: env.retry,
+        gateway: env.gateway,
     };
     interactive(info, history, &options)
 }
@@ -119,13 +193,13 @@ fn interactive(info: SessionInfo, history: Vec<crate::render::Block>, options: &
     }
     let input = terminal::spawn_stdin_reader();
     let mut decoder = InputDecoder::new();
-    let mut last_frame: Vec<String> = Vec::new();
+    let mut last_frame = crate::render::Frame::default();
     let mut last_size = (0, 0);
     let status = 'session: loop {
         let now = Instant::now();
         app.tick(now);
         let size = terminal::size();
-        let frame = app.frame(now, size.0, size.1);
+        let frame = app.render_frame(now, size.0, size.1);
         if frame != last_frame || size != last_size {
             if terminal::draw(&frame, size.0, size != last_size).is_err() {
                 break 'session 1; // the terminal is gone
@@ -154,7 +228,8 @@ fn interactive(info: SessionInfo, history: Vec<crate::render::Block>, options: &
     if status == 0 {
         // Show the frame as it was when the exit was asked for, like the real client.
         let size = terminal::size();
-        let _ = terminal::draw(&app.frame(Instant::now(), size.0, size.1), size.0, false);
+        let frame = app.render_frame(Instant::now(), size.0, size.1);
+        let _ = terminal::draw(&frame, size.0, false);
     }
     drop(guard);
     if status == 0 {

@@ -1,4 +1,5 @@
-//! The binary's start-up refusals, without a terminal: bad flags, unknown resume id, root.
+//! The binary's start-up refusals, without a terminal: bad flags, bad environment, unknown
+//! resume id, root.
 
 use std::process::Command;
 
@@ -61,4 +62,36 @@ fn version_and_no_terminal() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("stdin is not a terminal"));
+}
+
+#[test]
+fn bad_error_settings_in_the_environment_exit_2() {
+    let config = tempfile::tempdir().unwrap();
+    for (name, value, message) in [
+        (
+            "FAKE_AGENT_CLIENT",
+            "2.2.0",
+            "environment variable FAKE_AGENT_CLIENT: unknown client version '2.2.0'",
+        ),
+        (
+            "FAKE_AGENT_RETRIES",
+            "two",
+            "environment variable FAKE_AGENT_RETRIES: 'two' is not a count",
+        ),
+        (
+            "FAKE_AGENT_RETRY_DELAY",
+            "soon",
+            "environment variable FAKE_AGENT_RETRY_DELAY: invalid duration 'soon'",
+        ),
+    ] {
+        let out = Command::new(BIN)
+            .env("CLAUDE_CONFIG_DIR", config.path())
+            .env(name, value)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(message), "{name}: {stderr}");
+    }
 }

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod sgr;
+
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -84,6 +86,16 @@ impl TmuxServer {
     pub fn screen(&self) -> String {
         String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", TARGET]).stdout)
             .into_owned()
+    }
+
+    /// The visible screen with attributes (`capture-pane -p -e`).
+    pub fn screen_with_attributes(&self) -> String {
+        String::from_utf8_lossy(
+            &self
+                .tmux(&["capture-pane", "-p", "-e", "-t", TARGET])
+                .stdout,
+        )
+        .into_owned()
     }
 
     /// Polls the screen until `condition` holds; panics with the last screen at the deadline.
