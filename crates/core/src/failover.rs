@@ -93,6 +93,28 @@ impl QuotaMonitor {
             self.pending.remove(session);
             return Decision::Replayed;
         }
+        self.confirm(session, hit, now)
+    }
+
+    /// Feeds one poll of a pool session whose current turn began after the last swap (on the
+    /// account swapped to): nothing on its screen can be a replay, so a hit is new evidence and
+    /// is acted on at once, cooldown or not. A hit without a reset time still needs a second poll.
+    pub fn observe_fresh(
+        &mut self,
+        session: &str,
+        hit: Option<QuotaHit>,
+        now: Timestamp,
+    ) -> Decision {
+        let Some(hit) = hit else {
+            self.pending.remove(session);
+            self.replayed.remove(session);
+            return Decision::None;
+        };
+        self.confirm(session, hit, now)
+    }
+
+    /// A hit with a reset time, or the second in a row without one, is a swap.
+    fn confirm(&mut self, session: &str, hit: QuotaHit, now: Timestamp) -> Decision {
         let confirmed = hit.reset_at.is_some() || self.pending.contains_key(session);
         if !confirmed {
             self.pending.insert(session.to_owned(), now);
@@ -116,6 +138,11 @@ impl QuotaMonitor {
         self.pending.clear();
     }
 
+    /// When the last swap happened, if there was one.
+    pub fn last_swap(&self) -> Option<Timestamp> {
+        self.last_swap
+    }
+
     /// The end of the current or last cooldown, if there was a swap.
     pub fn cooldown_until(&self) -> Option<Timestamp> {
         let last = self.last_swap?;
@@ -134,12 +161,39 @@ pub struct AccountState {
     /// Until when it is out of quota; `None` = usable as far as we know. Past times count as
     /// usable again (the limit has reset).
     pub exhausted_until: Option<Timestamp>,
+    /// The account cannot work until a person acts (expired login, refused subscription).
+    pub attention: Option<Attention>,
+}
+
+/// Why an account needs a person, and since when. Cleared when its credentials change or by
+/// hand, never by a timer.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Attention {
+    /// When it was marked.
+    pub since: Timestamp,
+    /// The error kind (`authentication_failed`, `oauth_org_not_allowed`, …).
+    pub kind: String,
+    /// The client's own words, one line.
+    pub reason: String,
+    /// The fingerprint of its credentials when it was marked (see `cf-accounts`); a different
+    /// one means the operator logged in again.
+    #[serde(default)]
+    pub credentials: Option<String>,
 }
 
 impl AccountState {
+    /// A usable account with nothing known against it.
+    pub fn usable(name: &str) -> AccountState {
+        AccountState {
+            name: name.to_owned(),
+            exhausted_until: None,
+            attention: None,
+        }
+    }
+
     /// True when the account may take work at `now`.
     pub fn is_available(&self, now: Timestamp) -> bool {
-        self.exhausted_until.is_none_or(|until| until <= now)
+        self.attention.is_none() && self.exhausted_until.is_none_or(|until| until <= now)
     }
 }
 
@@ -150,8 +204,8 @@ pub enum Target {
     Account(usize),
     /// No other account is usable: stop dispatching and wait.
     AllExhausted {
-        /// The earliest known reset among all accounts (when to try again); `None` when no
-        /// account said when it resets.
+        /// The earliest known reset among the accounts that only wait for their quota (when to
+        /// try again); `None` when none does (every other account needs attention).
         earliest_reset: Option<Timestamp>,
     },
 }
@@ -168,6 +222,7 @@ pub fn pick_target(accounts: &[AccountState], active: usize, now: Timestamp) -> 
         None => Target::AllExhausted {
             earliest_reset: accounts
                 .iter()
+                .filter(|account| account.attention.is_none())
                 .filter_map(|account| account.exhausted_until)
                 .filter(|until| *until > now)
                 .min(),

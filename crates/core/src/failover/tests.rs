@@ -196,9 +196,51 @@ fn a_swap_forgets_pending_hits_of_the_old_account() {
 
 fn account(name: &str, exhausted_until: Option<i64>) -> AccountState {
     AccountState {
-        name: name.to_owned(),
         exhausted_until: exhausted_until.map(at),
+        ..AccountState::usable(name)
     }
+}
+
+fn needing_attention(name: &str) -> AccountState {
+    AccountState {
+        attention: Some(Attention {
+            since: at(0),
+            kind: "authentication_failed".into(),
+            reason: "Please run /login".into(),
+            credentials: None,
+        }),
+        ..AccountState::usable(name)
+    }
+}
+
+#[test]
+fn an_account_that_needs_attention_is_never_a_target_nor_a_reset_to_wait_for() {
+    let accounts = [
+        account("a", None),
+        needing_attention("b"),
+        account("c", None),
+    ];
+    assert_eq!(pick_target(&accounts, 0, at(0)), Target::Account(2));
+    let accounts = [account("a", Some(600)), needing_attention("b")];
+    assert_eq!(
+        pick_target(&accounts, 1, at(0)),
+        Target::AllExhausted {
+            earliest_reset: Some(at(600))
+        },
+        "the quota reset of a still counts"
+    );
+    let accounts = [needing_attention("a"), needing_attention("b")];
+    assert_eq!(
+        pick_target(&accounts, 0, at(0)),
+        Target::AllExhausted {
+            earliest_reset: None
+        },
+        "nothing resets by itself: a person must act"
+    );
+    assert!(
+        !needing_attention("x").is_available(at(1_000_000)),
+        "never by a timer"
+    );
 }
 
 #[test]
@@ -309,4 +351,30 @@ fn no_menu_no_answer() {
     // A closed menu's title left above a live input line is not an open menu.
     let closed = format!("{MENU}\n────\n❯\u{a0}\n────\n");
     assert_eq!(menu_answer(&closed), None);
+}
+
+#[test]
+fn a_fresh_turn_after_a_swap_is_acted_on_at_once_even_with_the_same_text() {
+    let mut monitor = QuotaMonitor::new(SignedDuration::from_mins(5));
+    let hit = hit_with_reset();
+    assert!(matches!(
+        monitor.observe("cf-1", Some(hit.clone()), at(0)),
+        Decision::Swap { .. }
+    ));
+    monitor.note_swap(at(1));
+    // The same line (same reset minute) on the target account, during the cooldown.
+    assert!(matches!(
+        monitor.observe("cf-1", Some(hit.clone()), at(30)),
+        Decision::Suppressed { .. }
+    ));
+    assert!(matches!(
+        monitor.observe_fresh("cf-1", Some(hit), at(30)),
+        Decision::Swap { .. }
+    ));
+    assert_eq!(monitor.last_swap(), Some(at(1)));
+    assert_eq!(
+        monitor.observe_fresh("cf-2", Some(hit_without_reset()), at(31)),
+        Decision::Pending,
+        "without a reset time a second poll still confirms"
+    );
 }
