@@ -153,6 +153,18 @@ async fn add_task_writes_the_file_into_the_inbox() {
 }
 
 #[tokio::test]
+async fn add_task_takes_ids_with_spaces_and_accents() {
+    let h = Harness::start().await;
+    for id in ["Fix login bug", "Ünïcode tâche"] {
+        let body = json!({ "project": "alpha", "id": id, "content": "# t\n" });
+        let (status, reply) = h.post("/api/tasks", Some(TOKEN), body.to_string()).await;
+        assert_eq!(status, 201, "{id}: {reply}");
+        assert_eq!(reply["id"], id);
+        assert!(h.queue("alpha", "inbox").join(format!("{id}.md")).is_file());
+    }
+}
+
+#[tokio::test]
 async fn add_task_without_an_id_takes_one_from_the_title() {
     let h = Harness::start().await;
     let body = json!({ "project": "beta", "content": "---\ntitle: Tidy Docs\n---\nTidy.\n" });
@@ -178,9 +190,19 @@ async fn add_task_refuses_bad_input_naming_the_field() {
             "`id`",
         ),
         (
-            json!({ "project": "alpha", "id": "a b", "content": "# t\n" }),
+            json!({ "project": "alpha", "id": "a:b", "content": "# t\n" }),
             400,
             "`id`",
+        ),
+        (
+            json!({ "project": "alpha", "id": ".hidden", "content": "# t\n" }),
+            400,
+            "leading dot",
+        ),
+        (
+            json!({ "project": "alpha", "id": "new\nline", "content": "# t\n" }),
+            400,
+            "control characters",
         ),
         (
             json!({ "project": "alpha", "content": "---\npriority: [nope\n---\nbody\n" }),

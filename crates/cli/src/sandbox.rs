@@ -181,7 +181,7 @@ impl Sandbox {
             name: project.to_string(),
             root: self.projects_dir.join(project),
         };
-        let id = TaskId::parse(id).map_err(|e| anyhow::anyhow!("bad task id {id}: {e}"))?;
+        let id = TaskId::parse(id).map_err(|e| anyhow::anyhow!("{e}"))?;
         cf_queue::add_task(&project, &id, content.as_bytes())
             .with_context(|| format!("cannot add {id}"))
     }

@@ -261,3 +261,58 @@ fn status_without_a_daemon_shows_queues() {
         .expect("gamma");
     assert_eq!(gamma["queued"], 1);
 }
+
+#[test]
+fn task_add_takes_ids_with_spaces_and_accents_and_refuses_hidden_or_colon_names() {
+    let sandbox = Sandbox::create(&support::spec()).expect("sandbox");
+    let dir = tempfile::tempdir().expect("tempdir");
+    for name in ["Fix login bug.md", "Ünïcode tâche.md"] {
+        let file = dir.path().join(name);
+        std::fs::write(&file, "Do it.\n").expect("write");
+        let out = stdout_of(
+            cli()
+                .args(["task", "add", "--config"])
+                .arg(&sandbox.config_path)
+                .arg("beta")
+                .arg(&file),
+        );
+        assert!(out.trim().ends_with(&format!("inbox/{name}")), "{out}");
+    }
+    let mut inbox = sandbox.files_in("beta", "inbox");
+    inbox.sort();
+    assert_eq!(inbox, ["Fix login bug.md", "Ünïcode tâche.md"]);
+
+    let hidden = dir.path().join(".hidden.md");
+    std::fs::write(&hidden, "Do it.\n").expect("write");
+    let out = cli()
+        .args(["task", "add", "--config"])
+        .arg(&sandbox.config_path)
+        .arg("beta")
+        .arg(&hidden)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("task id `.hidden` starts with `.`") && err.contains("pass --id"),
+        "{err}"
+    );
+    let out = cli()
+        .args(["task", "add", "--config"])
+        .arg(&sandbox.config_path)
+        .args(["beta", "-", "--id", "web:task"])
+        .write_stdin("Do it.\n")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--id: task id `web:task` has the character ':'"),
+        "{err}"
+    );
+    assert_eq!(
+        sandbox.files_in("beta", "inbox").len(),
+        2,
+        "nothing else written"
+    );
+}

@@ -69,7 +69,7 @@ pub fn validate_segment(s: &str) -> Result<(), SegmentError> {
 pub struct DependencyRef {
     /// The project folder name (a safe segment) whose `done/` is checked.
     pub project: String,
-    /// The task that must be in that project's `done/`.
+    /// The task that must be in that project's `done/`: a safe segment (`[A-Za-z0-9._-]+`).
     pub task_id: TaskId,
 }
 
@@ -108,7 +108,9 @@ pub enum DependencyError {
     },
 }
 
-/// Parses one `depends_on` entry, `project:task_id`, refusing anything that is not two safe segments.
+/// Parses one `depends_on` entry, `project:task_id`, refusing anything that is not two safe
+/// segments (`[A-Za-z0-9._-]+`): task ids in general may hold spaces and accents, references
+/// to them may not.
 pub fn parse_dependency(s: &str) -> Result<DependencyRef, DependencyError> {
     let entry = || s.escape_debug().to_string();
     let colons = s.matches(':').count();
@@ -122,13 +124,14 @@ pub fn parse_dependency(s: &str) -> Result<DependencyRef, DependencyError> {
         entry: entry(),
         source,
     })?;
-    let task_id = TaskId::parse(task).map_err(|source| DependencyError::TaskId {
+    // The strict rule, not `TaskId::parse`'s wider one: a reference stays `[A-Za-z0-9._-]+`.
+    validate_segment(task).map_err(|source| DependencyError::TaskId {
         entry: entry(),
         source,
     })?;
     Ok(DependencyRef {
         project: project.to_string(),
-        task_id,
+        task_id: TaskId::from_reference_segment(task),
     })
 }
 

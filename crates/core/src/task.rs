@@ -2,10 +2,13 @@
 
 use std::fmt;
 
-use crate::deps::{SegmentError, validate_segment};
+use crate::deps::MAX_SEGMENT_BYTES;
 
 mod parse;
 mod raw;
+
+#[cfg(test)]
+mod id_tests;
 
 pub use parse::{TaskParseError, parse_task};
 
@@ -70,15 +73,101 @@ impl fmt::Display for Priority {
     }
 }
 
-/// A task's id: its file stem, a single safe path segment (`[A-Za-z0-9._-]+`, not `.`/`..`).
+/// A task's id: its file stem, one file-name segment — any UTF-8 text (spaces, accents, quotes
+/// included) without `/`, `:`, control characters or a leading dot, at most
+/// [`MAX_TASK_ID_BYTES`] long. See [`TaskId::parse`].
+///
+/// The id names files (`inbox/<id>.md`, `done/<id>.md`) and shows in the message pasted into
+/// the agent, never in a shell line; references in `depends_on` keep the strict
+/// `[A-Za-z0-9._-]+` rule of [`crate::deps::validate_segment`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 pub struct TaskId(String);
 
+/// The longest task id: leaves room for the queue's suffixes (`.md.dispatched`, …) and temp
+/// names within the 255-byte file-name limit.
+pub const MAX_TASK_ID_BYTES: usize = MAX_SEGMENT_BYTES;
+
+/// Why a string is not a task id.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TaskIdError {
+    /// Nothing at all.
+    #[error("task id is empty; name the file `<task-id>.md`")]
+    Empty,
+    /// `.` or `..` would name the current or parent folder.
+    #[error("task id `{0}` names a folder (`.`/`..`); use a real name")]
+    DotName(String),
+    /// A leading `.` makes a hidden file, which the queue never takes for a task.
+    #[error("task id `{0}` starts with `.`, which makes a hidden file; remove the leading dot")]
+    LeadingDot(String),
+    /// A character that cannot be in a task id; the id is shown escaped.
+    #[error(
+        "task id `{id}` has the character {character:?} at byte {byte_offset}; \
+         `/`, `:` and control characters (line breaks, escapes, bidirectional controls) are not allowed"
+    )]
+    BadCharacter {
+        /// The whole id, escaped so that control characters are visible.
+        id: String,
+        /// The first offending character.
+        character: char,
+        /// Byte offset of that character in the id.
+        byte_offset: usize,
+    },
+    /// Longer than [`MAX_TASK_ID_BYTES`].
+    #[error("task id is {0} bytes long; keep it to {MAX_TASK_ID_BYTES} bytes")]
+    TooLong(usize),
+}
+
+/// True for a character a task id may not hold: the path separator, the `project:task`
+/// separator, control characters (C0, DEL, C1), the Unicode line and paragraph separators, and
+/// the bidirectional controls that would make a name display as another (`\u{202e}`…).
+fn is_forbidden_in_id(c: char) -> bool {
+    matches!(
+        c,
+        '/' | ':'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{061c}'
+            | '\u{200e}'
+            | '\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2066}'..='\u{2069}'
+    ) || c.is_control()
+}
+
 impl TaskId {
-    /// Parses an id: one safe path segment (`[A-Za-z0-9._-]+`, not `.`/`..`).
-    pub fn parse(s: &str) -> Result<TaskId, SegmentError> {
-        validate_segment(s)?;
+    /// Parses an id: non-empty UTF-8 without `/`, `:` or control characters, not starting
+    /// with `.` (so never `.`/`..`), at most [`MAX_TASK_ID_BYTES`] bytes. `Fix login bug` and
+    /// `Ünïcode tâche` are ids; `a:b`, `.hidden` and `line\nbreak` are not.
+    pub fn parse(s: &str) -> Result<TaskId, TaskIdError> {
+        if s.is_empty() {
+            return Err(TaskIdError::Empty);
+        }
+        if s == "." || s == ".." {
+            return Err(TaskIdError::DotName(s.to_string()));
+        }
+        if let Some((byte_offset, character)) =
+            s.char_indices().find(|&(_, c)| is_forbidden_in_id(c))
+        {
+            return Err(TaskIdError::BadCharacter {
+                id: s.escape_debug().to_string(),
+                character,
+                byte_offset,
+            });
+        }
+        if s.starts_with('.') {
+            return Err(TaskIdError::LeadingDot(s.to_string()));
+        }
+        if s.len() > MAX_TASK_ID_BYTES {
+            return Err(TaskIdError::TooLong(s.len()));
+        }
         Ok(TaskId(s.to_string()))
+    }
+
+    /// The task part of a `depends_on` reference, already checked by
+    /// [`crate::deps::validate_segment`]: the strict rule, which [`TaskId::parse`] would accept
+    /// too except for a leading `.` (kept as before: such a reference matches no task).
+    pub(crate) fn from_reference_segment(segment: &str) -> TaskId {
+        TaskId(segment.to_string())
     }
 
     /// The id of a task file named `<id>.md` (a bare file name, no folders).
@@ -107,7 +196,7 @@ impl fmt::Display for TaskId {
 }
 
 impl std::str::FromStr for TaskId {
-    type Err = SegmentError;
+    type Err = TaskIdError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         TaskId::parse(s)
@@ -124,12 +213,12 @@ pub enum TaskFileNameError {
         name: String,
     },
     /// The stem is not a valid task id.
-    #[error("task file `{name}` has an invalid task id: {source}")]
+    #[error("task file `{name}`: {source}")]
     BadId {
         /// The file name, escaped.
         name: String,
         /// What is wrong with the stem.
-        source: SegmentError,
+        source: TaskIdError,
     },
 }
 

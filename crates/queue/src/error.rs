@@ -122,7 +122,7 @@ pub enum QueueError {
     #[error(transparent)]
     Read(#[from] ReadError),
     /// A path handed in is not `<id>.md` / `<id>.md.dispatched` with a valid id.
-    #[error("{path} is not a {expected} path with a valid task id ([A-Za-z0-9._-]+): {hint}")]
+    #[error("{path} is not a {expected} path with a valid task id: {hint}")]
     NotATaskPath {
         /// The path.
         path: PathBuf,

@@ -61,13 +61,27 @@ pub(crate) fn fsync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
+/// The most bytes of the final name kept in a temp name.
+const TEMP_STEM_MAX_BYTES: usize = 64;
+
+/// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
+fn prefix_within(s: &str, max: usize) -> &str {
+    let mut end = s.len().min(max);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
 /// A hidden, unique temp path in `dir` for the final name `final_name`:
 /// `.<final_name>.tmp-<pid>-<n>`.
 pub(crate) fn temp_path(dir: &Path, final_name: &str) -> PathBuf {
     let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
     // Keep temp names short whatever the final name: `.<name>.tmp-…` of a long task name would
-    // pass the 255-byte file-name limit and make finishing the task impossible.
-    let stem: String = final_name.chars().take(64).collect();
+    // pass the 255-byte file-name limit and make finishing the task impossible. Counted in
+    // bytes, cut on a character boundary: ids may be non-ASCII (64 characters of `é` are 128
+    // bytes).
+    let stem = prefix_within(final_name, TEMP_STEM_MAX_BYTES);
     dir.join(format!(".{stem}{TEMP_MARKER}{}-{n}", std::process::id()))
 }
 
@@ -182,5 +196,22 @@ mod tests {
         );
         assert_eq!(fs::read_to_string(&one).unwrap(), "hello");
         fsync_dir(dir.path()).unwrap();
+    }
+
+    #[test]
+    fn temp_names_of_long_non_ascii_names_stay_short_and_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        // 50 four-byte characters: the longest id, then the longest suffix.
+        let final_name = format!("{}.md.dispatched", "\u{1f600}".repeat(50));
+        let temp = write_temp(dir.path(), &final_name, &[b"x"]).unwrap();
+        let name = temp.file_name().unwrap().to_str().unwrap();
+        assert!(
+            name.starts_with(&format!(".{}", "\u{1f600}".repeat(16))),
+            "{name}"
+        );
+        assert!(name.len() < 100, "{} bytes", name.len());
+        assert_eq!(prefix_within("aé", 2), "a", "never half a character");
+        assert_eq!(prefix_within("aé", 3), "aé");
+        assert_eq!(prefix_within("", 64), "");
     }
 }

@@ -5,14 +5,16 @@ use cf_core::TaskId;
 /// Longest slug taken from a title in [`new_task_id`].
 const MAX_SLUG_CHARS: usize = 40;
 
-/// True when `s` is one safe path segment (`[A-Za-z0-9._-]+`, not `.`/`..`).
+/// True when `s` is one safe path segment (`[A-Za-z0-9._-]+`, not `.`/`..`): the rule for
+/// project folder names, stricter than the one for task ids.
 pub(crate) fn is_valid_segment(s: &str) -> bool {
     cf_core::deps::validate_segment(s).is_ok()
 }
 
-/// The task id for a file stem, or why it is not one, in words for the operator.
+/// The task id for a file stem (see [`TaskId::parse`]: spaces and accents are fine), or why
+/// it is not one, in words for the operator.
 pub(crate) fn parse_stem(stem: &str) -> Result<TaskId, String> {
-    TaskId::parse(stem).map_err(|e| format!("not a valid task id ({e}): rename the file"))
+    TaskId::parse(stem).map_err(|e| format!("{e}: rename the file"))
 }
 
 /// An id for a task the user gave no id: `YYYYMMDD-HHMMSS[-slug]` in UTC, e.g.
@@ -89,7 +91,12 @@ mod tests {
         assert!(!is_valid_segment("a b"));
         assert!(!is_valid_segment(".."));
         assert!(parse_stem("").is_err());
-        assert!(parse_stem("a b").unwrap_err().contains("rename"));
+        assert_eq!(
+            parse_stem("a:b").unwrap_err(),
+            "task id `a:b` has the character ':' at byte 1; `/`, `:` and control characters \
+             (line breaks, escapes, bidirectional controls) are not allowed: rename the file"
+        );
         assert_eq!(parse_stem("a.b_c-1").unwrap().as_str(), "a.b_c-1");
+        assert_eq!(parse_stem("a b").unwrap().as_str(), "a b");
     }
 }

@@ -41,8 +41,13 @@ fn claim_moves_and_refuses_to_overwrite() {
 #[test]
 fn claim_refuses_paths_that_are_not_tasks() {
     let (_dir, project) = temp_project();
-    let err = claim(&project.inbox_dir().join("a b.md")).unwrap_err();
-    assert!(matches!(err, QueueError::NotATaskPath { .. }), "{err:?}");
+    for name in ["a:b.md", ".hidden.md", "new\nline.md"] {
+        let err = claim(&project.inbox_dir().join(name)).unwrap_err();
+        assert!(
+            matches!(err, QueueError::NotATaskPath { .. }),
+            "{name:?}: {err:?}"
+        );
+    }
     let err = claim(&project.inbox_dir().join("x.txt")).unwrap_err();
     assert!(matches!(err, QueueError::NotATaskPath { .. }), "{err:?}");
 }

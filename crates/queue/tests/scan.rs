@@ -18,7 +18,7 @@ fn classifies_tasks_dispatched_sidecars_and_rejects() {
     put(&project, "run.md.dispatched", "running");
     put(&project, "run.md.delegated", "");
     put(&project, "gone.md.blocked", "");
-    put(&project, "a b.md", "bad name");
+    put(&project, "a:b.md", "bad name");
     put(&project, ".hidden.md", "ignored");
     put(&project, ".x.md.tmp-1-2", "ignored temp");
     put(&project, "README.txt", "other");
@@ -64,7 +64,7 @@ fn classifies_tasks_dispatched_sidecars_and_rejects() {
         .iter()
         .map(|(p, _)| p.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(names, ["a b.md", "dir.md", "link.md", "pipe.md"]);
+    assert_eq!(names, ["a:b.md", "dir.md", "link.md", "pipe.md"]);
     assert!(rejected[0].1.contains("task id"), "{}", rejected[0].1);
     assert!(rejected[1].1.contains("directory"), "{}", rejected[1].1);
     assert!(rejected[2].1.contains("symbolic link"), "{}", rejected[2].1);
@@ -145,4 +145,78 @@ fn a_sidecar_of_a_removed_badly_named_task_is_listed_as_other() {
         [inbox.join("a:b.md.invalid"), inbox.join("c:d.md.blocked")]
     );
     assert_eq!(inbox_names(&project), ["a:b.md.invalid", "c:d.md.blocked"]);
+}
+
+#[test]
+fn names_with_spaces_and_accents_are_tasks_that_run_through_the_queue() {
+    let (_dir, project) = temp_project();
+    let inbox = project.inbox_dir();
+    put(&project, "Fix login bug.md", "The login page is broken.");
+    put(&project, "Ünïcode tâche.md", "Une tâche.");
+    put(&project, "quote'name $(x).md", "Quotes and a dollar.");
+    let scan = mark_rejected(&project);
+    assert!(scan.rejected.is_empty(), "{:?}", scan.rejected);
+    let queued: Vec<&str> = scan.queued.iter().map(|q| q.id.as_str()).collect();
+    assert_eq!(
+        queued,
+        ["Fix login bug", "quote'name $(x)", "Ünïcode tâche"]
+    );
+    for q in &scan.queued {
+        let cf_queue::Claim::Claimed { dispatched_path } = cf_queue::claim(&q.path).unwrap() else {
+            panic!("{} was not claimed", q.file_name);
+        };
+        assert_eq!(
+            dispatched_path,
+            inbox.join(format!("{}.md.dispatched", q.id))
+        );
+        let done = cf_queue::finish(
+            &project,
+            &dispatched_path,
+            cf_queue::Destination::Done,
+            "\n---\nfooter\n",
+        )
+        .unwrap();
+        assert_eq!(done, project.done_dir().join(format!("{}.md", q.id)));
+    }
+    assert!(
+        inbox_names(&project).is_empty(),
+        "{:?}",
+        inbox_names(&project)
+    );
+}
+
+#[test]
+fn names_with_colons_or_controls_are_refused_with_a_reason_and_hidden_ones_ignored() {
+    let (_dir, project) = temp_project();
+    put(&project, "a:b.md", "x");
+    put(&project, "esc\u{1b}[201~.md", "x");
+    put(&project, "tab\tname.md", "x");
+    put(&project, ".hidden.md", "x");
+    let scan = mark_rejected(&project);
+    let reasons: Vec<(String, &str)> = scan
+        .rejected
+        .iter()
+        .map(|r| {
+            let name = r.path.file_name().unwrap().to_string_lossy().into_owned();
+            (name, r.reason.as_str())
+        })
+        .collect();
+    assert_eq!(reasons.len(), 3, "{reasons:?}");
+    for (name, reason) in &reasons {
+        assert!(
+            reason.contains("task id") && reason.contains("rename the file"),
+            "{name:?}: {reason}"
+        );
+        assert!(
+            !reason.chars().any(char::is_control),
+            "{name:?}: escaped: {reason:?}"
+        );
+    }
+    assert!(reasons[0].1.contains("':'"), "{reasons:?}");
+    assert!(scan.queued.is_empty());
+    let names = inbox_names(&project);
+    assert!(
+        !names.iter().any(|n| n.starts_with(".hidden.md.")),
+        "a hidden file is left alone: {names:?}"
+    );
 }

@@ -95,12 +95,8 @@ pub fn run(args: &TaskAddArgs) -> anyhow::Result<ExitCode> {
                 .file_stem()
                 .and_then(|s| s.to_str())
                 .unwrap_or_default();
-            TaskId::parse(stem).map_err(|e| {
-                anyhow::anyhow!(
-                    "{}: the file name is not a valid task id ({e}); pass --id",
-                    file.display()
-                )
-            })?
+            TaskId::parse(stem)
+                .map_err(|e| anyhow::anyhow!("{}: {e}; or pass --id", file.display()))?
         }
         _ => cf_queue::new_task_id(jiff::Timestamp::now(), args.title.as_deref()),
     };

@@ -1,6 +1,7 @@
 //! Odd but valid tasks (CRLF, BOM, NUL bytes, escape sequences with a bracketed-paste end
-//! marker and a shell command, C0/C1 controls, tmux syntax, an option-like id) run once each,
-//! and the agent receives their text exactly, with every control character stripped.
+//! marker and a shell command, C0/C1 controls, tmux syntax, an option-like id, ids with
+//! spaces, accents, quotes and shell syntax) run once each, and the agent receives their text
+//! exactly, with every control character stripped.
 
 use std::time::Duration;
 
@@ -42,7 +43,7 @@ fn odd_but_valid_tasks_reach_the_agent_clean() {
     let tmux_syntax = format!(
         "Semicolons ; kill-server ;\n#(touch {root}/pwned-format) #{{session_name}} #[fg=red] \\; end ;"
     );
-    let cases: Vec<(&str, Vec<u8>, String)> = vec![
+    let mut cases: Vec<(&str, Vec<u8>, String)> = vec![
         (
             "crlf",
             b"---\r\ntitle: crlf\r\npriority: high\r\n---\r\nLine one\r\nLine two\r\n".to_vec(),
@@ -89,6 +90,23 @@ fn odd_but_valid_tasks_reach_the_agent_clean() {
             "Empty frontmatter body.".into(),
         ),
     ];
+    // Task ids may hold spaces, accents, quotes and shell syntax: they name files and show in
+    // the pasted message, never in a shell line, so each runs once and types nothing.
+    for id in [
+        "Fix login bug",
+        "Ünïcode tâche",
+        "space name",
+        "quote'name",
+        "$(touch pwned-name)",
+        "`touch pwned-tick`",
+        "semi;touch pwned-semi;",
+        "%2e%2e%2fetc%2fpasswd",
+        "a\u{2215}..\u{2215}etc",
+        "x..\\..\\windows",
+    ] {
+        let body = format!("The task named {id}.");
+        cases.push((id, format!("{body}\n").into_bytes(), body));
+    }
     h.start("valid");
     let inbox = h.inbox("beta");
     for (id, bytes, _) in &cases {
