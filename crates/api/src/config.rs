@@ -33,11 +33,17 @@ impl ApiToken {
 
     /// Reads the token from the environment variable `var` (config key `api.token_env`).
     pub fn from_env(var: &str) -> Result<ApiToken, ApiError> {
-        match std::env::var(var) {
-            Ok(value) if !value.is_empty() => {
-                ApiToken::new(value).map_err(|source| ApiError::TokenEnv {
+        ApiToken::from_var_value(var, std::env::var(var).ok())
+    }
+
+    /// [`ApiToken::from_env`] on the value the variable `var` holds (`None`: unset or not
+    /// UTF-8).
+    fn from_var_value(var: &str, value: Option<String>) -> Result<ApiToken, ApiError> {
+        match value {
+            Some(value) if !value.is_empty() => {
+                ApiToken::new(value).map_err(|problem| ApiError::TokenEnv {
                     var: var.to_string(),
-                    source: Box::new(source),
+                    problem: Box::new(problem),
                 })
             }
             _ => Err(ApiError::TokenEnvUnset {
@@ -175,6 +181,31 @@ mod tests {
         assert!(matches!(
             ApiToken::new("0123456789abcdef with space"),
             Err(ApiError::TokenBadCharacters)
+        ));
+    }
+
+    #[test]
+    fn a_short_token_from_the_environment_is_explained_once() {
+        let err = ApiToken::from_var_value("CLAUDE_FAILOVER_API_TOKEN", Some("short".into()))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the environment variable CLAUDE_FAILOVER_API_TOKEN (api.token_env): the api token \
+             is too short: use at least 16 characters (e.g. `openssl rand -hex 32`)"
+        );
+        // The problem is in the message, so it is not a source too: a chain printer (anyhow's
+        // `{:#}`, `Report`) would add it a second time.
+        assert!(std::error::Error::source(&err).is_none());
+        let err =
+            ApiToken::from_var_value("T", Some("0123456789abcdef with space".into())).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the environment variable T (api.token_env): the api token contains whitespace or \
+             control characters: use letters, digits and punctuation only"
+        );
+        assert!(matches!(
+            ApiToken::from_var_value("T", Some(String::new())),
+            Err(ApiError::TokenEnvUnset { .. })
         ));
     }
 

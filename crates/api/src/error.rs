@@ -41,12 +41,15 @@ pub enum ApiError {
         var: String,
     },
     /// The variable holds an unusable token.
-    #[error("the environment variable {var} (api.token_env): {source}")]
+    ///
+    /// The message includes the problem, so `problem` is deliberately not the error's
+    /// `source()`: a chain printer (`{:#}`) would say it twice.
+    #[error("the environment variable {var} (api.token_env): {problem}")]
     TokenEnv {
         /// The variable name.
         var: String,
         /// What is wrong with its value.
-        source: Box<ApiError>,
+        problem: Box<ApiError>,
     },
     /// The address cannot be bound.
     #[error("cannot listen on {listen} (api.listen): {source}; pick a free port")]

@@ -12,7 +12,7 @@ fn main() -> std::process::ExitCode {
         // The reader of our output went away (`… | head -1`): it has what it wanted.
         Err(error) if output::is_stdout_closed(&error) => std::process::ExitCode::SUCCESS,
         Err(error) => {
-            output::eprint(format_args!("error: {error:#}\n"));
+            output::eprint(format_args!("error: {}\n", output::error_text(&error)));
             std::process::ExitCode::from(1)
         }
     }

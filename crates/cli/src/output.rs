@@ -51,6 +51,24 @@ pub fn eprint(args: fmt::Arguments<'_>) {
     let _ = io::stderr().lock().write_fmt(args);
 }
 
+/// The error and its causes joined with `: ` (what `{:#}` prints), each said once: a cause
+/// whose text its outer message already includes (`cannot open x: {source}` over that same
+/// `source`) is not repeated.
+pub fn error_text(error: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in error.chain() {
+        let part = cause.to_string();
+        if text.contains(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    text
+}
+
 /// `print!` that returns an error instead of panicking: `out!("…")?`.
 macro_rules! out {
     ($($arg:tt)*) => {
@@ -87,5 +105,37 @@ mod tests {
         assert!(is_stdout_closed(&error));
         let other = anyhow::anyhow!("standard output is closed");
         assert!(!is_stdout_closed(&other));
+    }
+
+    /// An error whose message includes its source, as `thiserror` ones with `{source}` do.
+    #[derive(Debug)]
+    struct Wrapping(std::io::Error);
+
+    impl fmt::Display for Wrapping {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "cannot open x.md: {}", self.0)
+        }
+    }
+
+    impl std::error::Error for Wrapping {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn error_text_says_each_cause_once() {
+        let io = std::io::Error::other("disk on fire");
+        let error = anyhow::Error::new(Wrapping(io)).context("cannot add the task");
+        assert_eq!(
+            format!("{error:#}"),
+            "cannot add the task: cannot open x.md: disk on fire: disk on fire"
+        );
+        assert_eq!(
+            error_text(&error),
+            "cannot add the task: cannot open x.md: disk on fire"
+        );
+        let plain = anyhow::anyhow!("inner").context("outer");
+        assert_eq!(error_text(&plain), "outer: inner");
     }
 }

@@ -91,10 +91,8 @@ fn api_config(cfg: &cf_config::Config) -> anyhow::Result<Option<ApiConfig>> {
     }
     let token = match (&cfg.api.token, std::env::var_os(&cfg.api.token_env)) {
         (Some(token), _) => Some(ApiToken::new(token.clone()).context("api.token")?),
-        (None, Some(_)) => Some(
-            ApiToken::from_env(&cfg.api.token_env)
-                .with_context(|| format!("api.token_env (${})", cfg.api.token_env))?,
-        ),
+        // The error names the variable and `api.token_env` itself: no context to repeat them.
+        (None, Some(_)) => Some(ApiToken::from_env(&cfg.api.token_env)?),
         (None, None) => None,
     };
     let api = ApiConfig {
