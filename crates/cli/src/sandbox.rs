@@ -39,6 +39,8 @@ pub struct SandboxSpec {
     /// Install the Stop/StopFailure hooks in the account (done signals); without them only
     /// the screen tells when a task is done.
     pub hooks: Hooks,
+    /// More environment for the agent (e.g. the fake agent's `FAKE_AGENT_CLIENT`).
+    pub agent_env: Vec<(String, String)>,
 }
 
 /// Whether the account gets the done-signal hooks.
@@ -66,6 +68,7 @@ impl SandboxSpec {
             extra_yaml: String::new(),
             accounts: vec!["a".into()],
             hooks: Hooks::Installed,
+            agent_env: Vec::new(),
         }
     }
 }
@@ -274,7 +277,7 @@ tmux:\n  socket: {socket}\n\
 pool:\n  autonomous:\n    prefix: {prefix}\n    start_index: 1\n    min: {n}\n    max: {n}\n{dedicated}\
 dispatcher:\n  projects_dir: {projects}\n  prompt_timeout: 20s\n  rescan_interval: 5s\n  launch_cooldown: 2s\n  resume_dir: {resume}\n\
 watcher:\n  interval: {poll}\n  idle_timeout: {idle_timeout}\n  done_signal_dir: {signals}\n  stable_idle: {stable}\n\
-agent:\n  command: {program}\n  args: [fake-agent]\n  env:\n    IS_SANDBOX: \"1\"\n    FAKE_AGENT_WORK: {work}\n    FAKE_AGENT_RECORD: {record}\n\
+agent:\n  command: {program}\n  args: [fake-agent]\n  env:\n    IS_SANDBOX: \"1\"\n    FAKE_AGENT_WORK: {work}\n    FAKE_AGENT_RECORD: {record}\n{agent_env}\
 api:\n  listen: \"127.0.0.1:0\"\n{accounts}{extra}",
         state = q(&root.join("state")),
         socket = s(socket),
@@ -289,6 +292,11 @@ api:\n  listen: \"127.0.0.1:0\"\n{accounts}{extra}",
         program = q(&spec.program),
         work = s(&spec.work),
         record = q(record),
+        agent_env = spec
+            .agent_env
+            .iter()
+            .map(|(k, v)| format!("    {k}: {}\n", s(v)))
+            .collect::<String>(),
         accounts = accounts_yaml(spec, root),
         extra = spec.extra_yaml,
     )

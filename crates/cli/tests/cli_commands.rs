@@ -316,3 +316,30 @@ fn task_add_takes_ids_with_spaces_and_accents_and_refuses_hidden_or_colon_names(
         "nothing else written"
     );
 }
+
+#[test]
+fn screen_classify_says_how_a_recorded_error_turn_ended() {
+    let fixtures =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../core/tests/fixtures/errors");
+    for (file, turn) in [
+        (
+            "2.1.329-auth401.txt",
+            "turn: account error (authentication_failed)",
+        ),
+        (
+            "2.1.329-auth401.esc.txt",
+            "turn: account error (authentication_failed)",
+        ),
+        (
+            "2.1.197-server500_fail_count_100.txt",
+            "turn: transient error (server_error)",
+        ),
+    ] {
+        let out = stdout_of(cli().args(["screen", "classify"]).arg(fixtures.join(file)));
+        assert!(
+            out.contains("state: idle"),
+            "{file}: a dim hint is no input: {out}"
+        );
+        assert!(out.contains(turn), "{file}: {out}");
+    }
+}

@@ -233,7 +233,10 @@ fn a_session_limit_moves_every_session_to_the_other_account() {
 
 #[test]
 fn a_server_error_is_not_a_quota_hit() {
-    let sandbox = two_account_sandbox();
+    let mut spec = support::spec();
+    spec.accounts = vec!["a".into(), "b".into()];
+    spec.extra_yaml = "retry:\n  initial_backoff: 1s\n".into();
+    let sandbox = Sandbox::create(&spec).expect("sandbox");
     let mut daemon = DaemonProcess::start(&sandbox, "no-swap");
     sandbox
         .add_task(
@@ -245,12 +248,28 @@ fn a_server_error_is_not_a_quota_hit() {
     sandbox
         .add_task("beta", "fine", "A normal task.")
         .expect("add");
-    wait_until(Duration::from_secs(30), "both tasks ended", || {
-        sandbox
-            .files_in("alpha", "failed")
-            .contains(&"e500.md".to_string())
-            && is_done(&sandbox, "beta", "fine")
+    // A 500 is transient: the task is resumed in its conversation (the continue carries no
+    // error directive, so it works) and ends in done/ with the failed attempt in its footer.
+    wait_until(Duration::from_secs(30), "both tasks done", || {
+        is_done(&sandbox, "alpha", "e500") && is_done(&sandbox, "beta", "fine")
     });
+    let done = sandbox
+        .read_file_in("alpha", "done", "e500.md")
+        .unwrap_or_default();
+    assert!(
+        done.contains("- attempt: 1 ") && done.contains("on a: server_error: API Error: 500"),
+        "{done}"
+    );
+    assert_eq!(
+        prompts_for(&sandbox, "e500").len(),
+        1,
+        "the task text went once"
+    );
+    assert_eq!(
+        continue_prompts(&sandbox).len(),
+        1,
+        "one continue resumed it"
+    );
     let swaps = cli(&sandbox, &["swaps"]);
     assert!(swaps.contains("no swaps"), "{swaps}");
     assert!(

@@ -1,5 +1,5 @@
 //! Runs that do not end well, and the paths around a run: a task past the idle timeout and a
-//! turn that ends on an API error go to `failed/` with the reason; a saved resume id is used once;
+//! turn whose request is refused (a task-class error) go to `failed/` at once with the reason; a saved resume id is used once;
 //! `status` shows the working session while the daemon runs.
 
 mod support;
@@ -22,7 +22,11 @@ fn timeout_and_api_error_go_to_failed() {
         .add_task("alpha", "slow", "This takes long. fake-agent:work=60s")
         .expect("add");
     sandbox
-        .add_task("beta", "broken", "The API fails. fake-agent:error=500")
+        .add_task(
+            "beta",
+            "broken",
+            "The request is refused. fake-agent:error=400",
+        )
         .expect("add");
     let mut daemon = DaemonProcess::start(&sandbox, "outcomes");
 
@@ -58,8 +62,14 @@ fn timeout_and_api_error_go_to_failed() {
     assert!(slow.contains("- outcome: timed out"), "{slow}");
     let broken = failed_text(&sandbox, "beta", "broken").unwrap_or_default();
     assert!(
-        broken.contains("server_error"),
-        "the API error kind is recorded: {broken}"
+        broken.contains("the request was refused (invalid_request)")
+            && broken.contains("prompt is too long"),
+        "the error kind and the client's reason are recorded: {broken}"
+    );
+    assert_eq!(
+        prompts_for(&sandbox, "broken").len(),
+        1,
+        "a task-class error is not retried"
     );
     assert!(
         sandbox.files_in("alpha", "done").is_empty() && sandbox.files_in("beta", "done").is_empty()

@@ -72,6 +72,10 @@ pub struct RunFooter {
     pub ended_at: jiff::Timestamp,
     /// How it ended.
     pub outcome: Outcome,
+    /// Earlier attempts that ended on transient errors, oldest first (one line each).
+    pub attempts: Vec<crate::retry::Attempt>,
+    /// Why the task was restarted from scratch (its conversation could not be found), if it was.
+    pub restart_note: Option<String>,
 }
 
 /// The marker line that identifies a footer block in a task file.
@@ -91,6 +95,23 @@ pub fn render_footer(f: &RunFooter) -> String {
         ("duration", duration),
         ("outcome", one_line(&f.outcome.to_string())),
     ];
+    let mut lines: Vec<(&str, String)> = lines.into();
+    for (n, attempt) in f.attempts.iter().enumerate() {
+        lines.push((
+            "attempt",
+            format!(
+                "{} {} on {}: {}: {}",
+                n + 1,
+                attempt.at,
+                one_line(&attempt.account),
+                one_line(&attempt.kind),
+                one_line(&attempt.reason)
+            ),
+        ));
+    }
+    if let Some(note) = &f.restart_note {
+        lines.push(("restarted from scratch", one_line(note)));
+    }
     render_block("\n\n", FOOTER_MARKER, &lines)
 }
 
@@ -140,7 +161,35 @@ mod tests {
             started_at: ts(start),
             ended_at: ts(end),
             outcome,
+            attempts: Vec::new(),
+            restart_note: None,
         }
+    }
+
+    #[test]
+    fn attempts_and_a_restart_note_get_a_line_each() {
+        let mut f = footer(
+            Outcome::Completed {
+                by: CompletionCause::DoneSignal,
+            },
+            "2025-01-02T03:04:05Z",
+            "2025-01-02T03:05:10Z",
+        );
+        f.attempts.push(crate::retry::Attempt {
+            at: ts("2025-01-02T03:04:30Z"),
+            account: "work".into(),
+            kind: "server_error".into(),
+            reason: "API Error: 500\nInternal".into(),
+        });
+        f.restart_note = Some("no conversation id was recorded".into());
+        let out = render_footer(&f);
+        assert!(
+            out.ends_with(
+                "- attempt: 1 2025-01-02T03:04:30Z on work: server_error: API Error: 500 Internal\n\
+                 - restarted from scratch: no conversation id was recorded\n"
+            ),
+            "{out}"
+        );
     }
 
     #[test]

@@ -165,6 +165,12 @@ pub fn classify_styled(screen: &str) -> ScreenReading {
     classify_rows(&styled.plain, style)
 }
 
+/// The text of a capture with attributes, escape sequences dropped (what `capture-pane -p`
+/// without `-e` would have given).
+pub fn strip_styles(screen: &str) -> String {
+    styled::read_styled(screen).plain
+}
+
 /// What the capture tells about the input line's rendition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum InputStyle {

@@ -25,7 +25,7 @@ use crate::quota;
 use crate::transcript::AssistantEntry;
 
 pub use kinds::{ErrorClass, KindKnown, class_of_kind, kind_of_status};
-pub use screen_error::{ScreenError, screen_error};
+pub use screen_error::{ScreenError, login_required, screen_error};
 
 /// The longest reason a failure carries (characters): one line for logs and footers.
 pub const REASON_MAX_CHARS: usize = 240;

@@ -170,7 +170,7 @@ impl RunWatch {
 }
 
 /// Time from `from` to `to`, zero when `to` is earlier (a clock step back must not fire timeouts).
-pub(crate) fn elapsed(from: Timestamp, to: Timestamp) -> Duration {
+pub fn elapsed(from: Timestamp, to: Timestamp) -> Duration {
     Duration::try_from(to.duration_since(from)).unwrap_or(Duration::ZERO)
 }
 

@@ -1,18 +1,19 @@
-//! Noticing that a task is finished, and finishing it: `done/` or `failed/`, the footer,
-//! the store, and `/exit` for the pool session.
+//! Noticing that a task's turn is over (done signals, screens, a vanished agent, the timeout)
+//! and handing it on: to [`Daemon::turn_over`] to judge, to a fresh session to go on, or to
+//! `failed/`.
 
 use std::time::Duration;
 
-use cf_core::footer::{Outcome, RunFooter, is_success, render_footer};
+use cf_core::footer::{CompletionCause, Outcome};
 use cf_core::screen;
 use cf_core::watch::{Observation, Verdict, WatchPolicy};
-use cf_queue::Destination;
 use cf_tmux::Key;
 
 use crate::daemon::Daemon;
 use crate::notice::NoticeKind;
 use crate::signals::{self, SignalKind};
 use crate::slots::Phase;
+use crate::waiting::WaitReason;
 
 impl Daemon {
     pub(crate) fn watch_policy(&self) -> WatchPolicy {
@@ -68,10 +69,17 @@ impl Daemon {
         }
         self.poll_dedicated().await;
         self.end_pause_if_due();
+        if self.waiting_due(self.clock.now()) {
+            self.dispatch_wanted = true;
+        }
     }
 
     /// A signal file appeared in the done-signal dir.
     pub(crate) async fn on_signal_file(&mut self, file_name: &str) {
+        if let Some(session) = signals::parse_session_id_name(file_name) {
+            self.learn_conversation(session);
+            return;
+        }
         let Some((kind, session)) = signals::parse_signal_name(file_name) else {
             return;
         };
@@ -88,6 +96,7 @@ impl Daemon {
         let Some(payload) = signals::take_signal(&dir, kind, &session) else {
             return;
         };
+        self.learn_from_payload(&session, &payload);
         let observation = match kind {
             SignalKind::Done => Observation::DoneSignal,
             SignalKind::StopFailure => {
@@ -110,13 +119,7 @@ impl Daemon {
                     );
                     return;
                 }
-                self.notify_parts(
-                    NoticeKind::StopFailure,
-                    Some(session.clone()),
-                    None,
-                    None,
-                    format!("turn ended on an API error: {error}"),
-                );
+                tracing::debug!(%session, %error, "StopFailure hook: the turn ended on an API error");
                 Observation::StopFailure(error)
             }
         };
@@ -146,140 +149,83 @@ impl Daemon {
         }
     }
 
-    /// Finishes the task of `session` according to `verdict`.
+    /// Acts on a verdict about the task of `session`: a turn that is over is judged
+    /// ([`Daemon::turn_over`]); a vanished agent's task goes on in a fresh session; a timeout
+    /// fails it.
     pub(crate) async fn complete(&mut self, session: &str, verdict: Verdict) {
-        let now = self.clock.now();
-        let Some(slot) = self.slots.get_mut(session) else {
-            return;
-        };
-        let (run, task) = match std::mem::replace(&mut slot.phase, Phase::Free) {
-            Phase::Working { run, task, .. } | Phase::Launching { run, task, .. } => (run, task),
-            Phase::Free => return,
-        };
-        if verdict == Verdict::AgentGone && self.requeue_vanished(session, run, &task).await {
-            return;
-        }
-        let outcome = match &verdict {
-            Verdict::Completed(cause) => Outcome::Completed { by: *cause },
+        match verdict {
+            Verdict::KeepWatching => {}
+            Verdict::Completed(cause) => self.turn_over(session, cause, None).await,
             Verdict::AgentError(kind) => {
-                Outcome::AgentError(format!("the turn ended on an API error ({kind})"))
+                self.turn_over(session, CompletionCause::DoneSignal, Some(kind))
+                    .await
             }
-            Verdict::AgentGone => {
-                Outcome::AgentError("the agent exited before finishing the task".to_string())
+            Verdict::AgentGone => self.agent_gone(session).await,
+            Verdict::TimedOut => {
+                let Some((run, task)) = self.slots.get_mut(session).and_then(|s| s.take_task())
+                else {
+                    return;
+                };
+                self.finish(session, run, task, Outcome::TimedOut, Recycle::Reset)
+                    .await;
             }
-            Verdict::TimedOut => Outcome::TimedOut,
-            Verdict::KeepWatching => return,
-        };
-        let footer = render_footer(&RunFooter {
-            session: session.to_string(),
-            account: task.account.clone(),
-            model: task.model.clone(),
-            started_at: task.assigned_at,
-            ended_at: now,
-            outcome: outcome.clone(),
-        });
-        let success = is_success(&outcome);
-        let destination = if success {
-            Destination::Done
-        } else {
-            Destination::Failed
-        };
-        let project = self.projects.get(&task.project).cloned();
-        let moved = match project {
-            Some(project) => {
-                cf_queue::finish(&project, &task.dispatched_path, destination, &footer)
-                    .map_err(|e| e.to_string())
-            }
-            None => Err(format!("project {} is no longer known", task.project)),
-        };
-        let outcome_word = outcome_word(&outcome);
-        let detail = match &moved {
-            Ok(path) => format!("{outcome_word}: {}", path.display()),
-            Err(e) => {
-                format!("{outcome_word}, but moving the task failed (it stays .dispatched): {e}")
-            }
-        };
-        if moved.is_err() {
-            // It ran: the watchdog must never requeue it.
-            self.unfinishable.insert(task.dispatched_path.clone());
         }
-        if let Err(e) = self.store.finish_run(run, now, outcome_word, &detail) {
-            tracing::error!("cannot finish run {run:?} in the store: {e}");
-        }
-        signals::clear_signals(&self.cfg.watcher.done_signal_dir, session);
-        self.limit_hints.remove(session);
-        let kind = if success && moved.is_ok() {
-            NoticeKind::Completed
-        } else {
-            NoticeKind::Failed
-        };
-        self.notify_parts(
-            kind,
-            Some(session.to_string()),
-            Some(task.project.clone()),
-            Some(task.id.to_string()),
-            detail,
-        );
-        self.recycle(session, &verdict).await;
-        self.set_free(session);
-        self.dispatch_wanted = true;
     }
 
-    /// The agent of `session` vanished (session killed, agent exited) before finishing: nobody
-    /// works on the task any more, so it goes back to the inbox — up to [`MAX_REQUEUES`] times,
-    /// after which it fails (an agent that always dies on a task must not loop forever).
-    /// Returns whether the task was requeued.
-    async fn requeue_vanished(
-        &mut self,
-        session: &str,
-        run: cf_store::RunId,
-        task: &crate::slots::ClaimedTask,
-    ) -> bool {
-        let key = format!("{}/{}", task.project, task.id);
-        let attempts = self.requeues.entry(key).or_insert(0);
+    /// The agent of `session` vanished (session killed, agent crashed, tmux server gone) before
+    /// finishing: the task goes on in its own conversation in a fresh session — up to
+    /// [`MAX_REQUEUES`] times, after which it fails (an agent that always dies on a task must not
+    /// loop forever). Without a known conversation it starts over, and its footer says so.
+    async fn agent_gone(&mut self, session: &str) {
+        let Some((run, mut task)) = self.slots.get_mut(session).and_then(|s| s.take_task()) else {
+            return;
+        };
+        let attempts = self
+            .requeues
+            .entry(task.dispatched_path.clone())
+            .or_insert(0);
         *attempts += 1;
         let attempt = *attempts;
         if attempt > MAX_REQUEUES {
-            return false;
+            let outcome = Outcome::AgentError(format!(
+                "the agent exited before finishing the task, {MAX_REQUEUES} times"
+            ));
+            self.finish(session, run, task, outcome, Recycle::Reset)
+                .await;
+            return;
         }
         let now = self.clock.now();
+        task.conversation = self.conversation_of(session, &task);
         let reason = format!(
-            "the agent in {session} vanished before finishing (requeue {attempt} of {MAX_REQUEUES})"
+            "the agent in {session} vanished before finishing (interruption {attempt} of {MAX_REQUEUES})"
         );
-        if let Err(e) = self.store.finish_run(run, now, "requeued", &reason) {
+        if let Err(e) = self.store.finish_run(run, now, "interrupted", &reason) {
             tracing::error!("cannot finish run {run:?} in the store: {e}");
         }
-        match cf_queue::put_back(&task.dispatched_path) {
-            Ok(back) => self.notify_parts(
-                NoticeKind::OrphanRequeued,
-                Some(session.to_string()),
-                Some(task.project.clone()),
-                Some(task.id.to_string()),
-                format!("{reason}; back in the inbox as {}", back.display()),
-            ),
-            Err(e) => self.notify_parts(
-                NoticeKind::Problem,
-                Some(session.to_string()),
-                Some(task.project.clone()),
-                Some(task.id.to_string()),
-                format!("{reason}; putting it back failed: {e}"),
-            ),
-        }
         signals::clear_signals(&self.cfg.watcher.done_signal_dir, session);
-        self.recycle(session, &Verdict::AgentGone).await;
+        self.recycle(session, Recycle::Reset).await;
         self.set_free(session);
-        self.dispatch_wanted = true;
-        true
+        let label = task.key();
+        let next = match &task.conversation {
+            Some(id) => format!("resuming conversation {} in a fresh session", id.as_str()),
+            None => "no conversation is known: it starts over".to_string(),
+        };
+        self.notify(
+            NoticeKind::Interrupted,
+            Some(session.to_string()),
+            Some(label),
+            format!("{reason}; {next}"),
+        );
+        self.wait_to_go_on(task, now, WaitReason::Interrupted);
     }
 
-    /// Gives a pool session a fresh start after a task: `/exit` when the agent finished
-    /// normally; a new session when it is stuck (timeout) or gone.
-    async fn recycle(&mut self, session: &str, verdict: &Verdict) {
+    /// Gives a pool session a fresh start after a task: `/exit` when the agent finished its
+    /// turn; a new session when it is stuck (timeout) or gone.
+    pub(crate) async fn recycle(&mut self, session: &str, how: Recycle) {
         if !self.is_pool(session) {
             return;
         }
-        let stuck = matches!(verdict, Verdict::TimedOut | Verdict::AgentGone);
-        if !stuck {
+        if how == Recycle::Exit {
             let typed = self.tmux.type_text(session, "/exit").await;
             let pressed = match typed {
                 Ok(()) => self.tmux.press(session, Key::Enter).await,
@@ -297,6 +243,15 @@ impl Daemon {
         }
         self.maintain_pool().await;
     }
+}
+
+/// How a pool session is made ready for the next task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recycle {
+    /// The agent finished its turn: `/exit` (a fresh context for the next task).
+    Exit,
+    /// The agent is stuck or gone: a new session.
+    Reset,
 }
 
 /// How long a `rate_limit` hook report holds a session's completion while the screen is

@@ -94,8 +94,20 @@ pub struct Daemon {
     pub(crate) watchdog_reported: cf_core::watchdog::Reported,
     /// Claimed files that finished but could not be moved: never requeued (they ran).
     pub(crate) unfinishable: BTreeSet<PathBuf>,
-    /// How often each task was requeued because its agent vanished (bounded retries).
-    pub(crate) requeues: HashMap<String, u32>,
+    /// How often each claimed task went on after its agent vanished (bounded).
+    pub(crate) requeues: HashMap<PathBuf, u32>,
+    /// Claimed tasks waiting to go on in their conversation (retries, interruptions).
+    pub(crate) waiting: crate::waiting::WaitingTasks,
+    /// Per account: the circuit breaker of transient failures and failed launches.
+    pub(crate) breakers: HashMap<String, cf_core::retry::Breaker>,
+    /// Error kinds nobody had seen, already logged once.
+    pub(crate) unknown_kinds: BTreeSet<String>,
+    /// Per session, the quota signal last logged (with the launch it was seen in).
+    pub(crate) logged_hits: HashMap<String, (Option<jiff::Timestamp>, String)>,
+    /// Per session, the transcript path its hooks reported for the current launch.
+    pub(crate) transcript_hints: HashMap<String, PathBuf>,
+    /// Per account, the launches that failed in a row (and whether that was reported).
+    pub(crate) launch_failures: HashMap<String, crate::launch_streak::LaunchStreak>,
     /// The accounts: which is active, which are exhausted until when.
     pub(crate) accounts: crate::failover::Accounts,
     /// Turns quota hits on screens into swap decisions.
@@ -186,10 +198,16 @@ impl Daemon {
             watchdog_reported: cf_core::watchdog::Reported::default(),
             unfinishable: BTreeSet::new(),
             requeues: HashMap::new(),
+            waiting: crate::waiting::WaitingTasks::new(),
+            breakers: HashMap::new(),
+            unknown_kinds: BTreeSet::new(),
+            logged_hits: HashMap::new(),
+            transcript_hints: HashMap::new(),
+            launch_failures: HashMap::new(),
             accounts: crate::failover::Accounts {
                 states: Vec::new(),
                 active: 0,
-                paused_until: None,
+                pause: None,
             },
             monitor: cf_core::failover::QuotaMonitor::new(
                 jiff::SignedDuration::try_from(cfg_cooldown)
@@ -323,6 +341,7 @@ impl Daemon {
                 self.dispatch_wanted = true;
                 self.maintain_pool().await;
                 self.check_signal_dir().await;
+                self.check_credentials();
             }
         }
     }
@@ -421,7 +440,10 @@ impl Daemon {
             NoticeKind::Problem
             | NoticeKind::LaunchFailed
             | NoticeKind::Failed
-            | NoticeKind::InvalidTask => {
+            | NoticeKind::InvalidTask
+            | NoticeKind::AccountAttention
+            | NoticeKind::BreakerOpened
+            | NoticeKind::LaunchesFailing => {
                 tracing::warn!("{notice}")
             }
             _ => tracing::info!("{notice}"),

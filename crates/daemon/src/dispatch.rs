@@ -17,7 +17,8 @@ use crate::gate::Gate;
 use crate::launch::{self, LaunchError, LaunchPlan, LaunchReport};
 use crate::notice::NoticeKind;
 use crate::signals;
-use crate::slots::{ClaimedTask, Phase};
+use crate::slots::{ClaimedTask, Phase, Probe};
+use crate::waiting::WaitReason;
 
 /// Largest task file the daemon reads.
 pub const MAX_TASK_BYTES: u64 = 1024 * 1024;
@@ -61,6 +62,9 @@ impl Daemon {
             .filter(|(_, s)| s.is_free(now))
             .map(|(n, _)| n.clone())
             .collect();
+        free.reverse();
+        // Tasks waiting to go on in their conversation come first.
+        let mut free = self.launch_due(free, now);
         if free.is_empty() {
             return;
         }
@@ -73,7 +77,6 @@ impl Daemon {
                 arrival: arrival_key(c.file.modified),
             })
             .collect();
-        free.reverse();
         for index in dispatch_order(&queued, self.last_served.as_deref()) {
             let Some(session) = free.last().cloned() else {
                 break;
@@ -87,13 +90,19 @@ impl Daemon {
             {
                 continue;
             }
+            let Some(probe) = self.admit_launch(now) else {
+                break;
+            };
             match cf_queue::claim(&candidate.file.path) {
                 Ok(Claim::Claimed { dispatched_path }) => {
                     free.pop();
                     self.last_served = Some(candidate.project.clone());
-                    self.start_launch(&session, candidate, dispatched_path);
+                    self.start_launch(&session, candidate, dispatched_path, probe);
                 }
-                Ok(Claim::Gone) | Ok(Claim::AlreadyDispatched { .. }) => continue,
+                Ok(Claim::Gone) | Ok(Claim::AlreadyDispatched { .. }) => {
+                    self.probe_not_started(probe);
+                    continue;
+                }
                 Err(e) => self.notify_parts(
                     NoticeKind::Problem,
                     None,
@@ -208,7 +217,22 @@ impl Daemon {
         }
     }
 
-    fn start_launch(&mut self, session: &str, candidate: &Candidate, dispatched_path: PathBuf) {
+    /// A probe admitted for a launch that did not start.
+    fn probe_not_started(&mut self, probe: Probe) {
+        if probe == Probe::Yes {
+            let (account, _) = self.active_account();
+            let account = account.to_string();
+            self.breaker_probe_abandoned(&account);
+        }
+    }
+
+    fn start_launch(
+        &mut self,
+        session: &str,
+        candidate: &Candidate,
+        dispatched_path: PathBuf,
+        probe: Probe,
+    ) {
         let now = self.clock.now();
         let (account, _) = self.active_account();
         let account = account.to_string();
@@ -227,6 +251,11 @@ impl Daemon {
             model,
             account,
             assigned_at: now,
+            launched_at: now,
+            conversation: None,
+            history: cf_core::retry::RetryHistory::new(),
+            probe,
+            restart_note: self.take_restart_note(&candidate.project, candidate.file.id.as_str()),
         };
         let resume = self.take_resume_id(session);
         let message = build_task_message(
@@ -250,6 +279,10 @@ impl Daemon {
         let (account, config_dir) = self.active_account();
         let (account, config_dir) = (account.to_string(), config_dir.to_path_buf());
         task.account = account.clone();
+        task.launched_at = now;
+        if resume.is_some() {
+            task.conversation = resume.clone();
+        }
         let model = task.model.clone();
         let project_root = self
             .projects
@@ -363,6 +396,19 @@ impl Daemon {
         }
     }
 
+    /// The whole task message of a claimed task, read again from its file (a task that must
+    /// start over because its conversation is lost).
+    pub(crate) fn task_message(&self, task: &ClaimedTask) -> Result<String, String> {
+        let bytes = cf_queue::read_task_file(&task.dispatched_path, MAX_TASK_BYTES)
+            .map_err(|e| e.to_string())?;
+        let doc = parse_task(&bytes).map_err(|e| e.to_string())?;
+        Ok(build_task_message(
+            &task.file_name,
+            &doc.body,
+            &self.cfg.agent.message_suffix,
+        ))
+    }
+
     /// Puts a claimed task back in the inbox after a failure, with a notice.
     pub(crate) fn put_back(&self, task: &ClaimedTask, reason: &str) {
         match cf_queue::put_back(&task.dispatched_path) {
@@ -405,6 +451,7 @@ impl Daemon {
         };
         match outcome {
             Ok(report) => {
+                self.launch_succeeded_on(&task.account);
                 if let Err(e) = self.store.mark_run_working(run, now) {
                     tracing::error!("cannot mark run {run:?} working: {e}");
                 }
@@ -434,9 +481,22 @@ impl Daemon {
                 if let Err(e) = self.store.finish_run(run, now, "launch_failed", &reason) {
                     tracing::error!("cannot finish run {run:?}: {e}");
                 }
-                self.put_back(&task, &format!("launch in {session} failed: {reason}"));
+                self.launch_failed_on(&task.account, &error);
+                let cooldown_until = now.checked_add(self.cfg.dispatcher.launch_cooldown).ok();
+                if task.conversation.is_some() || !task.history.attempts.is_empty() {
+                    // A task going on in its conversation keeps waiting for another launch.
+                    let why = format!("launch in {session} failed: {reason}");
+                    tracing::warn!(task = %task.id, "{why}; it waits for another launch");
+                    self.wait_to_go_on(
+                        task,
+                        cooldown_until.unwrap_or(now),
+                        WaitReason::Interrupted,
+                    );
+                } else {
+                    self.put_back(&task, &format!("launch in {session} failed: {reason}"));
+                }
                 if let Some(slot) = self.slots.get_mut(&session) {
-                    slot.cooldown_until = now.checked_add(self.cfg.dispatcher.launch_cooldown).ok();
+                    slot.cooldown_until = cooldown_until;
                 }
                 // Whatever the agent holds now must not run: a fresh session replaces it.
                 if let Err(e) = self.tmux.kill_session(&session).await {
@@ -466,6 +526,8 @@ impl Daemon {
                 return;
             }
             Phase::Working { watch, .. } => watch.observe(&observation, now, &policy),
+            // Waiting for the account move: nothing on its screen decides anything now.
+            Phase::Parked { .. } => return,
         };
         if verdict != cf_core::watch::Verdict::KeepWatching {
             self.complete(session, verdict).await;

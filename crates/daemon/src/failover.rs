@@ -19,6 +19,7 @@ use jiff::{SignedDuration, Timestamp};
 use crate::daemon::Daemon;
 use crate::notice::NoticeKind;
 
+mod pause;
 mod swap;
 
 /// The message that resumes an interrupted task: the client already has the task in the
@@ -35,13 +36,37 @@ pub struct Accounts {
     pub states: Vec<AccountState>,
     /// Index of the account new launches use.
     pub active: usize,
-    /// Every account is exhausted: no dispatching before this instant.
-    pub paused_until: Option<Timestamp>,
+    /// No account is usable: no dispatching.
+    pub pause: Option<Pause>,
+}
+
+/// Why and until when dispatching waits for an account.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Pause {
+    /// The earliest quota reset; `None` when no account resets by itself (each needs a person).
+    pub until: Option<Timestamp>,
+    /// Why, for status.
+    pub why: String,
+}
+
+/// What moves the sessions to another account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SwapCause {
+    /// The account ran out of quota (a screen showed the limit).
+    Quota,
+    /// The account cannot work (expired login, refused subscription); already marked.
+    Account,
+    /// Asked for by hand (`claude-failover swap`, `POST /api/swap`).
+    ByHand,
+    /// The pause ended: an account reset or became usable again.
+    Resumed,
 }
 
 /// Why a swap happens.
 #[derive(Debug, Clone)]
 pub struct SwapTrigger {
+    /// What moves the sessions.
+    pub cause: SwapCause,
     /// The session whose screen showed the limit; `None` for a swap by hand.
     pub session: Option<String>,
     /// What matched (`session-limit`, `by hand`…).
@@ -67,20 +92,22 @@ impl Daemon {
                 name: a.name.clone(),
                 exhausted_until: get(&format!("exhausted_until.{}", a.name))
                     .and_then(|t| t.parse().ok()),
+                attention: get(&format!("attention.{}", a.name))
+                    .and_then(|json| serde_json::from_str(&json).ok()),
             })
             .collect();
         let active = active_name
             .and_then(|name| states.iter().position(|s| s.name == name))
             .unwrap_or(0);
-        let paused_until = get("paused_until").and_then(|t| t.parse().ok());
+        let pause = get("pause").and_then(|json| serde_json::from_str(&json).ok());
         self.accounts = Accounts {
             states,
             active,
-            paused_until,
+            pause,
         };
     }
 
-    fn save_accounts(&self) {
+    pub(crate) fn save_accounts(&self) {
         let a = &self.accounts;
         if let Some(state) = a.states.get(a.active) {
             self.store_kv("active_account", &state.name);
@@ -91,23 +118,50 @@ impl Daemon {
                 .map(|t| t.to_string())
                 .unwrap_or_default();
             self.store_kv(&format!("exhausted_until.{}", state.name), &value);
+            let attention = state
+                .attention
+                .as_ref()
+                .and_then(|a| serde_json::to_string(a).ok())
+                .unwrap_or_default();
+            self.store_kv(&format!("attention.{}", state.name), &attention);
         }
+        let pause = a.pause.as_ref();
         self.store_kv(
             "paused_until",
-            &a.paused_until.map(|t| t.to_string()).unwrap_or_default(),
+            &pause
+                .and_then(|p| p.until)
+                .map(|t| t.to_string())
+                .unwrap_or_default(),
+        );
+        self.store_kv(
+            "paused_why",
+            pause.map(|p| p.why.as_str()).unwrap_or_default(),
+        );
+        self.store_kv(
+            "pause",
+            &pause
+                .and_then(|p| serde_json::to_string(p).ok())
+                .unwrap_or_default(),
         );
     }
 
-    /// Whether dispatching waits for an account to reset.
+    /// Whether dispatching waits for an account.
     pub(crate) fn dispatch_paused(&self) -> bool {
-        self.accounts.paused_until.is_some()
+        self.accounts.pause.is_some()
     }
 
-    /// Ends the pause once the earliest reset has passed (checked on every screen poll).
+    /// Ends the pause once the earliest reset has passed or an account is usable again
+    /// (checked on every screen poll).
     pub(crate) fn end_pause_if_due(&mut self) {
         let now = self.clock.now();
-        if self.accounts.paused_until.is_some_and(|until| until <= now) {
-            self.accounts.paused_until = None;
+        let Some(pause) = &self.accounts.pause else {
+            return;
+        };
+        let reset = pause.until.is_some_and(|until| until <= now);
+        let usable = self.accounts.states.iter().any(|s| s.is_available(now));
+        if reset || usable {
+            self.accounts.pause = None;
+            self.save_accounts();
             self.resume_after_pause();
         }
     }
@@ -130,6 +184,7 @@ impl Daemon {
             format!("an account reset: resuming on {name}"),
         );
         self.pending_swap = Some(SwapTrigger {
+            cause: SwapCause::Resumed,
             session: None,
             pattern: "reset".into(),
             reset_at: None,
@@ -156,10 +211,21 @@ impl Daemon {
             tracing::info!(%session, ?answer, "answered the rate-limit menu (never the default blindly)");
         }
         let hit = quota::detect(screen, now, &self.time_zone);
-        if let Some(hit) = &hit {
-            tracing::info!(%session, pattern = %hit.pattern.label(), snippet = %hit.snippet, "quota signal on screen");
-        }
+        self.log_quota_signal(session, hit.as_ref());
         let seen = hit.is_some();
+        // A turn begun after the last swap ran on the account swapped to: a limit in it is new
+        // evidence, acted on at once, cooldown or not (only text from before the swap replays).
+        let fresh = self.monitor.last_swap().is_some_and(|swap| {
+            self.slots
+                .get(session)
+                .and_then(|s| s.task())
+                .is_some_and(|t| t.launched_at >= swap)
+        });
+        if fresh {
+            let decision = self.monitor.observe_fresh(session, hit, now);
+            self.act_on_quota_decision(session, decision);
+            return seen;
+        }
         // During the cooldown after a swap, pool screens are not fed to the monitor: a resumed
         // pool session always gets a "continue", so a limit in its current turn is new, not
         // replayed history — remembering it as "seen during the cooldown" would make the monitor
@@ -172,7 +238,33 @@ impl Daemon {
         {
             return seen;
         }
-        match self.monitor.observe(session, hit, now) {
+        let decision = self.monitor.observe(session, hit, now);
+        self.act_on_quota_decision(session, decision);
+        seen
+    }
+
+    /// Logs a quota signal once per session and turn (the same line on every poll is one event).
+    fn log_quota_signal(&mut self, session: &str, hit: Option<&cf_core::quota::QuotaHit>) {
+        let Some(hit) = hit else {
+            self.logged_hits.remove(session);
+            return;
+        };
+        let turn = self
+            .slots
+            .get(session)
+            .and_then(|s| s.task())
+            .map(|t| t.launched_at);
+        let key = (turn, hit.snippet.clone());
+        if self.logged_hits.get(session) == Some(&key) {
+            tracing::debug!(%session, "quota signal still on screen");
+            return;
+        }
+        tracing::info!(%session, pattern = %hit.pattern.label(), snippet = %hit.snippet, "quota signal on screen");
+        self.logged_hits.insert(session.to_string(), key);
+    }
+
+    fn act_on_quota_decision(&mut self, session: &str, decision: Decision) {
+        match decision {
             Decision::Swap {
                 trigger_session,
                 pattern,
@@ -190,7 +282,6 @@ impl Daemon {
             }
             Decision::None => {}
         }
-        seen
     }
 
     /// Reads the dedicated sessions' screens for quota signals (reading only: they are the
@@ -244,6 +335,7 @@ impl Daemon {
         );
         if self.pending_swap.is_none() {
             self.pending_swap = Some(SwapTrigger {
+                cause: SwapCause::Quota,
                 session: Some(trigger_session),
                 pattern: pattern.label(),
                 reset_at,
@@ -255,6 +347,10 @@ impl Daemon {
 
     /// A request file in `<state_dir>/requests` (written by `claude-failover swap`).
     pub(crate) fn on_request_file(&mut self, file_name: &str) {
+        if file_name.starts_with("clear-") && file_name.ends_with(".json") {
+            self.on_clear_request(file_name);
+            return;
+        }
         if !file_name.starts_with("swap-") || !file_name.ends_with(".json") {
             return;
         }
@@ -279,12 +375,38 @@ impl Daemon {
             }
         };
         self.pending_swap = Some(SwapTrigger {
+            cause: SwapCause::ByHand,
             session: None,
             pattern: "by hand".into(),
             reset_at: None,
             snippet: String::new(),
             to: request.to,
         });
+    }
+
+    /// A `clear-<n>.json` request (written by `claude-failover accounts clear NAME`).
+    fn on_clear_request(&mut self, file_name: &str) {
+        let path = requests_dir(&self.cfg.state_dir).join(file_name);
+        let Ok(bytes) = std::fs::read(&path) else {
+            return;
+        };
+        let _ = std::fs::remove_file(&path);
+        match serde_json::from_slice::<crate::account_view::ClearRequest>(&bytes) {
+            Ok(request) => {
+                if !self.clear_attention(&request.account, "cleared by hand") {
+                    tracing::info!(account = %request.account, "clear request: the account was not marked");
+                }
+            }
+            Err(e) => self.notify(
+                NoticeKind::Problem,
+                None,
+                None,
+                format!(
+                    "ignoring the unreadable clear request {}: {e}",
+                    path.display()
+                ),
+            ),
+        }
     }
 
     /// The account new launches use: its name and config dir.

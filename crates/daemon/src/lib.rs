@@ -5,16 +5,22 @@
 //! (starting an agent and submitting a task takes seconds) runs in spawned tasks that
 //! report back with an event. See `docs/ARCHITECTURE.md`.
 
+pub mod account_view;
 mod atomic;
 mod clock;
 mod complete;
+mod conversation;
 mod daemon;
 pub mod delegate;
 mod dispatch;
 mod event;
 pub mod failover;
+mod finish;
 mod gate;
+mod health;
+mod judge;
 mod launch;
+mod launch_streak;
 pub mod lock;
 mod notice;
 mod recover;
@@ -22,11 +28,14 @@ pub mod signals;
 mod slots;
 pub mod status;
 pub mod tasks;
+mod transcript;
 mod upkeep;
+pub mod waiting;
 mod watchdog;
 
 pub use clock::{Clock, SystemClock};
 pub use daemon::{Daemon, DaemonOptions, RunningDaemon, store_path};
 pub use dispatch::MAX_TASK_BYTES;
 pub use event::Event;
+pub use health::BreakerView;
 pub use notice::{Notice, NoticeKind};

@@ -50,6 +50,23 @@ pub enum NoticeKind {
     Adopted,
     /// A hook reported a turn that ended on an API error.
     StopFailure,
+    /// A task's turn ended on a transient error: it waits and resumes its conversation.
+    Retrying,
+    /// An interrupted task (its agent vanished, the tmux server died, a restart) waits to resume
+    /// its conversation in a fresh session.
+    Interrupted,
+    /// An account cannot work until a person acts (expired login, refused subscription).
+    AccountAttention,
+    /// An account that needed attention is usable again.
+    AccountUsable,
+    /// Repeated transient failures on an account: new work paused (or a probe failed).
+    BreakerOpened,
+    /// One probe task runs to decide whether work goes on on an account.
+    BreakerProbe,
+    /// A probe succeeded: work goes on.
+    BreakerClosed,
+    /// Launches keep failing the same way on an account.
+    LaunchesFailing,
     /// Something went wrong in the daemon's own I/O (it keeps running).
     Problem,
     /// The daemon is stopping.
@@ -82,6 +99,14 @@ impl NoticeKind {
             NoticeKind::OrphanRequeued => "orphan_requeued",
             NoticeKind::Adopted => "adopted",
             NoticeKind::StopFailure => "stop_failure",
+            NoticeKind::Retrying => "retrying",
+            NoticeKind::Interrupted => "interrupted",
+            NoticeKind::AccountAttention => "account_attention",
+            NoticeKind::AccountUsable => "account_usable",
+            NoticeKind::BreakerOpened => "breaker_opened",
+            NoticeKind::BreakerProbe => "breaker_probe",
+            NoticeKind::BreakerClosed => "breaker_closed",
+            NoticeKind::LaunchesFailing => "launches_failing",
             NoticeKind::Problem => "problem",
             NoticeKind::Stopping => "stopping",
         }

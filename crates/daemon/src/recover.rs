@@ -1,15 +1,18 @@
 //! Start-up recovery: making the queue, the store and tmux agree after a restart or a crash.
 //!
-//! A `.dispatched` task whose session still works on it is taken over again; one that
-//! finished while the daemon was away is finished; an orphan (no run recorded, its
-//! session gone, or the agent idle without having done it) goes back to the inbox.
-//! Nothing is ever run twice: a session holding half-submitted text is reset before the
-//! task is requeued.
+//! A `.dispatched` task whose session still works on it is taken over again; one whose turn
+//! ended while the daemon was away is judged like any turn (an error turn is never done); one
+//! that ran but whose agent is gone (the session killed, the tmux server dead) goes on in its
+//! own conversation in a fresh session; one waiting for a retry waits again; one that never
+//! reached an agent goes back to the inbox. Nothing is ever run twice: a session holding
+//! half-submitted text is reset before the task is requeued.
 
 use std::path::PathBuf;
 
 use cf_core::footer::CompletionCause;
+use cf_core::resume::ResumeId;
 use cf_core::screen::{self, ScreenState};
+use cf_core::turn::screen_error;
 use cf_core::watch::{RunWatch, Verdict, WorkSeen};
 use cf_core::{Priority, TaskId};
 use cf_store::RunRecord;
@@ -19,14 +22,19 @@ use crate::launch::is_shell;
 use crate::notice::NoticeKind;
 use crate::signals::{self, SignalKind};
 use crate::slots::{ClaimedTask, Phase};
+use crate::waiting::WaitReason;
 
 /// What to do with one claimed task found at start-up.
 enum Fate {
     /// The session still works on it.
     Adopt,
-    /// It finished while the daemon was away.
+    /// Its turn ended while the daemon was away: judge it.
     Finished(Verdict),
-    /// Nobody works on it: back to the inbox, after resetting the session if it holds text.
+    /// Nobody works on it any more, but it ran: go on in its conversation in a fresh session
+    /// (or start over when none is known), after resetting its session if that holds text.
+    Interrupted { reason: String, reset_session: bool },
+    /// It never reached the agent: back to the inbox, after resetting the session if it holds
+    /// text.
     Requeue { reason: String, reset_session: bool },
 }
 
@@ -54,13 +62,7 @@ impl Daemon {
                     r.project == project.name && r.task_id == dispatched.id.as_str()
                 });
                 let run = position.map(|i| active.remove(i));
-                self.recover_one(
-                    &project.name,
-                    dispatched.id.clone(),
-                    dispatched.path.clone(),
-                    run,
-                )
-                .await;
+                self.recover_one(&project.name, &dispatched, run).await;
             }
         }
         let now = self.clock.now();
@@ -80,151 +82,231 @@ impl Daemon {
     async fn recover_one(
         &mut self,
         project: &str,
-        id: TaskId,
-        path: PathBuf,
+        dispatched: &cf_queue::DispatchedFile,
         run: Option<RunRecord>,
     ) {
+        let (id, path) = (dispatched.id.clone(), dispatched.path.clone());
+        let record = dispatched
+            .has_retry_sidecar
+            .then(|| self.read_retry_record(&path))
+            .flatten();
+        // A task that waited for a retry (or to go on) when the daemon stopped: it waits again.
+        if run.is_none()
+            && let Some(record) = &record
+            && let Some(task) = record.task(path.clone())
+        {
+            let due = record.next_at.unwrap_or_else(|| self.clock.now());
+            self.notify(
+                NoticeKind::Interrupted,
+                None,
+                Some(task.key()),
+                format!(
+                    "found waiting to go on (attempts so far: {}); due {due}",
+                    task.history.attempts.len()
+                ),
+            );
+            self.wait_to_go_on(task, due, record.reason);
+            return;
+        }
         // A crash between writing `done/`/`failed/` and removing the claim: finished already.
         if let Some(run) = &run
             && let Some(finished) = self.finished_copy(project, &id, run)
         {
-            let label = (project.to_string(), id.to_string());
-            match cf_queue::drop_finished_claim(&path, &finished) {
-                Ok(()) => {
-                    let _ = self.store.finish_run(
-                        run.id,
-                        self.clock.now(),
-                        "completed",
-                        "finished before the restart",
-                    );
-                    self.notify(
-                        NoticeKind::Adopted,
-                        Some(run.session.clone()),
-                        Some(label),
-                        format!(
-                            "already finished as {}: removed the leftover claim",
-                            finished.display()
-                        ),
-                    );
-                }
-                Err(e) => self.notify(
-                    NoticeKind::Problem,
-                    None,
-                    Some(label),
-                    format!("cannot remove the leftover claim: {e}"),
-                ),
-            }
+            self.drop_leftover_claim(project, &id, &path, run, &finished);
             return;
         }
-        let fate = match &run {
-            None => Fate::Requeue {
-                reason: "no run of it is recorded".into(),
-                reset_session: false,
-            },
-            Some(run) => self.judge(run, &path).await,
+        let Some(run) = run else {
+            self.requeue_at_start(project, &id, &path, None, "no run of it is recorded", false)
+                .await;
+            return;
         };
-        let task_label = (project.to_string(), id.to_string());
-        match (fate, run) {
-            (
-                Fate::Requeue {
-                    reason,
-                    reset_session,
-                },
-                run,
-            ) => {
-                if reset_session && let Some(run) = &run {
-                    let _ = self.tmux.kill_session(&run.session).await;
-                    if let Some(slot) = self.slots.get_mut(&run.session) {
-                        slot.alive = false;
-                    }
-                }
-                if let Some(run) = &run {
-                    let _ = self
-                        .store
-                        .finish_run(run.id, self.clock.now(), "requeued", &reason);
-                }
-                match cf_queue::put_back(&path) {
-                    Ok(back) => self.notify(
-                        NoticeKind::OrphanRequeued,
-                        run.map(|r| r.session),
-                        Some(task_label),
-                        format!("{reason}; back in the inbox as {}", back.display()),
-                    ),
-                    Err(e) => self.notify(
-                        NoticeKind::Problem,
-                        None,
-                        Some(task_label),
-                        format!("{reason}; putting it back failed: {e}"),
-                    ),
-                }
-                if reset_session {
-                    self.maintain_pool().await;
-                }
+        let fate = self.judge_at_start(&run, &path).await;
+        let mut task = self.claimed_from_run(project, id.clone(), path.clone(), &run);
+        if let Some(record) = &record {
+            task.history = record.history.clone();
+            task.restart_note = record.restart_note.clone();
+        }
+        let label = task.key();
+        match fate {
+            Fate::Requeue {
+                reason,
+                reset_session,
+            } => {
+                self.requeue_at_start(project, &id, &path, Some(&run), &reason, reset_session)
+                    .await
             }
-            (Fate::Adopt, Some(run)) => {
-                self.adopt(project, id, path, &run, WorkSeen::Yes);
+            Fate::Interrupted {
+                reason,
+                reset_session,
+            } => {
+                if reset_session {
+                    self.reset_session_at_start(&run.session).await;
+                }
+                task.conversation = self.conversation_at_start(&run, &task);
+                let _ = self
+                    .store
+                    .finish_run(run.id, self.clock.now(), "interrupted", &reason);
+                let next = match &task.conversation {
+                    Some(c) => format!("resuming conversation {}", c.as_str()),
+                    None => "no conversation is known: it starts over".to_string(),
+                };
+                self.notify(
+                    NoticeKind::Interrupted,
+                    Some(run.session.clone()),
+                    Some(label),
+                    format!("{reason}; {next}"),
+                );
+                let now = self.clock.now();
+                self.wait_to_go_on(task, now, WaitReason::Interrupted);
+            }
+            Fate::Adopt => {
+                task.conversation = self.conversation_at_start(&run, &task);
+                self.adopt(&run, task, WorkSeen::Yes);
                 self.notify(
                     NoticeKind::Adopted,
                     Some(run.session.clone()),
-                    Some(task_label),
+                    Some(label),
                     "still working: watching it again".into(),
                 );
             }
-            (Fate::Finished(verdict), Some(run)) => {
-                self.adopt(project, id, path, &run, WorkSeen::Yes);
+            Fate::Finished(verdict) => {
+                task.conversation = self.conversation_at_start(&run, &task);
+                self.adopt(&run, task, WorkSeen::Yes);
                 self.complete(&run.session, verdict).await;
             }
-            (_, None) => {}
         }
     }
 
+    /// Removes a claim whose task this very run already finished.
+    fn drop_leftover_claim(
+        &mut self,
+        project: &str,
+        id: &TaskId,
+        path: &std::path::Path,
+        run: &RunRecord,
+        finished: &std::path::Path,
+    ) {
+        let label = (project.to_string(), id.to_string());
+        match cf_queue::drop_finished_claim(path, finished) {
+            Ok(()) => {
+                let _ = cf_queue::remove_retry(path);
+                let _ = self.store.finish_run(
+                    run.id,
+                    self.clock.now(),
+                    "completed",
+                    "finished before the restart",
+                );
+                self.notify(
+                    NoticeKind::Adopted,
+                    Some(run.session.clone()),
+                    Some(label),
+                    format!(
+                        "already finished as {}: removed the leftover claim",
+                        finished.display()
+                    ),
+                );
+            }
+            Err(e) => self.notify(
+                NoticeKind::Problem,
+                None,
+                Some(label),
+                format!("cannot remove the leftover claim: {e}"),
+            ),
+        }
+    }
+
+    /// Puts a claimed task that never reached an agent back in the inbox.
+    async fn requeue_at_start(
+        &mut self,
+        project: &str,
+        id: &TaskId,
+        path: &std::path::Path,
+        run: Option<&RunRecord>,
+        reason: &str,
+        reset_session: bool,
+    ) {
+        if reset_session && let Some(run) = run {
+            self.reset_session_at_start(&run.session).await;
+        }
+        if let Some(run) = run {
+            let _ = self
+                .store
+                .finish_run(run.id, self.clock.now(), "requeued", reason);
+        }
+        let _ = cf_queue::remove_retry(path);
+        let label = (project.to_string(), id.to_string());
+        match cf_queue::put_back(path) {
+            Ok(back) => self.notify(
+                NoticeKind::OrphanRequeued,
+                run.map(|r| r.session.clone()),
+                Some(label),
+                format!("{reason}; back in the inbox as {}", back.display()),
+            ),
+            Err(e) => self.notify(
+                NoticeKind::Problem,
+                None,
+                Some(label),
+                format!("{reason}; putting it back failed: {e}"),
+            ),
+        }
+    }
+
+    async fn reset_session_at_start(&mut self, session: &str) {
+        let _ = self.tmux.kill_session(session).await;
+        if let Some(slot) = self.slots.get_mut(session) {
+            slot.alive = false;
+        }
+        self.maintain_pool().await;
+    }
+
+    /// The conversation of a task found at start-up: stored, or reported by a hook of its session
+    /// during its run.
+    fn conversation_at_start(&self, run: &RunRecord, task: &ClaimedTask) -> Option<ResumeId> {
+        self.stored_conversation(&run.project, &run.task_id)
+            .or_else(|| self.conversation_of(&run.session, task))
+    }
+
     /// Decides the fate of a claimed task whose run is recorded.
-    async fn judge(&mut self, run: &RunRecord, path: &std::path::Path) -> Fate {
+    async fn judge_at_start(&mut self, run: &RunRecord, path: &std::path::Path) -> Fate {
         let session = run.session.as_str();
+        let interrupted = |reason: String, reset_session: bool| Fate::Interrupted {
+            reason,
+            reset_session,
+        };
         if !self.slots.get(session).is_some_and(|s| s.alive) {
-            return Fate::Requeue {
-                reason: format!("its session {session} is gone"),
-                reset_session: false,
-            };
+            return interrupted(format!("its session {session} is gone"), false);
         }
         let dir = self.cfg.watcher.done_signal_dir.clone();
+        // A `StopFailure` the daemon never read: the turn ended, on an error of this kind.
+        if let Some(payload) = signals::take_signal(&dir, SignalKind::StopFailure, session) {
+            let kind = payload.error.unwrap_or_else(|| "unknown".to_string());
+            return Fate::Finished(Verdict::AgentError(kind));
+        }
         if signals::signal_path(&dir, SignalKind::Done, session).exists() {
             return Fate::Finished(Verdict::Completed(CompletionCause::DoneSignal));
         }
         let info = match self.tmux.pane_info(session).await {
             Ok(info) => info,
-            Err(e) => {
-                return Fate::Requeue {
-                    reason: format!("cannot inspect {session}: {e}"),
-                    reset_session: true,
-                };
-            }
+            Err(e) => return interrupted(format!("cannot inspect {session}: {e}"), true),
         };
         if is_shell(&info.current_command) {
-            return Fate::Requeue {
-                reason: format!("no agent runs in {session} any more"),
-                reset_session: false,
-            };
+            return interrupted(format!("no agent runs in {session} any more"), false);
         }
         let text = match self.tmux.capture_screen(session).await {
             Ok(text) => text,
-            Err(e) => {
-                return Fate::Requeue {
-                    reason: format!("cannot read {session}: {e}"),
-                    reset_session: true,
-                };
-            }
+            Err(e) => return interrupted(format!("cannot read {session}: {e}"), true),
         };
         let file_name = path
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or_default()
             .trim_end_matches(".dispatched");
+        let ours_on_screen = text.contains(&format!("[{file_name}]"));
+        let turn_ended = screen::turn_count(&text) > 0 || screen_error(&text).is_some();
         match screen::classify(&text).state {
             ScreenState::Busy | ScreenState::Menu => Fate::Adopt,
-            ScreenState::Idle
-                if screen::turn_count(&text) > 0 && text.contains(&format!("[{file_name}]")) =>
-            {
+            // Judged like any finished turn: a turn that ended on an error is never done.
+            ScreenState::Idle if ours_on_screen && turn_ended => {
                 Fate::Finished(Verdict::Completed(CompletionCause::FoundDoneAfterRestart))
             }
             ScreenState::Idle => Fate::Requeue {
@@ -235,10 +317,9 @@ impl Daemon {
                 reason: format!("the task was never submitted in {session}"),
                 reset_session: true,
             },
-            ScreenState::NoAgent => Fate::Requeue {
-                reason: format!("no agent on the screen of {session}"),
-                reset_session: true,
-            },
+            ScreenState::NoAgent => {
+                interrupted(format!("no agent on the screen of {session}"), true)
+            }
         }
     }
 
@@ -267,20 +348,20 @@ impl Daemon {
         None
     }
 
-    fn adopt(
-        &mut self,
+    /// The claimed task a recorded run describes.
+    fn claimed_from_run(
+        &self,
         project: &str,
         id: TaskId,
         path: PathBuf,
         run: &RunRecord,
-        work_seen: WorkSeen,
-    ) {
+    ) -> ClaimedTask {
         let priority = cf_queue::read_task_file(&path, crate::dispatch::MAX_TASK_BYTES)
             .ok()
             .and_then(|bytes| cf_core::task::parse_task(&bytes).ok())
             .map(|doc| doc.frontmatter.priority)
             .unwrap_or(Priority::Default);
-        let task = ClaimedTask {
+        ClaimedTask {
             project: project.to_string(),
             file_name: format!("{id}.md"),
             id,
@@ -289,7 +370,15 @@ impl Daemon {
             model: run.model.clone(),
             account: run.account.clone(),
             assigned_at: run.started_at,
-        };
+            launched_at: run.started_at,
+            conversation: None,
+            history: cf_core::retry::RetryHistory::new(),
+            probe: crate::slots::Probe::No,
+            restart_note: None,
+        }
+    }
+
+    fn adopt(&mut self, run: &RunRecord, task: ClaimedTask, work_seen: WorkSeen) {
         let watch = RunWatch::new(run.started_at, work_seen);
         let slot = self
             .slots
@@ -356,6 +445,8 @@ mod tests {
             outcome: Outcome::Completed {
                 by: CompletionCause::DoneSignal,
             },
+            attempts: Vec::new(),
+            restart_note: None,
         });
         format!("The task.{footer}")
     }

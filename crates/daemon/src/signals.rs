@@ -45,6 +45,19 @@ pub fn parse_signal_name(name: &str) -> Option<(SignalKind, &str)> {
     None
 }
 
+/// The tmux session of a conversation-id file name (`agent-session-<session>`).
+pub fn parse_session_id_name(name: &str) -> Option<&str> {
+    let session = name.strip_prefix(SESSION_ID_PREFIX)?;
+    let valid = !session.is_empty()
+        && session
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+    valid.then_some(session)
+}
+
+/// The prefix of the conversation-id files.
+const SESSION_ID_PREFIX: &str = "agent-session-";
+
 /// The payload a hook leaves in its signal file: the interesting part of the JSON
 /// Claude Code gives the hook on stdin.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -58,6 +71,9 @@ pub struct SignalPayload {
     /// For `StopFailure`: `rate_limit`, `server_error`, …
     #[serde(default)]
     pub error: Option<String>,
+    /// The conversation's transcript file, as the client reported it.
+    #[serde(default)]
+    pub transcript_path: Option<String>,
     /// When the hook wrote the file (RFC 3339), to measure detection latency.
     #[serde(default)]
     pub written_at: Option<String>,
@@ -96,7 +112,7 @@ pub fn take_signal(dir: &Path, kind: SignalKind, session: &str) -> Option<Signal
 /// Where the last known conversation id of a tmux session is kept (`agent-session-<session>`).
 /// Written by every hook (they all carry `session_id`); read at an account swap, never consumed.
 pub fn session_id_path(dir: &Path, session: &str) -> PathBuf {
-    dir.join(format!("agent-session-{session}"))
+    dir.join(format!("{SESSION_ID_PREFIX}{session}"))
 }
 
 /// Records the conversation id a hook reported for `session` (atomically).
@@ -105,7 +121,7 @@ pub fn write_session_id(
     session: &str,
     payload: &SignalPayload,
 ) -> std::io::Result<PathBuf> {
-    let name = format!("agent-session-{session}");
+    let name = format!("{SESSION_ID_PREFIX}{session}");
     let body = serde_json::to_vec(payload).map_err(std::io::Error::other)?;
     crate::atomic::write_atomically(dir, &name, &body)
 }

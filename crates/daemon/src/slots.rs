@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use cf_core::resume::ResumeId;
+use cf_core::retry::RetryHistory;
 use cf_core::watch::{Observation, RunWatch};
 use cf_core::{Priority, TaskId};
 use cf_store::RunId;
@@ -24,8 +26,36 @@ pub struct ClaimedTask {
     pub model: String,
     /// The account it runs on.
     pub account: String,
-    /// When it was assigned to the session.
+    /// When it was first assigned to a session (the footer's `started`; kept across resumes).
     pub assigned_at: Timestamp,
+    /// When this launch of it began (a resume after a swap, a retry or a crash is a new launch):
+    /// quota hits in a turn begun after the last swap are new evidence.
+    pub launched_at: Timestamp,
+    /// The conversation it runs in, once a hook reported it: what a resume needs.
+    pub conversation: Option<ResumeId>,
+    /// Its earlier attempts that ended on transient errors.
+    pub history: RetryHistory,
+    /// Whether this launch is the probe of an open breaker.
+    pub probe: Probe,
+    /// Said in the footer: why the task was restarted from scratch, if it was.
+    pub restart_note: Option<String>,
+}
+
+impl ClaimedTask {
+    /// `(project, id)`, as notices name a task.
+    pub fn key(&self) -> (String, String) {
+        (self.project.clone(), self.id.to_string())
+    }
+}
+
+/// Whether a launch is an open breaker's probe (its outcome decides the breaker).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Probe {
+    /// An ordinary launch.
+    #[default]
+    No,
+    /// The one probe of the account's open breaker.
+    Yes,
 }
 
 /// What a pool session is doing.
@@ -50,6 +80,14 @@ pub enum Phase {
         task: ClaimedTask,
         /// What was seen so far, to decide when it is done.
         watch: RunWatch,
+    },
+    /// The task's turn ended on an account failure or a usage limit and the session waits for
+    /// the account move (or a pause) to carry it on; its screen is no longer judged.
+    Parked {
+        /// The run in the store.
+        run: RunId,
+        /// The task.
+        task: ClaimedTask,
     },
 }
 
@@ -85,7 +123,29 @@ impl Slot {
     pub fn task(&self) -> Option<&ClaimedTask> {
         match &self.phase {
             Phase::Free => None,
-            Phase::Launching { task, .. } | Phase::Working { task, .. } => Some(task),
+            Phase::Launching { task, .. }
+            | Phase::Working { task, .. }
+            | Phase::Parked { task, .. } => Some(task),
+        }
+    }
+
+    /// The task this slot holds, to update what is known about it.
+    pub fn task_mut(&mut self) -> Option<&mut ClaimedTask> {
+        match &mut self.phase {
+            Phase::Free => None,
+            Phase::Launching { task, .. }
+            | Phase::Working { task, .. }
+            | Phase::Parked { task, .. } => Some(task),
+        }
+    }
+
+    /// Takes the slot's task and run out, leaving it free.
+    pub fn take_task(&mut self) -> Option<(RunId, ClaimedTask)> {
+        match std::mem::replace(&mut self.phase, Phase::Free) {
+            Phase::Working { run, task, .. }
+            | Phase::Launching { run, task, .. }
+            | Phase::Parked { run, task } => Some((run, task)),
+            Phase::Free => None,
         }
     }
 
@@ -95,6 +155,7 @@ impl Slot {
             Phase::Free => "idle",
             Phase::Launching { .. } => "launching",
             Phase::Working { .. } => "working",
+            Phase::Parked { .. } => "parked",
         }
     }
 }

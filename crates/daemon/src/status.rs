@@ -24,8 +24,12 @@ pub struct StatusReport {
     pub blocked: Vec<crate::tasks::TaskLine>,
     /// The accounts: which is active, which are out of quota until when.
     pub accounts: Vec<AccountStatus>,
-    /// Every account is out of quota: dispatching waits until then.
+    /// No account is usable: dispatching waits.
+    pub paused: bool,
+    /// Until the earliest quota reset, when one is expected.
     pub paused_until: Option<String>,
+    /// Why (each account's state).
+    pub paused_why: Option<String>,
     /// The last account swap.
     pub last_swap: Option<cf_store::SwapRecord>,
     /// The latest events, newest last.
@@ -60,16 +64,7 @@ pub struct SessionStatus {
     pub cooldown_until: Option<String>,
 }
 
-/// One account.
-#[derive(Debug, serde::Serialize)]
-pub struct AccountStatus {
-    /// Its name.
-    pub name: String,
-    /// New work goes to it.
-    pub active: bool,
-    /// Out of quota until then (RFC 3339), if known.
-    pub exhausted_until: Option<String>,
-}
+pub use crate::account_view::AccountStatus;
 
 /// One project's queue.
 #[derive(Debug, Default, serde::Serialize)]
@@ -80,6 +75,8 @@ pub struct ProjectCounts {
     pub queued: usize,
     /// Claimed, running.
     pub running: usize,
+    /// Claimed, waiting to go on (retry or interruption).
+    pub waiting: usize,
     /// With a `.blocked` sidecar.
     pub blocked: usize,
     /// With an `.invalid` sidecar or rejected.
@@ -215,22 +212,10 @@ pub async fn collect_status(cfg: &Config) -> anyhow::Result<StatusReport> {
             .and_then(|s| s.get_kv(key).ok().flatten())
             .filter(|v| !v.is_empty())
     };
-    let active = kv("active_account").unwrap_or_else(|| {
-        cfg.accounts
-            .first()
-            .map(|a| a.name.clone())
-            .unwrap_or_default()
-    });
-    let accounts = cfg
-        .accounts
-        .iter()
-        .map(|a| AccountStatus {
-            name: a.name.clone(),
-            active: a.name == active,
-            exhausted_until: kv(&format!("exhausted_until.{}", a.name)),
-        })
-        .collect();
+    let accounts =
+        crate::account_view::account_statuses(cfg, store.as_ref(), jiff::Timestamp::now());
     let paused_until = kv("paused_until");
+    let paused_why = kv("paused_why");
     let last_swap = store
         .as_ref()
         .and_then(|s| s.recent_swaps(1).ok())
@@ -241,7 +226,9 @@ pub async fn collect_status(cfg: &Config) -> anyhow::Result<StatusReport> {
         projects,
         blocked,
         accounts,
+        paused: paused_why.is_some(),
         paused_until,
+        paused_why,
         last_swap,
         recent_events,
     })
@@ -259,6 +246,7 @@ fn count_project(name: &str, tasks: &[TaskLine]) -> ProjectCounts {
             TaskState::Invalid => &mut counts.invalid,
             TaskState::Delegated => &mut counts.delegated,
             TaskState::Running => &mut counts.running,
+            TaskState::Waiting => &mut counts.waiting,
             TaskState::Done => &mut counts.done,
             TaskState::Failed => &mut counts.failed,
         };
@@ -285,19 +273,15 @@ pub fn render_text(report: &StatusReport) -> String {
     }
     let _ = writeln!(out, "\naccounts:");
     for a in &report.accounts {
-        let active = if a.active { " (active)" } else { "" };
-        let exhausted = a
-            .exhausted_until
-            .as_deref()
-            .map(|t| format!(", out of quota until {t}"))
-            .unwrap_or_default();
-        let _ = writeln!(out, "  {}{active}{exhausted}", a.name);
+        let _ = writeln!(out, "  {}", a.summary());
     }
-    if let Some(until) = &report.paused_until {
-        let _ = writeln!(
-            out,
-            "  dispatching paused until {until}: every account is out of quota"
-        );
+    if report.paused {
+        let until = match &report.paused_until {
+            Some(until) => format!("until {until}"),
+            None => "until an account is usable again".to_string(),
+        };
+        let why = report.paused_why.as_deref().unwrap_or("no usable account");
+        let _ = writeln!(out, "  dispatching paused {until}: {why}");
     }
     if let Some(s) = &report.last_swap {
         let _ = writeln!(
@@ -331,14 +315,30 @@ pub fn render_text(report: &StatusReport) -> String {
     let _ = writeln!(out, "\nqueues:");
     let _ = writeln!(
         out,
-        "  {:<24} {:>6} {:>7} {:>7} {:>7} {:>9} {:>6} {:>6}",
-        "project", "queued", "running", "blocked", "invalid", "delegated", "done", "failed"
+        "  {:<24} {:>6} {:>7} {:>7} {:>7} {:>7} {:>9} {:>6} {:>6}",
+        "project",
+        "queued",
+        "running",
+        "waiting",
+        "blocked",
+        "invalid",
+        "delegated",
+        "done",
+        "failed"
     );
     for p in &report.projects {
         let _ = writeln!(
             out,
-            "  {:<24} {:>6} {:>7} {:>7} {:>7} {:>9} {:>6} {:>6}",
-            p.name, p.queued, p.running, p.blocked, p.invalid, p.delegated, p.done, p.failed
+            "  {:<24} {:>6} {:>7} {:>7} {:>7} {:>7} {:>9} {:>6} {:>6}",
+            p.name,
+            p.queued,
+            p.running,
+            p.waiting,
+            p.blocked,
+            p.invalid,
+            p.delegated,
+            p.done,
+            p.failed
         );
     }
     if !report.blocked.is_empty() {

@@ -21,6 +21,9 @@ pub enum TaskState {
     Delegated,
     /// Claimed, running in a session.
     Running,
+    /// Claimed, waiting to go on in its conversation (a retry after a transient error, or after
+    /// an interruption): its `.retry` sidecar says when.
+    Waiting,
     /// In `done/`.
     Done,
     /// In `failed/`.
@@ -29,12 +32,13 @@ pub enum TaskState {
 
 impl TaskState {
     /// Every state, in the order of a task's life.
-    pub const ALL: [TaskState; 7] = [
+    pub const ALL: [TaskState; 8] = [
         TaskState::Queued,
         TaskState::Blocked,
         TaskState::Invalid,
         TaskState::Delegated,
         TaskState::Running,
+        TaskState::Waiting,
         TaskState::Done,
         TaskState::Failed,
     ];
@@ -47,6 +51,7 @@ impl TaskState {
             TaskState::Invalid => "invalid",
             TaskState::Delegated => "delegated",
             TaskState::Running => "running",
+            TaskState::Waiting => "waiting",
             TaskState::Done => "done",
             TaskState::Failed => "failed",
         }
@@ -143,12 +148,25 @@ pub fn snapshot_queue(cfg: &Config) -> QueueSnapshot {
                 out.push(line(file, TaskState::Invalid, Some(r.reason.clone()), None));
             }
             for d in &scan.dispatched {
-                out.push(line(
-                    format!("{}.md", d.id),
-                    TaskState::Running,
-                    None,
-                    mtime(&d.path),
-                ));
+                let waiting = d
+                    .has_retry_sidecar
+                    .then(|| waiting_reason(&d.path))
+                    .flatten();
+                let entry = match waiting {
+                    Some(reason) => line(
+                        format!("{}.md", d.id),
+                        TaskState::Waiting,
+                        Some(reason),
+                        mtime(&d.path),
+                    ),
+                    None => line(
+                        format!("{}.md", d.id),
+                        TaskState::Running,
+                        None,
+                        mtime(&d.path),
+                    ),
+                };
+                out.push(entry);
             }
         }
         for (folder, state) in [("done", TaskState::Done), ("failed", TaskState::Failed)] {
@@ -177,6 +195,34 @@ pub fn snapshot_queue(cfg: &Config) -> QueueSnapshot {
         projects,
         tasks: out,
     }
+}
+
+/// What a claimed task with a `.retry` sidecar waits for; `None` while its next attempt runs.
+fn waiting_reason(dispatched: &Path) -> Option<String> {
+    let bytes = cf_queue::read_retry(dispatched).ok()??;
+    let record: crate::waiting::RetryRecord = serde_json::from_slice(&bytes).ok()?;
+    let next = record.next_at?;
+    let attempts = record.history.attempts.len();
+    let last = record
+        .history
+        .attempts
+        .last()
+        .map(|a| format!(" (last: {} on {})", a.kind, a.account))
+        .unwrap_or_default();
+    Some(match record.reason {
+        crate::waiting::WaitReason::Retry => {
+            format!(
+                "retry after {attempts} failed attempt(s){last}, next at {}",
+                stamp(next)
+            )
+        }
+        crate::waiting::WaitReason::Interrupted => {
+            format!(
+                "interrupted: goes on in its conversation at {}",
+                stamp(next)
+            )
+        }
+    })
 }
 
 /// The reason in an `.invalid` sidecar (JSON with a `reason` field), read without judging it.

@@ -25,10 +25,12 @@ struct BlockedFacts {
 impl Daemon {
     pub(crate) async fn run_watchdog(&mut self) {
         let now = self.clock.now();
+        // Claims someone holds: a session's task, or a task waiting to go on in its conversation.
         let held: Vec<PathBuf> = self
             .slots
             .values()
             .filter_map(|s| s.task().map(|t| t.dispatched_path.clone()))
+            .chain(self.waiting.keys().cloned())
             .collect();
         let mut blocked = Vec::new();
         let mut facts: HashMap<String, BlockedFacts> = HashMap::new();
@@ -63,6 +65,7 @@ impl Daemon {
                 )
                 .exists();
                 if reapers
+                    || dispatched.has_retry_sidecar
                     || held.contains(&dispatched.path)
                     || self.unfinishable.contains(&dispatched.path)
                 {
@@ -91,7 +94,10 @@ impl Daemon {
                 self.dispatch_wanted = true;
             }
             for orphan in &scan.orphan_sidecars {
-                if !matches!(orphan.kind, SidecarKind::Blocked | SidecarKind::Invalid) {
+                if !matches!(
+                    orphan.kind,
+                    SidecarKind::Blocked | SidecarKind::Invalid | SidecarKind::Retry
+                ) {
                     continue;
                 }
                 match std::fs::remove_file(&orphan.path) {
@@ -105,6 +111,7 @@ impl Daemon {
                 }
             }
         }
+        self.check_credentials();
         let running: Vec<RunningTask> = self
             .slots
             .values()

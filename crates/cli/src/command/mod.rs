@@ -1,5 +1,6 @@
 //! The subcommands, one file each, and the argument definitions.
 
+mod account_health;
 mod accounts;
 mod config_check;
 mod delegate;
@@ -59,6 +60,9 @@ enum Command {
         #[arg(long)]
         to: Option<String>,
     },
+    /// Each account's health: usable, out of quota until, or needing attention (and why); `clear NAME`
+    /// makes a marked account usable again.
+    Accounts(account_health::AccountsArgs),
     /// List the account swaps, newest first.
     Swaps {
         #[command(flatten)]
@@ -174,6 +178,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Delegate(command) => delegate::run(command),
         Command::Tasks { config, json } => status::tasks(&config.config, json),
         Command::Swap { config, to } => accounts::swap(&config.config, to),
+        Command::Accounts(args) => account_health::run(&args),
         Command::Swaps { config, json } => accounts::swaps(&config.config, json, 100),
         Command::Symlinks { action, config } => accounts::symlinks(&config.config, action),
         Command::Config(ConfigCommand::Check(c)) => config_check::run(&c.config),

@@ -150,3 +150,34 @@ fn input_box_top(rows: &[&str]) -> Option<usize> {
         .find(|&i| crate::screen::is_input_line(rows[i]) && is_rule(rows[i - 1]))
         .map(|i| i - 1)
 }
+
+/// What the client shows when its account has no working login: at start-up (a login dialog, a
+/// `Please run /login` reply) or after a turn.
+const LOGIN_SIGNS: &[&str] = &[
+    "Please run /login",
+    "Select login method",
+    "OAuth token has expired",
+    "Invalid API key",
+    "Not logged in",
+    "Claude Code can't use your Claude subscription",
+    "Your organization has disabled Claude subscription access",
+];
+
+/// Whether `text` (screen lines quoted by a failed launch) says that the account needs a login.
+pub fn login_required(text: &str) -> bool {
+    LOGIN_SIGNS.iter().any(|sign| text.contains(sign))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn login_signs_are_seen_and_ordinary_text_is_not() {
+        assert!(login_required(
+            "x | Select login method: | 1. Claude account"
+        ));
+        assert!(login_required("● Please run /login · API Error: 401"));
+        assert!(!login_required("bash: claude: command not found"));
+    }
+}

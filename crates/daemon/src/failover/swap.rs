@@ -8,11 +8,11 @@ use cf_core::shell::{LaunchSpec, SkipPermissions, launch_command_line};
 use cf_store::NewSwap;
 use cf_tmux::NewSession;
 
-use super::{CONTINUE_MESSAGE, SwapTrigger, UNKNOWN_RESET};
+use super::{CONTINUE_MESSAGE, SwapCause, SwapTrigger, UNKNOWN_RESET};
 use crate::daemon::Daemon;
 use crate::notice::NoticeKind;
 use crate::signals;
-use crate::slots::{ClaimedTask, Phase};
+use crate::slots::ClaimedTask;
 
 /// A conversation to carry over to the target account.
 struct Carry {
@@ -26,8 +26,9 @@ impl Daemon {
     pub(crate) async fn swap(&mut self, trigger: SwapTrigger) {
         let now = self.clock.now();
         let from = self.accounts.active;
-        let by_hand = trigger.session.is_none();
-        if !by_hand && let Some(state) = self.accounts.states.get_mut(from) {
+        if trigger.cause == SwapCause::Quota
+            && let Some(state) = self.accounts.states.get_mut(from)
+        {
             state.exhausted_until = Some(
                 trigger
                     .reset_at
@@ -52,12 +53,8 @@ impl Daemon {
         let to = match target {
             Target::Account(to) => to,
             Target::AllExhausted { earliest_reset } => {
-                let until = earliest_reset
-                    .unwrap_or_else(|| now.saturating_add(UNKNOWN_RESET).unwrap_or(now));
-                self.accounts.paused_until = Some(until);
-                self.save_accounts();
-                self.monitor.note_swap(now);
-                self.notify(NoticeKind::Paused, trigger.session.clone(), None, format!("every account is out of quota: dispatching pauses until {until}; tasks stay where they are"));
+                self.pause_all(trigger.session.clone(), earliest_reset)
+                    .await;
                 return;
             }
         };
@@ -81,25 +78,23 @@ impl Daemon {
             .filter(|(_, s)| s.task().is_some())
             .map(|(n, _)| n.clone())
             .collect();
+        let why = match trigger.cause {
+            SwapCause::Quota => format!("account {from_name} ran out of quota"),
+            SwapCause::Account => format!("account {from_name} needs attention"),
+            SwapCause::ByHand => "swap by hand".to_string(),
+            SwapCause::Resumed => format!("{to_name} is usable again"),
+        };
         for session in held {
-            let Some(slot) = self.slots.get_mut(&session) else {
+            let Some((run, task)) = self.slots.get_mut(&session).and_then(|s| s.take_task()) else {
                 continue;
             };
-            let (run, task) = match std::mem::replace(&mut slot.phase, Phase::Free) {
-                Phase::Working { run, task, .. } | Phase::Launching { run, task, .. } => {
-                    (run, task)
-                }
-                Phase::Free => continue,
-            };
-            let resume = signals::read_session_id(&dir, &session)
-                .and_then(|p| p.session_id)
-                .and_then(|id| ResumeId::parse(&id).ok());
+            let resume = self.conversation_of(&session, &task);
             self.limit_hints.remove(&session);
             let _ = self.store.finish_run(
                 run,
                 now,
                 "swapped",
-                &format!("account {from_name} ran out of quota; resuming on {to_name}"),
+                &format!("{why}; resuming on {to_name}"),
             );
             carries.push(Carry {
                 session,
@@ -129,7 +124,7 @@ impl Daemon {
 
         // 2. Switch and record.
         self.accounts.active = to;
-        self.accounts.paused_until = None;
+        self.accounts.pause = None;
         self.save_accounts();
         self.monitor.note_swap(now);
         let detail = format!(
@@ -196,10 +191,10 @@ impl Daemon {
                     Some(id),
                     CONTINUE_MESSAGE.to_string(),
                 ),
-                None => self.put_back(
+                None => self.restart_from_scratch(
                     &carry.task,
                     &format!(
-                        "no conversation id known for {}: the task starts over on {to_name}",
+                        "no conversation id was known for {} when it moved to {to_name}",
                         carry.session
                     ),
                 ),

@@ -1,0 +1,83 @@
+//! No usable account left: dispatching pauses (until the earliest quota reset, or until an
+//! account that needs attention is usable again), and the clients' own auto-continue is
+//! cancelled so that a task is never continued twice.
+
+use cf_core::quota::{self, QuotaPattern};
+use cf_tmux::Key;
+use jiff::Timestamp;
+
+use super::Pause;
+use crate::daemon::Daemon;
+use crate::notice::NoticeKind;
+
+impl Daemon {
+    /// Pauses dispatching: every account is out of quota or needs attention. Tasks stay where
+    /// they are; when the pause ends they resume on the account that came back.
+    pub(crate) async fn pause_all(&mut self, trigger: Option<String>, earliest: Option<Timestamp>) {
+        let now = self.clock.now();
+        let why = self.why_no_account_is_usable(now);
+        self.accounts.pause = Some(Pause {
+            until: earliest,
+            why: why.clone(),
+        });
+        self.save_accounts();
+        self.monitor.note_swap(now);
+        self.cancel_auto_continue().await;
+        let until = match earliest {
+            Some(until) => format!("until {until}"),
+            None => "until an account is usable again (log it in again, or `claude-failover accounts clear NAME`)".to_string(),
+        };
+        self.notify(
+            NoticeKind::Paused,
+            trigger,
+            None,
+            format!(
+                "no usable account ({why}): dispatching pauses {until}; tasks stay where they are"
+            ),
+        );
+    }
+
+    /// One line: each account and what is wrong with it.
+    fn why_no_account_is_usable(&self, now: Timestamp) -> String {
+        let parts: Vec<String> = self
+            .accounts
+            .states
+            .iter()
+            .map(|s| match (&s.attention, s.exhausted_until) {
+                (Some(a), _) => format!("{} needs attention: {}", s.name, a.kind),
+                (None, Some(until)) if until > now => {
+                    format!("{} out of quota until {until}", s.name)
+                }
+                _ => format!("{} usable", s.name),
+            })
+            .collect();
+        parts.join("; ")
+    }
+
+    /// 2.1.329 arms its own continue at the reset (`Usage limit reached · continuing
+    /// automatically at …`); the daemon resumes the task itself, so the client's is cancelled with
+    /// Esc (README section e) in every pool session that shows it.
+    async fn cancel_auto_continue(&mut self) {
+        let now = self.clock.now();
+        let held: Vec<String> = self
+            .slots
+            .iter()
+            .filter(|(_, s)| s.task().is_some())
+            .map(|(n, _)| n.clone())
+            .collect();
+        for session in held {
+            let Ok(screen) = self.tmux.capture_screen(&session).await else {
+                continue;
+            };
+            let armed = quota::detect(&screen, now, &self.time_zone)
+                .is_some_and(|hit| hit.pattern == QuotaPattern::UsageLimitAutoContinue);
+            if !armed {
+                continue;
+            }
+            match self.tmux.press(&session, Key::Escape).await {
+                Ok(()) => tracing::info!(%session, "cancelled the client's automatic continue"),
+                Err(e) => tracing::warn!("cannot cancel the automatic continue in {session}: {e}"),
+            }
+        }
+    }
+}

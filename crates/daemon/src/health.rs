@@ -1,0 +1,205 @@
+//! Account health: accounts that need attention (expired login, refused subscription) until
+//! their credentials change or the operator clears them, and the per-account circuit breaker
+//! that pauses new work after repeated transient failures (`cf_core::retry::Breaker`).
+//!
+//! Everything the operator sees is written to the store (`attention.<name>`, `breaker.<name>`)
+//! for `status` and `claude-failover accounts`.
+
+use cf_core::failover::Attention;
+use cf_core::retry::{Admission, Breaker, BreakerChange};
+use cf_core::turn::TurnFailure;
+use jiff::Timestamp;
+
+use crate::daemon::Daemon;
+use crate::notice::NoticeKind;
+use crate::slots::Probe;
+
+/// The breaker's state as `status` shows it (`breaker.<account>` in the store).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct BreakerView {
+    /// Dispatch to the account is paused.
+    pub open: bool,
+    /// When the next probe may start, while open.
+    pub next_probe: Option<Timestamp>,
+    /// Transient failures inside the window.
+    pub recent_failures: usize,
+    /// Probes started since it last opened.
+    pub probes: u32,
+}
+
+impl BreakerView {
+    fn of(breaker: &Breaker) -> BreakerView {
+        BreakerView {
+            open: breaker.is_open(),
+            next_probe: breaker.next_probe(),
+            recent_failures: breaker.recent_failures(),
+            probes: breaker.probes(),
+        }
+    }
+}
+
+impl Daemon {
+    /// Marks `account` as needing attention after `failure` (once: a marked account keeps its
+    /// first reason and time).
+    pub(crate) fn mark_attention(&mut self, account: &str, failure: &TurnFailure) {
+        let now = self.clock.now();
+        let credentials = self
+            .cfg
+            .accounts
+            .iter()
+            .find(|a| a.name == account)
+            .and_then(|a| cf_accounts::credentials_fingerprint(&a.config_dir));
+        let Some(state) = self.accounts.states.iter_mut().find(|s| s.name == account) else {
+            return;
+        };
+        if state.attention.is_some() {
+            return;
+        }
+        state.attention = Some(Attention {
+            since: now,
+            kind: failure.kind.clone(),
+            reason: failure.reason.clone(),
+            credentials,
+        });
+        self.save_accounts();
+        self.notify(
+            NoticeKind::AccountAttention,
+            None,
+            None,
+            format!(
+                "account {account} needs attention since {now} ({}): {}; it gets no work until its credentials change or `claude-failover accounts clear {account}`",
+                failure.kind, failure.reason
+            ),
+        );
+    }
+
+    /// Clears the attention mark of an account whose credentials changed (checked on rescans
+    /// and watchdog rounds).
+    pub(crate) fn check_credentials(&mut self) {
+        let changed: Vec<String> = self
+            .accounts
+            .states
+            .iter()
+            .filter_map(|state| {
+                let attention = state.attention.as_ref()?;
+                let account = self.cfg.accounts.iter().find(|a| a.name == state.name)?;
+                let now = cf_accounts::credentials_fingerprint(&account.config_dir);
+                (now.is_some() && now != attention.credentials).then(|| state.name.clone())
+            })
+            .collect();
+        for name in changed {
+            self.clear_attention(&name, "its credentials changed");
+        }
+    }
+
+    /// Makes a marked account usable again; returns whether it was marked.
+    pub(crate) fn clear_attention(&mut self, name: &str, why: &str) -> bool {
+        let Some(state) = self.accounts.states.iter_mut().find(|s| s.name == name) else {
+            return false;
+        };
+        if state.attention.take().is_none() {
+            return false;
+        }
+        self.save_accounts();
+        self.notify(
+            NoticeKind::AccountUsable,
+            None,
+            None,
+            format!("account {name} is usable again: {why}"),
+        );
+        self.end_pause_if_due();
+        self.dispatch_wanted = true;
+        true
+    }
+
+    /// Whether a launch may start on the active account now: `Some(Probe::Yes)` for the one
+    /// probe of an open breaker, `None` while it is open.
+    pub(crate) fn admit_launch(&mut self, now: Timestamp) -> Option<Probe> {
+        let (account, _) = self.active_account();
+        let account = account.to_string();
+        let breaker = self.breakers.entry(account.clone()).or_default();
+        let admission = breaker.admit(now);
+        match admission {
+            Admission::Open => Some(Probe::No),
+            Admission::Probe => {
+                self.save_breaker(&account);
+                self.notify(
+                    NoticeKind::BreakerProbe,
+                    None,
+                    None,
+                    format!("account {account}: one probe task decides whether work goes on"),
+                );
+                Some(Probe::Yes)
+            }
+            Admission::Refused { next_probe } => {
+                tracing::debug!(%account, %next_probe, "breaker open: no launch");
+                None
+            }
+        }
+    }
+
+    /// A transient failure of a task on `account`.
+    pub(crate) fn breaker_failure(&mut self, account: &str, now: Timestamp) {
+        let policy = self.cfg.retry.breaker;
+        let change = self
+            .breakers
+            .entry(account.to_string())
+            .or_default()
+            .on_failure(now, &policy);
+        self.save_breaker(account);
+        match change {
+            BreakerChange::Opened { next_probe } => self.notify(
+                NoticeKind::BreakerOpened,
+                None,
+                None,
+                format!(
+                    "account {account}: {} transient failures within {}s: new work paused, first probe at {next_probe}",
+                    policy.failures,
+                    policy.window.as_secs()
+                ),
+            ),
+            BreakerChange::ProbeFailed { next_probe } => self.notify(
+                NoticeKind::BreakerOpened,
+                None,
+                None,
+                format!("account {account}: the probe failed too; next probe at {next_probe}"),
+            ),
+            BreakerChange::Closed | BreakerChange::None => {}
+        }
+    }
+
+    /// A task on `account` ended well: its breaker closes.
+    pub(crate) fn breaker_success(&mut self, account: &str) {
+        let Some(breaker) = self.breakers.get_mut(account) else {
+            return;
+        };
+        if breaker.on_success() == BreakerChange::Closed {
+            self.notify(
+                NoticeKind::BreakerClosed,
+                None,
+                None,
+                format!("account {account}: the probe succeeded, work goes on"),
+            );
+            self.dispatch_wanted = true;
+        }
+        self.save_breaker(account);
+    }
+
+    /// The probe of `account` ended without a verdict (launch failed, moved elsewhere).
+    pub(crate) fn breaker_probe_abandoned(&mut self, account: &str) {
+        if let Some(breaker) = self.breakers.get_mut(account) {
+            breaker.probe_abandoned();
+        }
+    }
+
+    fn save_breaker(&self, account: &str) {
+        let view = self
+            .breakers
+            .get(account)
+            .map(BreakerView::of)
+            .unwrap_or_default();
+        if let Ok(json) = serde_json::to_string(&view) {
+            self.store_kv(&format!("breaker.{account}"), &json);
+        }
+    }
+}

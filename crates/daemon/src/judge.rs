@@ -1,0 +1,246 @@
+//! A task's turn is over: gather what is known about it (the hook's error kind, the
+//! transcript's last assistant entry, the screen), let `cf_core::turn::judge_turn` decide, and
+//! act: `done/`, a move to another account, a retry after a backoff, or `failed/`. Every
+//! completion path (done signal, stable idle screen, recovery after a restart) comes here, so no
+//! path can record `done` for a turn that ended on an error.
+
+use cf_core::footer::{CompletionCause, Outcome};
+use cf_core::retry::{Attempt, RetryDecision};
+use cf_core::turn::{ErrorClass, KindKnown, TurnFacts, TurnFailure, TurnOutcome, judge_turn};
+use cf_store::RunId;
+
+use crate::complete::Recycle;
+use crate::daemon::Daemon;
+use crate::failover::{SwapCause, SwapTrigger};
+use crate::notice::NoticeKind;
+use crate::slots::{ClaimedTask, Phase, Probe};
+use crate::waiting::WaitReason;
+
+impl Daemon {
+    /// The turn of the task in `session` is over (`cause` says what showed it; `hook_kind` is a
+    /// `StopFailure` hook's error kind). Judges it and acts on the outcome.
+    pub(crate) async fn turn_over(
+        &mut self,
+        session: &str,
+        cause: CompletionCause,
+        hook_kind: Option<String>,
+    ) {
+        let Some(task) = self.slots.get(session).and_then(|s| s.task()).cloned() else {
+            return;
+        };
+        let outcome = self
+            .judge_turn_of(session, &task, hook_kind.as_deref())
+            .await;
+        match outcome {
+            TurnOutcome::Success { .. } => {
+                let Some((run, task)) = self.slots.get_mut(session).and_then(|s| s.take_task())
+                else {
+                    return;
+                };
+                self.breaker_success(&task.account);
+                let outcome = Outcome::Completed { by: cause };
+                self.finish(session, run, task, outcome, Recycle::Exit)
+                    .await;
+            }
+            TurnOutcome::UsageLimit { reset_at, snippet } => {
+                self.park(session);
+                self.notify(
+                    NoticeKind::QuotaHit,
+                    Some(session.to_string()),
+                    Some(task.key()),
+                    format!("the turn ended on a usage limit «{snippet}»"),
+                );
+                self.request_swap(session, SwapCause::Quota, reset_at, snippet);
+            }
+            TurnOutcome::Failed(failure) => self.turn_failed(session, &task, failure).await,
+        }
+    }
+
+    /// What the turn's sources say.
+    async fn judge_turn_of(
+        &mut self,
+        session: &str,
+        task: &ClaimedTask,
+        hook_kind: Option<&str>,
+    ) -> TurnOutcome {
+        let screen = self.tmux.capture_screen(session).await.ok();
+        let entry = self.conversation_of(session, task).and_then(|id| {
+            let roots = crate::transcript::transcript_roots(&self.cfg);
+            let hinted = self.transcript_hints.get(session).map(|p| p.as_path());
+            crate::transcript::turn_entry(&roots, &id, hinted, task.launched_at)
+        });
+        let facts = TurnFacts {
+            hook_kind,
+            transcript: entry.as_ref(),
+            screen: screen.as_deref(),
+        };
+        judge_turn(&facts, self.clock.now(), &self.time_zone)
+    }
+
+    /// The turn ended on an error: by its class, move the account's sessions, retry, or fail.
+    async fn turn_failed(&mut self, session: &str, task: &ClaimedTask, failure: TurnFailure) {
+        if failure.known == KindKnown::Unknown && self.unknown_kinds.insert(failure.kind.clone()) {
+            tracing::warn!(kind = %failure.kind, "an error kind nobody has seen yet: treated as transient");
+        }
+        self.notify(
+            NoticeKind::StopFailure,
+            Some(session.to_string()),
+            Some(task.key()),
+            format!(
+                "the turn ended on a {} error ({}): {}",
+                failure.class.as_str(),
+                failure.kind,
+                failure.reason
+            ),
+        );
+        match failure.class {
+            ErrorClass::Account => self.account_failed(session, task, &failure),
+            ErrorClass::Transient => self.schedule_retry(session, failure).await,
+            ErrorClass::Task => {
+                let Some((run, task)) = self.slots.get_mut(session).and_then(|s| s.take_task())
+                else {
+                    return;
+                };
+                let outcome = Outcome::AgentError(format!(
+                    "the request was refused ({}): {}",
+                    failure.kind, failure.reason
+                ));
+                self.finish(session, run, task, outcome, Recycle::Exit)
+                    .await;
+            }
+        }
+    }
+
+    /// An account failure: the account is marked, and every session moves off it like a quota
+    /// swap, resuming the task in its own conversation on the target.
+    fn account_failed(&mut self, session: &str, task: &ClaimedTask, failure: &TurnFailure) {
+        if task.probe == Probe::Yes {
+            self.breaker_probe_abandoned(&task.account);
+        }
+        self.mark_attention(&task.account, failure);
+        self.park(session);
+        let (active, _) = self.active_account();
+        if task.account == active {
+            self.request_swap(session, SwapCause::Account, None, failure.reason.clone());
+            return;
+        }
+        // The task ran on an account that is no longer the active one: only it moves.
+        let Some((run, task)) = self.slots.get_mut(session).and_then(|s| s.take_task()) else {
+            return;
+        };
+        self.interrupt_for_resume(session, run, task, "its account needs attention");
+    }
+
+    /// A transient error: the attempt is recorded, the breaker told, and the task waits to
+    /// resume its conversation after a backoff — or fails after the configured limits.
+    async fn schedule_retry(&mut self, session: &str, failure: TurnFailure) {
+        let Some((run, mut task)) = self.slots.get_mut(session).and_then(|s| s.take_task()) else {
+            return;
+        };
+        let now = self.clock.now();
+        task.history.attempts.push(Attempt {
+            at: now,
+            account: task.account.clone(),
+            kind: failure.kind.clone(),
+            reason: failure.reason.clone(),
+        });
+        self.breaker_failure(&task.account, now);
+        let decision = task
+            .history
+            .decide(&self.cfg.retry.policy, now, jitter(now));
+        match decision {
+            RetryDecision::GiveUp(why) => {
+                let outcome = Outcome::AgentError(format!(
+                    "{why}; the last turn ended on {}: {}",
+                    failure.kind, failure.reason
+                ));
+                self.finish(session, run, task, outcome, Recycle::Exit)
+                    .await;
+            }
+            RetryDecision::RetryAt(at) => {
+                task.conversation = self.conversation_of(session, &task);
+                let attempt = task.history.attempts.len();
+                let detail = format!(
+                    "attempt {attempt} ended on {} ({}); resuming its conversation at {at}",
+                    failure.kind, failure.reason
+                );
+                if let Err(e) = self.store.finish_run(run, now, "retrying", &detail) {
+                    tracing::error!("cannot finish run {run:?} in the store: {e}");
+                }
+                self.notify(
+                    NoticeKind::Retrying,
+                    Some(session.to_string()),
+                    Some(task.key()),
+                    detail,
+                );
+                crate::signals::clear_signals(&self.cfg.watcher.done_signal_dir, session);
+                self.recycle(session, Recycle::Exit).await;
+                self.set_free(session);
+                self.wait_to_go_on(task, at, WaitReason::Retry);
+            }
+        }
+    }
+
+    /// Takes a task off its session to go on elsewhere at once, in its own conversation.
+    fn interrupt_for_resume(
+        &mut self,
+        session: &str,
+        run: RunId,
+        mut task: ClaimedTask,
+        why: &str,
+    ) {
+        let now = self.clock.now();
+        task.conversation = self.conversation_of(session, &task);
+        let _ = self.store.finish_run(run, now, "interrupted", why);
+        crate::signals::clear_signals(&self.cfg.watcher.done_signal_dir, session);
+        self.set_free(session);
+        self.wait_to_go_on(task, now, WaitReason::Interrupted);
+    }
+
+    /// The session's task waits for the account move: its screen is no longer judged.
+    fn park(&mut self, session: &str) {
+        let Some(slot) = self.slots.get_mut(session) else {
+            return;
+        };
+        if let Some((run, task)) = slot.take_task() {
+            slot.phase = Phase::Parked { run, task };
+        }
+        self.save_slot(session);
+    }
+
+    /// Moves every session off the active account after the current batch (the first request of
+    /// a batch wins).
+    pub(crate) fn request_swap(
+        &mut self,
+        session: &str,
+        cause: SwapCause,
+        reset_at: Option<jiff::Timestamp>,
+        snippet: String,
+    ) {
+        if self.pending_swap.is_some() {
+            return;
+        }
+        let pattern = match cause {
+            SwapCause::Quota => "usage-limit".to_string(),
+            SwapCause::Account => "account-error".to_string(),
+            SwapCause::ByHand => "by hand".to_string(),
+            SwapCause::Resumed => "reset".to_string(),
+        };
+        self.pending_swap = Some(SwapTrigger {
+            cause,
+            session: Some(session.to_string()),
+            pattern,
+            reset_at,
+            snippet,
+            to: None,
+        });
+    }
+}
+
+/// A fraction in `[0, 1)` for the retry's jitter, from the process's random hasher keys.
+fn jitter(now: jiff::Timestamp) -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_i128(now.as_nanosecond());
+    (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64
+}

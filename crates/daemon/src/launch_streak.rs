@@ -1,0 +1,73 @@
+//! Launches that keep failing the same way on one account (a dialog the daemon cannot answer,
+//! a login screen, an agent that exits at once): each failure counts against the account's
+//! breaker, so that after a few in a row new work waits for a probe instead of bouncing between
+//! sessions forever; the streak is reported once with the screen's last lines, and the account
+//! is marked when the screen says it needs a login.
+
+use cf_core::turn::{ErrorClass, KindKnown, Source, TurnFailure, login_required};
+
+use crate::daemon::Daemon;
+use crate::failover::{SwapCause, SwapTrigger};
+use crate::launch::LaunchError;
+use crate::notice::NoticeKind;
+
+/// After this many failed launches in a row on one account, the streak is reported.
+pub const REPORT_AFTER: u32 = 3;
+
+/// One account's failed launches in a row.
+#[derive(Debug, Clone, Default)]
+pub struct LaunchStreak {
+    /// How many in a row.
+    count: u32,
+    /// Whether this streak was reported.
+    reported: bool,
+}
+
+impl Daemon {
+    /// A launch on `account` failed with `error`.
+    pub(crate) fn launch_failed_on(&mut self, account: &str, error: &LaunchError) {
+        let now = self.clock.now();
+        self.breaker_failure(account, now);
+        let streak = self.launch_failures.entry(account.to_string()).or_default();
+        streak.count += 1;
+        if streak.count < REPORT_AFTER || streak.reported {
+            return;
+        }
+        streak.reported = true;
+        let count = streak.count;
+        self.notify(
+            NoticeKind::LaunchesFailing,
+            None,
+            None,
+            format!("{count} launches in a row failed on account {account}; the last: {error}"),
+        );
+        let text = error.to_string();
+        if !login_required(&text) {
+            return;
+        }
+        let failure = TurnFailure {
+            class: ErrorClass::Account,
+            kind: "authentication_failed".to_string(),
+            known: KindKnown::Known,
+            reason: "the agent asks for a login at start-up".to_string(),
+            source: Source::Screen,
+        };
+        self.mark_attention(account, &failure);
+        let (active, _) = self.active_account();
+        if active == account && self.pending_swap.is_none() {
+            self.pending_swap = Some(SwapTrigger {
+                cause: SwapCause::Account,
+                session: None,
+                pattern: "account-error".into(),
+                reset_at: None,
+                snippet: failure.reason,
+                to: None,
+            });
+        }
+    }
+
+    /// A launch on `account` succeeded: the streak is over.
+    pub(crate) fn launch_succeeded_on(&mut self, account: &str) {
+        self.launch_failures.remove(account);
+    }
+}
