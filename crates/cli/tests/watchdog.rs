@@ -117,10 +117,10 @@ fn fail_blocked_moves_the_task_to_failed() {
 }
 
 #[test]
-fn a_session_killed_by_hand_gets_its_task_requeued() {
+fn a_session_killed_by_hand_gets_its_task_resumed_in_its_conversation() {
     let mut spec = support::spec();
     spec.pool_size = 1;
-    spec.work = "20s".into();
+    spec.work = "1s".into();
     let sandbox = Sandbox::create(&spec).expect("sandbox");
     sandbox
         .add_task("alpha", "victim", "Long task. fake-agent:work=20s")
@@ -129,22 +129,37 @@ fn a_session_killed_by_hand_gets_its_task_requeued() {
     wait_until(Duration::from_secs(20), "the task runs", || {
         prompts_for(&sandbox, "victim").len() == 1
     });
+    let first = prompts_for(&sandbox, "victim")[0]["session_id"].clone();
+    // The conversation id is known once the SessionStart hook ran (the agent took the task).
+    wait_until(
+        Duration::from_secs(20),
+        "the daemon sees it working",
+        || {
+            daemon.log_text().lines().any(|l| {
+                l.contains("working") && l.contains("alpha/victim") && l.contains("submitted")
+            })
+        },
+    );
     sandbox
         .tmux_command(&["kill-session", "-t", "=cf-pool-1"])
         .expect("kill the session");
-    wait_until(
-        Duration::from_secs(20),
-        "requeued and started again",
-        || prompts_for(&sandbox, "victim").len() == 2,
+    wait_until(Duration::from_secs(30), "the task done", || {
+        support::is_done(&sandbox, "alpha", "victim")
+    });
+    let resumed: Vec<_> = sandbox
+        .records()
+        .into_iter()
+        .filter(|r| r["prompt"] == "Continue from where you left off.")
+        .collect();
+    assert_eq!(
+        prompts_for(&sandbox, "victim").len(),
+        1,
+        "the task text went once"
     );
-    // Killed while working: the vanished agent's task is requeued. Killed in the instant between
-    // the agent receiving the task and the launch seeing it busy (a race under load): the launch
-    // fails and puts the task back. Either way it runs again, once.
-    let log = daemon.log_text();
-    assert!(
-        log.contains("vanished before finishing") || log.contains("launch in cf-pool-1 failed"),
-        "{log}"
-    );
+    assert_eq!(resumed.len(), 1, "resumed once");
+    assert_eq!(resumed[0]["session_id"], first, "in its own conversation");
+    assert_eq!(resumed[0]["resumed"], true);
+    assert!(daemon.log_text().contains("vanished before finishing"));
     assert!(sandbox.files_in("alpha", "failed").is_empty());
     assert!(daemon.stop());
 }
