@@ -76,6 +76,8 @@ pub struct RunFooter {
     pub attempts: Vec<crate::retry::Attempt>,
     /// Why the task was restarted from scratch (its conversation could not be found), if it was.
     pub restart_note: Option<String>,
+    /// The store's id of the run that wrote the footer (recovery matches on it), if known.
+    pub run: Option<i64>,
 }
 
 /// The marker line that identifies a footer block in a task file.
@@ -111,6 +113,9 @@ pub fn render_footer(f: &RunFooter) -> String {
     }
     if let Some(note) = &f.restart_note {
         lines.push(("restarted from scratch", one_line(note)));
+    }
+    if let Some(run) = f.run {
+        lines.push(("run", run.to_string()));
     }
     render_block("\n\n", FOOTER_MARKER, &lines)
 }
@@ -163,6 +168,7 @@ mod tests {
             outcome,
             attempts: Vec::new(),
             restart_note: None,
+            run: None,
         }
     }
 

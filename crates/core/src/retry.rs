@@ -10,7 +10,7 @@ use std::time::Duration;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
-pub use breaker::{Admission, Breaker, BreakerChange, BreakerPolicy};
+pub use breaker::{Admission, Breaker, BreakerChange, BreakerPolicy, ProbeId};
 
 /// When to retry and when to give up (`retry:` in the config).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -196,6 +196,8 @@ impl Daemon {
         }
         let now = self.clock.now();
         task.conversation = self.conversation_of(session, &task);
+        // Recorded before anything else: a crash from here on finds it waiting.
+        self.save_retry_record(&task, Some(now), WaitReason::Interrupted);
         let reason = format!(
             "the agent in {session} vanished before finishing (interruption {attempt} of {MAX_REQUEUES})"
         );

@@ -100,7 +100,7 @@ impl Daemon {
 
     /// Puts a claimed task back in the inbox because its conversation is unknown: it starts over,
     /// and the footer of its final file will say why.
-    pub(crate) fn restart_from_scratch(&self, task: &ClaimedTask, why: &str) {
+    pub(crate) fn restart_from_scratch(&mut self, task: &ClaimedTask, why: &str) {
         self.store_kv(&restart_key(&task.project, task.id.as_str()), why);
         let _ = cf_queue::remove_retry(&task.dispatched_path);
         self.put_back(task, &format!("{why}: the task starts over"));

@@ -114,6 +114,8 @@ pub struct Daemon {
     pub(crate) monitor: cf_core::failover::QuotaMonitor,
     /// A swap decided while handling an event, carried out after the batch.
     pub(crate) pending_swap: Option<crate::failover::SwapTrigger>,
+    /// A swap by hand asked for while another was pending: carried out after it.
+    pub(crate) deferred_swap: Option<crate::failover::SwapTrigger>,
     /// The local time zone, for reset times printed without one.
     pub(crate) time_zone: jiff::tz::TimeZone,
     /// Sessions whose last turn ended on a `rate_limit` error (hook report), since when: their
@@ -214,6 +216,7 @@ impl Daemon {
                     .unwrap_or(jiff::SignedDuration::from_mins(5)),
             ),
             pending_swap: None,
+            deferred_swap: None,
             time_zone: jiff::tz::TimeZone::try_system().unwrap_or(jiff::tz::TimeZone::UTC),
             limit_hints: HashMap::new(),
             delegation,
@@ -347,7 +350,11 @@ impl Daemon {
     }
 
     async fn after_batch(&mut self) {
-        if let Some(trigger) = self.pending_swap.take() {
+        if let Some(trigger) = self
+            .pending_swap
+            .take()
+            .or_else(|| self.deferred_swap.take())
+        {
             self.swap(trigger).await;
         }
         if self.rediscover_wanted {
@@ -501,6 +508,9 @@ impl Daemon {
         if let Some(slot) = self.slots.get_mut(name) {
             slot.phase = Phase::Free;
         }
+        // What the hooks said about the task that left must not colour the next one.
+        self.limit_hints.remove(name);
+        self.transcript_hints.remove(name);
         self.save_slot(name);
     }
 }

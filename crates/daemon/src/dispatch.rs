@@ -20,6 +20,9 @@ use crate::signals;
 use crate::slots::{ClaimedTask, Phase, Probe};
 use crate::waiting::WaitReason;
 
+/// After this many failed launches of a task's conversation in a row, it starts over.
+pub const MAX_RESUME_FAILURES: u32 = 3;
+
 /// Largest task file the daemon reads.
 pub const MAX_TASK_BYTES: u64 = 1024 * 1024;
 
@@ -219,11 +222,9 @@ impl Daemon {
 
     /// A probe admitted for a launch that did not start.
     fn probe_not_started(&mut self, probe: Probe) {
-        if probe == Probe::Yes {
-            let (account, _) = self.active_account();
-            let account = account.to_string();
-            self.breaker_probe_abandoned(&account);
-        }
+        let (account, _) = self.active_account();
+        let account = account.to_string();
+        self.abandon_probe(&account, probe);
     }
 
     fn start_launch(
@@ -256,6 +257,7 @@ impl Daemon {
             history: cf_core::retry::RetryHistory::new(),
             probe,
             restart_note: self.take_restart_note(&candidate.project, candidate.file.id.as_str()),
+            resume_failures: 0,
         };
         let resume = self.take_resume_id(session);
         let message = build_task_message(
@@ -282,6 +284,9 @@ impl Daemon {
         task.launched_at = now;
         if resume.is_some() {
             task.conversation = resume.clone();
+            // Its conversation holds the task already: after a crash it must go on, never be
+            // requeued nor judged by the replayed history.
+            self.save_retry_record(&task, None, WaitReason::Interrupted);
         }
         let model = task.model.clone();
         let project_root = self
@@ -409,8 +414,14 @@ impl Daemon {
         ))
     }
 
-    /// Puts a claimed task back in the inbox after a failure, with a notice.
-    pub(crate) fn put_back(&self, task: &ClaimedTask, reason: &str) {
+    /// Puts a claimed task back in the inbox after a failure, with a notice. Everything kept
+    /// for its claim goes with it: its `.retry` sidecar, its conversation, its interruption
+    /// count, its probe.
+    pub(crate) fn put_back(&mut self, task: &ClaimedTask, reason: &str) {
+        self.abandon_probe(&task.account, task.probe);
+        let _ = cf_queue::remove_retry(&task.dispatched_path);
+        self.forget_conversation(task);
+        self.requeues.remove(&task.dispatched_path);
         match cf_queue::put_back(&task.dispatched_path) {
             Ok(path) => self.notify_parts(
                 NoticeKind::LaunchFailed,
@@ -452,6 +463,8 @@ impl Daemon {
         match outcome {
             Ok(report) => {
                 self.launch_succeeded_on(&task.account);
+                let mut task = task;
+                task.resume_failures = 0;
                 if let Err(e) = self.store.mark_run_working(run, now) {
                     tracing::error!("cannot mark run {run:?} working: {e}");
                 }
@@ -467,7 +480,9 @@ impl Daemon {
                         report.enters
                     ),
                 );
-                let watch = RunWatch::new(task.assigned_at, WorkSeen::Yes);
+                // The idle timeout counts from this launch: a task resumed after retries or a
+                // pause gets its whole time again.
+                let watch = RunWatch::new(task.launched_at, WorkSeen::Yes);
                 if let Some(slot) = self.slots.get_mut(&session) {
                     slot.phase = Phase::Working { run, task, watch };
                 }
@@ -481,12 +496,22 @@ impl Daemon {
                 if let Err(e) = self.store.finish_run(run, now, "launch_failed", &reason) {
                     tracing::error!("cannot finish run {run:?}: {e}");
                 }
-                self.launch_failed_on(&task.account, &error);
+                self.launch_failed_on(&task.account, task.probe, &error);
                 let cooldown_until = now.checked_add(self.cfg.dispatcher.launch_cooldown).ok();
                 if task.conversation.is_some() || !task.history.attempts.is_empty() {
-                    // A task going on in its conversation keeps waiting for another launch.
+                    // A task going on in its conversation keeps waiting for another launch; a
+                    // conversation that keeps failing to open is given up: the task starts over.
                     let why = format!("launch in {session} failed: {reason}");
                     tracing::warn!(task = %task.id, "{why}; it waits for another launch");
+                    let mut task = task;
+                    task.resume_failures += 1;
+                    if task.resume_failures >= MAX_RESUME_FAILURES && task.conversation.is_some() {
+                        task.conversation = None;
+                        self.forget_conversation(&task);
+                        task.restart_note = Some(format!(
+                            "its conversation could not be resumed {MAX_RESUME_FAILURES} times; the last: {reason}"
+                        ));
+                    }
                     self.wait_to_go_on(
                         task,
                         cooldown_until.unwrap_or(now),

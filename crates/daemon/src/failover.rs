@@ -100,6 +100,10 @@ impl Daemon {
             .and_then(|name| states.iter().position(|s| s.name == name))
             .unwrap_or(0);
         let pause = get("pause").and_then(|json| serde_json::from_str(&json).ok());
+        // Breakers start closed with every run: what status shows of them starts afresh too.
+        for account in &self.cfg.accounts {
+            self.store_kv(&format!("breaker.{}", account.name), "");
+        }
         self.accounts = Accounts {
             states,
             active,
@@ -159,10 +163,24 @@ impl Daemon {
         };
         let reset = pause.until.is_some_and(|until| until <= now);
         let usable = self.accounts.states.iter().any(|s| s.is_available(now));
-        if reset || usable {
+        if usable {
             self.accounts.pause = None;
             self.save_accounts();
             self.resume_after_pause();
+        } else if reset {
+            // The reset came, but the account that reset was marked meanwhile: wait for the next.
+            let next = self
+                .accounts
+                .states
+                .iter()
+                .filter(|s| s.attention.is_none())
+                .filter_map(|s| s.exhausted_until)
+                .filter(|until| *until > now)
+                .min();
+            if let Some(pause) = &mut self.accounts.pause {
+                pause.until = next;
+            }
+            self.save_accounts();
         }
     }
 
@@ -374,7 +392,13 @@ impl Daemon {
                 return;
             }
         };
-        self.pending_swap = Some(SwapTrigger {
+        let slot = if self.pending_swap.is_some() {
+            // A swap decided by a limit or an account error goes first; this one follows it.
+            &mut self.deferred_swap
+        } else {
+            &mut self.pending_swap
+        };
+        *slot = Some(SwapTrigger {
             cause: SwapCause::ByHand,
             session: None,
             pattern: "by hand".into(),

@@ -22,6 +22,7 @@ impl Daemon {
         outcome: Outcome,
         recycle: Recycle,
     ) {
+        self.abandon_probe(&task.account, task.probe);
         let now = self.clock.now();
         let footer = render_footer(&RunFooter {
             session: session.to_string(),
@@ -32,6 +33,7 @@ impl Daemon {
             outcome: outcome.clone(),
             attempts: task.history.attempts.clone(),
             restart_note: task.restart_note.clone(),
+            run: Some(run.0),
         });
         let success = is_success(&outcome);
         let destination = if success {
@@ -53,15 +55,12 @@ impl Daemon {
                 format!("{outcome_word}, but moving the task failed (it stays .dispatched): {e}")
             }
         };
-        match &moved {
+        // Its outcome is final either way: nothing may resume it after a restart.
+        let _ = cf_queue::remove_retry(&task.dispatched_path);
+        self.forget_conversation(&task);
+        if moved.is_err() {
             // It ran: the watchdog must never requeue it.
-            Err(_) => {
-                self.unfinishable.insert(task.dispatched_path.clone());
-            }
-            Ok(_) => {
-                let _ = cf_queue::remove_retry(&task.dispatched_path);
-                self.forget_conversation(&task);
-            }
+            self.unfinishable.insert(task.dispatched_path.clone());
         }
         if let Err(e) = self.store.finish_run(run, now, outcome_word, &detail) {
             tracing::error!("cannot finish run {run:?} in the store: {e}");

@@ -121,7 +121,7 @@ impl Daemon {
         let admission = breaker.admit(now);
         match admission {
             Admission::Open => Some(Probe::No),
-            Admission::Probe => {
+            Admission::Probe(id) => {
                 self.save_breaker(&account);
                 self.notify(
                     NoticeKind::BreakerProbe,
@@ -129,7 +129,7 @@ impl Daemon {
                     None,
                     format!("account {account}: one probe task decides whether work goes on"),
                 );
-                Some(Probe::Yes)
+                Some(Probe::Yes(id))
             }
             Admission::Refused { next_probe } => {
                 tracing::debug!(%account, %next_probe, "breaker open: no launch");
@@ -138,14 +138,15 @@ impl Daemon {
         }
     }
 
-    /// A transient failure of a task on `account`.
-    pub(crate) fn breaker_failure(&mut self, account: &str, now: Timestamp) {
+    /// A transient failure of a task (or a failed launch) on `account`; `probe` says whether it
+    /// was the breaker's probe.
+    pub(crate) fn breaker_failure(&mut self, account: &str, now: Timestamp, probe: Probe) {
         let policy = self.cfg.retry.breaker;
         let change = self
             .breakers
             .entry(account.to_string())
             .or_default()
-            .on_failure(now, &policy);
+            .on_failure(now, &policy, probe.id());
         self.save_breaker(account);
         match change {
             BreakerChange::Opened { next_probe } => self.notify(
@@ -185,10 +186,12 @@ impl Daemon {
         self.save_breaker(account);
     }
 
-    /// The probe of `account` ended without a verdict (launch failed, moved elsewhere).
-    pub(crate) fn breaker_probe_abandoned(&mut self, account: &str) {
-        if let Some(breaker) = self.breakers.get_mut(account) {
-            breaker.probe_abandoned();
+    /// A probe that ends without a verdict on its account (a task-class error, moved
+    /// elsewhere, put back, waiting again): another probe may start. Called on every way a task
+    /// leaves its session; an ordinary launch or a stale probe changes nothing.
+    pub(crate) fn abandon_probe(&mut self, account: &str, probe: Probe) {
+        if let (Some(breaker), Some(id)) = (self.breakers.get_mut(account), probe.id()) {
+            breaker.probe_abandoned(id);
         }
     }
 

@@ -13,7 +13,7 @@ use crate::complete::Recycle;
 use crate::daemon::Daemon;
 use crate::failover::{SwapCause, SwapTrigger};
 use crate::notice::NoticeKind;
-use crate::slots::{ClaimedTask, Phase, Probe};
+use crate::slots::{ClaimedTask, Phase};
 use crate::waiting::WaitReason;
 
 impl Daemon {
@@ -94,7 +94,7 @@ impl Daemon {
             ),
         );
         match failure.class {
-            ErrorClass::Account => self.account_failed(session, task, &failure),
+            ErrorClass::Account => self.account_failed(session, task, &failure).await,
             ErrorClass::Transient => self.schedule_retry(session, failure).await,
             ErrorClass::Task => {
                 let Some((run, task)) = self.slots.get_mut(session).and_then(|s| s.take_task())
@@ -113,10 +113,8 @@ impl Daemon {
 
     /// An account failure: the account is marked, and every session moves off it like a quota
     /// swap, resuming the task in its own conversation on the target.
-    fn account_failed(&mut self, session: &str, task: &ClaimedTask, failure: &TurnFailure) {
-        if task.probe == Probe::Yes {
-            self.breaker_probe_abandoned(&task.account);
-        }
+    async fn account_failed(&mut self, session: &str, task: &ClaimedTask, failure: &TurnFailure) {
+        self.abandon_probe(&task.account, task.probe);
         self.mark_attention(&task.account, failure);
         self.park(session);
         let (active, _) = self.active_account();
@@ -128,7 +126,8 @@ impl Daemon {
         let Some((run, task)) = self.slots.get_mut(session).and_then(|s| s.take_task()) else {
             return;
         };
-        self.interrupt_for_resume(session, run, task, "its account needs attention");
+        self.interrupt_for_resume(session, run, task, "its account needs attention")
+            .await;
     }
 
     /// A transient error: the attempt is recorded, the breaker told, and the task waits to
@@ -144,7 +143,7 @@ impl Daemon {
             kind: failure.kind.clone(),
             reason: failure.reason.clone(),
         });
-        self.breaker_failure(&task.account, now);
+        self.breaker_failure(&task.account, now, task.probe);
         let decision = task
             .history
             .decide(&self.cfg.retry.policy, now, jitter(now));
@@ -159,6 +158,8 @@ impl Daemon {
             }
             RetryDecision::RetryAt(at) => {
                 task.conversation = self.conversation_of(session, &task);
+                // Recorded before anything else: a crash from here on finds it waiting.
+                self.save_retry_record(&task, Some(at), WaitReason::Retry);
                 let attempt = task.history.attempts.len();
                 let detail = format!(
                     "attempt {attempt} ended on {} ({}); resuming its conversation at {at}",
@@ -182,7 +183,7 @@ impl Daemon {
     }
 
     /// Takes a task off its session to go on elsewhere at once, in its own conversation.
-    fn interrupt_for_resume(
+    async fn interrupt_for_resume(
         &mut self,
         session: &str,
         run: RunId,
@@ -191,8 +192,11 @@ impl Daemon {
     ) {
         let now = self.clock.now();
         task.conversation = self.conversation_of(session, &task);
+        self.save_retry_record(&task, Some(now), WaitReason::Interrupted);
         let _ = self.store.finish_run(run, now, "interrupted", why);
         crate::signals::clear_signals(&self.cfg.watcher.done_signal_dir, session);
+        // Its agent still holds the conversation: it leaves before the task goes on elsewhere.
+        self.recycle(session, Recycle::Exit).await;
         self.set_free(session);
         self.wait_to_go_on(task, now, WaitReason::Interrupted);
     }

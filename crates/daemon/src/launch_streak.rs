@@ -10,6 +10,7 @@ use crate::daemon::Daemon;
 use crate::failover::{SwapCause, SwapTrigger};
 use crate::launch::LaunchError;
 use crate::notice::NoticeKind;
+use crate::slots::Probe;
 
 /// After this many failed launches in a row on one account, the streak is reported.
 pub const REPORT_AFTER: u32 = 3;
@@ -25,9 +26,9 @@ pub struct LaunchStreak {
 
 impl Daemon {
     /// A launch on `account` failed with `error`.
-    pub(crate) fn launch_failed_on(&mut self, account: &str, error: &LaunchError) {
+    pub(crate) fn launch_failed_on(&mut self, account: &str, probe: Probe, error: &LaunchError) {
         let now = self.clock.now();
-        self.breaker_failure(account, now);
+        self.breaker_failure(account, now, probe);
         let streak = self.launch_failures.entry(account.to_string()).or_default();
         streak.count += 1;
         if streak.count < REPORT_AFTER || streak.reported {

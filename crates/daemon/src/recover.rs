@@ -24,6 +24,15 @@ use crate::signals::{self, SignalKind};
 use crate::slots::{ClaimedTask, Phase};
 use crate::waiting::WaitReason;
 
+/// Whether a claimed task's conversation already holds the task (so it can go on there).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HoldsTask {
+    /// It was resumed before or seen working.
+    Yes,
+    /// It may never have reached the agent.
+    No,
+}
+
 /// What to do with one claimed task found at start-up.
 enum Fate {
     /// The session still works on it.
@@ -120,12 +129,20 @@ impl Daemon {
                 .await;
             return;
         };
-        let fate = self.judge_at_start(&run, &path).await;
         let mut task = self.claimed_from_run(project, id.clone(), path.clone(), &run);
         if let Some(record) = &record {
             task.history = record.history.clone();
             task.restart_note = record.restart_note.clone();
+            task.assigned_at = record.assigned_at;
         }
+        // Its conversation holds the task when it was resumed before (it has a record) or the
+        // agent was seen working on it; only then can it go on in that conversation.
+        let holds = if record.is_some() || run.state == cf_store::RunState::Working {
+            HoldsTask::Yes
+        } else {
+            HoldsTask::No
+        };
+        let fate = self.judge_at_start(&run, &path, holds).await;
         let label = task.key();
         match fate {
             Fate::Requeue {
@@ -267,11 +284,24 @@ impl Daemon {
     }
 
     /// Decides the fate of a claimed task whose run is recorded.
-    async fn judge_at_start(&mut self, run: &RunRecord, path: &std::path::Path) -> Fate {
+    async fn judge_at_start(
+        &mut self,
+        run: &RunRecord,
+        path: &std::path::Path,
+        holds: HoldsTask,
+    ) -> Fate {
         let session = run.session.as_str();
-        let interrupted = |reason: String, reset_session: bool| Fate::Interrupted {
-            reason,
-            reset_session,
+        // Nobody works on it any more: it goes on in its conversation if that holds the task,
+        // else (it may never have reached the agent) it goes back to the inbox.
+        let interrupted = |reason: String, reset_session: bool| match holds {
+            HoldsTask::Yes => Fate::Interrupted {
+                reason,
+                reset_session,
+            },
+            HoldsTask::No => Fate::Requeue {
+                reason,
+                reset_session,
+            },
         };
         if !self.slots.get(session).is_some_and(|s| s.alive) {
             return interrupted(format!("its session {session} is gone"), false);
@@ -303,11 +333,23 @@ impl Daemon {
             .trim_end_matches(".dispatched");
         let ours_on_screen = text.contains(&format!("[{file_name}]"));
         let turn_ended = screen::turn_count(&text) > 0 || screen_error(&text).is_some();
-        match screen::classify(&text).state {
+        let state = screen::classify(&text).state;
+        if matches!(state, ScreenState::Busy | ScreenState::Menu) {
+            return Fate::Adopt;
+        }
+        if holds == HoldsTask::Yes && run.state == cf_store::RunState::Launching {
+            // A resume that had not been seen working: the screen shows replayed history, not
+            // the outcome of its "continue".
+            return interrupted(format!("its resume in {session} was under way"), true);
+        }
+        match state {
             ScreenState::Busy | ScreenState::Menu => Fate::Adopt,
             // Judged like any finished turn: a turn that ended on an error is never done.
             ScreenState::Idle if ours_on_screen && turn_ended => {
                 Fate::Finished(Verdict::Completed(CompletionCause::FoundDoneAfterRestart))
+            }
+            ScreenState::Idle | ScreenState::InputPending if holds == HoldsTask::Yes => {
+                interrupted(format!("the agent in {session} is not on the task"), true)
             }
             ScreenState::Idle => Fate::Requeue {
                 reason: format!("the agent in {session} sits idle without having done it"),
@@ -375,6 +417,7 @@ impl Daemon {
             history: cf_core::retry::RetryHistory::new(),
             probe: crate::slots::Probe::No,
             restart_note: None,
+            resume_failures: 0,
         }
     }
 
@@ -393,8 +436,8 @@ impl Daemon {
     }
 }
 
-/// Whether the last run footer of a finished task names `run` (same session, same start to the
-/// millisecond).
+/// Whether the last run footer of a finished task names `run`: by its `run` line, or (footers
+/// written before it existed) by the same session and the same start to the millisecond.
 fn footer_names_run(text: &str, run: &RunRecord) -> bool {
     let Some(at) = text.rfind(cf_core::footer::FOOTER_MARKER) else {
         return false;
@@ -405,6 +448,9 @@ fn footer_names_run(text: &str, run: &RunRecord) -> bool {
             .lines()
             .find_map(|l| l.strip_prefix(&format!("- {key}: ")).map(str::trim))
     };
+    if let Some(id) = field("run") {
+        return id.parse::<i64>().is_ok_and(|id| id == run.id.0);
+    }
     let same_session = field("session") == Some(run.session.as_str());
     let started = field("started").and_then(|t| t.parse::<jiff::Timestamp>().ok());
     let same_start = started.is_some_and(|t| t.as_millisecond() == run.started_at.as_millisecond());
@@ -447,6 +493,7 @@ mod tests {
             },
             attempts: Vec::new(),
             restart_note: None,
+            run: None,
         });
         format!("The task.{footer}")
     }
@@ -471,5 +518,31 @@ mod tests {
             "no footer at all",
             &run("cf-pool-1", 1_800_000_000_123)
         ));
+    }
+
+    #[test]
+    fn a_run_line_names_the_run_whatever_its_start() {
+        let started_at = jiff::Timestamp::from_millisecond(1_700_000_000_000).expect("instant");
+        let footer = render_footer(&RunFooter {
+            session: "cf-pool-1".into(),
+            account: "a".into(),
+            model: "sonnet".into(),
+            started_at,
+            ended_at: started_at,
+            outcome: Outcome::Completed {
+                by: CompletionCause::DoneSignal,
+            },
+            attempts: Vec::new(),
+            restart_note: None,
+            run: Some(1),
+        });
+        // A resumed task's footer keeps its first start; its last run began later.
+        assert!(footer_names_run(
+            &footer,
+            &run("cf-pool-2", 1_800_000_000_000)
+        ));
+        let mut other = run("cf-pool-1", 1_700_000_000_000);
+        other.id = cf_store::RunId(2);
+        assert!(!footer_names_run(&footer, &other), "another run of it");
     }
 }

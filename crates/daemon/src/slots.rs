@@ -39,6 +39,8 @@ pub struct ClaimedTask {
     pub probe: Probe,
     /// Said in the footer: why the task was restarted from scratch, if it was.
     pub restart_note: Option<String>,
+    /// Launches of its conversation that failed in a row (a resume the account cannot open).
+    pub resume_failures: u32,
 }
 
 impl ClaimedTask {
@@ -55,7 +57,17 @@ pub enum Probe {
     #[default]
     No,
     /// The one probe of the account's open breaker.
-    Yes,
+    Yes(cf_core::retry::ProbeId),
+}
+
+impl Probe {
+    /// The probe's id, if this is one.
+    pub fn id(self) -> Option<cf_core::retry::ProbeId> {
+        match self {
+            Probe::No => None,
+            Probe::Yes(id) => Some(id),
+        }
+    }
 }
 
 /// What a pool session is doing.

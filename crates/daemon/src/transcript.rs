@@ -48,7 +48,10 @@ pub fn turn_entry(
     hinted: Option<&Path>,
     since: Timestamp,
 ) -> Option<AssistantEntry> {
+    // A hinted path counts only if it is this conversation's file.
+    let named_for_id = |p: &&Path| p.file_stem().and_then(|s| s.to_str()) == Some(id.as_str());
     let path = hinted
+        .filter(named_for_id)
         .and_then(|p| inside_roots(p, roots))
         .or_else(|| find_by_id(roots, id))?;
     let tail = read_tail(&path)?;

@@ -107,13 +107,21 @@ impl RetryRecord {
             history: self.history.clone(),
             probe: Probe::No,
             restart_note: self.restart_note.clone(),
+            resume_failures: 0,
         })
     }
 }
 
 impl Daemon {
     /// Keeps `task` claimed and waiting until `due`, recorded in its `.retry` sidecar.
-    pub(crate) fn wait_to_go_on(&mut self, task: ClaimedTask, due: Timestamp, reason: WaitReason) {
+    pub(crate) fn wait_to_go_on(
+        &mut self,
+        mut task: ClaimedTask,
+        due: Timestamp,
+        reason: WaitReason,
+    ) {
+        self.abandon_probe(&task.account, task.probe);
+        task.probe = Probe::No;
         self.save_retry_record(&task, Some(due), reason);
         self.waiting.insert(
             task.dispatched_path.clone(),

@@ -65,10 +65,19 @@ impl Daemon {
                 )
                 .exists();
                 if reapers
-                    || dispatched.has_retry_sidecar
                     || held.contains(&dispatched.path)
                     || self.unfinishable.contains(&dispatched.path)
                 {
+                    continue;
+                }
+                // Nobody holds a claim whose conversation holds the task: it goes on there.
+                if dispatched.has_retry_sidecar
+                    && let Some(record) = self.read_retry_record(&dispatched.path)
+                    && let Some(task) = record.task(dispatched.path.clone())
+                {
+                    let due = record.next_at.unwrap_or(now);
+                    tracing::warn!(task = %task.id, "watchdog: a claim waiting to go on was held by nobody");
+                    self.wait_to_go_on(task, due, record.reason);
                     continue;
                 }
                 let label = (Some(project.name.clone()), Some(dispatched.id.to_string()));

@@ -20,13 +20,18 @@ pub struct BreakerPolicy {
     pub max_probe_interval: Duration,
 }
 
+/// Names one probe, so that only its own outcome (not a stale one) decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProbeId(u32);
+
 /// Whether work may start on the account now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Admission {
     /// Closed: dispatch as usual.
     Open,
-    /// Open, and a probe is due: start exactly one task (the caller reports its outcome).
-    Probe,
+    /// Open, and a probe is due: start exactly one task (the caller reports its outcome with
+    /// this id).
+    Probe(ProbeId),
     /// Open: start nothing.
     Refused {
         /// When the next probe may start.
@@ -59,7 +64,8 @@ enum State {
     Open {
         next_probe: Timestamp,
         interval: Duration,
-        probing: bool,
+        /// The probe under way, if one is.
+        probing: Option<ProbeId>,
     },
 }
 
@@ -123,20 +129,28 @@ impl Breaker {
                 probing,
                 ..
             } => {
-                if *probing || now < *next_probe {
+                if probing.is_some() || now < *next_probe {
                     return Admission::Refused {
                         next_probe: *next_probe,
                     };
                 }
-                *probing = true;
                 self.probes += 1;
-                Admission::Probe
+                let id = ProbeId(self.probes);
+                *probing = Some(id);
+                Admission::Probe(id)
             }
         }
     }
 
-    /// A transient failure on the account at `now`.
-    pub fn on_failure(&mut self, now: Timestamp, policy: &BreakerPolicy) -> BreakerChange {
+    /// A transient failure on the account at `now`; `probe` names the probe it ended, if the
+    /// failed task was one. While the breaker is open, only its current probe's failure counts
+    /// (a task that was already running when it opened tells nothing new).
+    pub fn on_failure(
+        &mut self,
+        now: Timestamp,
+        policy: &BreakerPolicy,
+        probe: Option<ProbeId>,
+    ) -> BreakerChange {
         let window = SignedDuration::try_from(policy.window).unwrap_or(SignedDuration::MAX);
         let horizon = now.checked_sub(window).unwrap_or(Timestamp::MIN);
         self.recent.push_back(now);
@@ -153,7 +167,7 @@ impl Breaker {
                 self.state = State::Open {
                     next_probe,
                     interval: policy.probe_interval,
-                    probing: false,
+                    probing: None,
                 };
                 self.probes = 0;
                 BreakerChange::Opened { next_probe }
@@ -163,8 +177,8 @@ impl Breaker {
                 interval,
                 probing,
             } => {
-                if !*probing {
-                    // A task that was already running failed too: nothing new to learn.
+                if probe.is_none() || *probing != probe {
+                    // Not the current probe: nothing new to learn.
                     return BreakerChange::None;
                 }
                 *interval = interval
@@ -172,7 +186,7 @@ impl Breaker {
                     .min(policy.max_probe_interval)
                     .max(policy.probe_interval);
                 *next_probe = later(now, *interval);
-                *probing = false;
+                *probing = None;
                 BreakerChange::ProbeFailed {
                     next_probe: *next_probe,
                 }
@@ -192,11 +206,13 @@ impl Breaker {
         }
     }
 
-    /// The probe ended without a verdict on the account (its launch failed, it was moved
-    /// elsewhere): another probe may start at once.
-    pub fn probe_abandoned(&mut self) {
-        if let State::Open { probing, .. } = &mut self.state {
-            *probing = false;
+    /// The probe `id` ended without a verdict on the account (a task-class error, it was moved
+    /// elsewhere, put back): another probe may start at once. A stale id changes nothing.
+    pub fn probe_abandoned(&mut self, id: ProbeId) {
+        if let State::Open { probing, .. } = &mut self.state
+            && *probing == Some(id)
+        {
+            *probing = None;
         }
     }
 }
@@ -224,12 +240,21 @@ mod tests {
     #[test]
     fn opens_after_enough_failures_inside_the_window_only() {
         let mut breaker = Breaker::new();
-        assert_eq!(breaker.on_failure(at(0), &POLICY), BreakerChange::None);
-        assert_eq!(breaker.on_failure(at(100), &POLICY), BreakerChange::None);
-        // The first one left the window: still two.
-        assert_eq!(breaker.on_failure(at(121), &POLICY), BreakerChange::None);
         assert_eq!(
-            breaker.on_failure(at(130), &POLICY),
+            breaker.on_failure(at(0), &POLICY, None),
+            BreakerChange::None
+        );
+        assert_eq!(
+            breaker.on_failure(at(100), &POLICY, None),
+            BreakerChange::None
+        );
+        // The first one left the window: still two.
+        assert_eq!(
+            breaker.on_failure(at(121), &POLICY, None),
+            BreakerChange::None
+        );
+        assert_eq!(
+            breaker.on_failure(at(130), &POLICY, None),
             BreakerChange::Opened {
                 next_probe: at(190)
             }
@@ -242,40 +267,54 @@ mod tests {
         );
     }
 
+    fn open(breaker: &mut Breaker) {
+        for t in 0..3 {
+            breaker.on_failure(at(t), &POLICY, None);
+        }
+    }
+
+    fn probe(breaker: &mut Breaker, now: Timestamp) -> ProbeId {
+        match breaker.admit(now) {
+            Admission::Probe(id) => id,
+            other => panic!("expected a probe at {now}, got {other:?}"),
+        }
+    }
+
     #[test]
     fn one_probe_at_a_time_with_doubling_waits_then_closed() {
         let mut breaker = Breaker::new();
-        for t in 0..3 {
-            breaker.on_failure(at(t), &POLICY);
-        }
-        assert_eq!(breaker.admit(at(62)), Admission::Probe);
+        open(&mut breaker);
+        let first = probe(&mut breaker, at(62));
         assert!(
             matches!(breaker.admit(at(62)), Admission::Refused { .. }),
             "one probe at a time"
         );
         assert_eq!(
-            breaker.on_failure(at(70), &POLICY),
+            breaker.on_failure(at(65), &POLICY, None),
+            BreakerChange::None,
+            "a task that was already running failing is not the probe failing"
+        );
+        assert_eq!(
+            breaker.on_failure(at(70), &POLICY, Some(first)),
             BreakerChange::ProbeFailed {
                 next_probe: at(190)
             }
         );
-        assert_eq!(breaker.admit(at(190)), Admission::Probe);
+        let second = probe(&mut breaker, at(190));
         assert_eq!(
-            breaker.on_failure(at(200), &POLICY),
+            breaker.on_failure(at(200), &POLICY, Some(second)),
             BreakerChange::ProbeFailed {
                 next_probe: at(440)
             }
         );
         for _ in 0..5 {
             let next = breaker.next_probe().expect("open");
-            assert_eq!(breaker.admit(next), Admission::Probe);
-            breaker.on_failure(next, &POLICY);
+            let id = probe(&mut breaker, next);
+            breaker.on_failure(next, &POLICY, Some(id));
         }
         let next = breaker.next_probe().expect("open");
-        assert_eq!(breaker.admit(next), Admission::Probe);
-        let wait = next.duration_since(at(0));
-        assert!(wait > SignedDuration::ZERO);
-        breaker.on_failure(next, &POLICY);
+        let id = probe(&mut breaker, next);
+        breaker.on_failure(next, &POLICY, Some(id));
         let after = breaker.next_probe().expect("open");
         assert_eq!(
             after.duration_since(next),
@@ -288,13 +327,18 @@ mod tests {
     }
 
     #[test]
-    fn an_abandoned_probe_frees_the_slot() {
+    fn an_abandoned_probe_frees_the_slot_but_a_stale_id_does_not() {
         let mut breaker = Breaker::new();
-        for t in 0..3 {
-            breaker.on_failure(at(t), &POLICY);
-        }
-        assert_eq!(breaker.admit(at(70)), Admission::Probe);
-        breaker.probe_abandoned();
-        assert_eq!(breaker.admit(at(70)), Admission::Probe);
+        open(&mut breaker);
+        let first = probe(&mut breaker, at(70));
+        breaker.probe_abandoned(first);
+        let second = probe(&mut breaker, at(70));
+        breaker.probe_abandoned(first);
+        assert!(
+            matches!(breaker.admit(at(70)), Admission::Refused { .. }),
+            "the stale id left the second probe running"
+        );
+        breaker.probe_abandoned(second);
+        assert!(matches!(breaker.admit(at(70)), Admission::Probe(_)));
     }
 }

@@ -85,9 +85,12 @@ impl Daemon {
             SwapCause::Resumed => format!("{to_name} is usable again"),
         };
         for session in held {
-            let Some((run, task)) = self.slots.get_mut(&session).and_then(|s| s.take_task()) else {
+            let Some((run, mut task)) = self.slots.get_mut(&session).and_then(|s| s.take_task())
+            else {
                 continue;
             };
+            self.abandon_probe(&task.account, task.probe);
+            task.probe = crate::slots::Probe::No;
             let resume = self.conversation_of(&session, &task);
             self.limit_hints.remove(&session);
             let _ = self.store.finish_run(
