@@ -81,8 +81,9 @@ async fn dispatch_pauses_until_the_earliest_reset() {
     let mut spec = support::spec();
     spec.accounts = vec!["a".into(), "b".into()];
     spec.pool_size = 2;
-    // Resumed turns ("continue") keep working, so that B's limit finds them busy.
-    spec.work = "120s".into();
+    // Resumed turns ("continue") are short: once the accounts are back they finish, and the
+    // task waiting in the inbox gets a session.
+    spec.work = "2s".into();
     spec.extra_yaml = "quota:\n  reactivate_cooldown: 1s\n".into();
     let sandbox = Sandbox::create(&spec).expect("sandbox");
     let b_dir = sandbox.root().join("accounts/b");
@@ -104,13 +105,19 @@ async fn dispatch_pauses_until_the_earliest_reset() {
     })
     .await;
 
-    // A runs out (resets in 2 h), then B too (resets in 3 h): nothing is left.
+    // B is out (resets in 3 h; nobody runs on it yet), then A (resets in 2 h): the tasks move
+    // to B, whose limit their resumed turns meet at once. Nothing is left.
     let in_hours = |h: i64| {
         Timestamp::now()
             .checked_add(SignedDuration::from_hours(h))
             .expect("instant")
             .to_string()
     };
+    std::fs::write(
+        b_dir.join("fake-quota"),
+        format!("session reset={}", in_hours(3)),
+    )
+    .expect("exhaust b");
     std::fs::write(
         sandbox.account_dir.join("fake-quota"),
         format!("session reset={}", in_hours(2)),
@@ -127,11 +134,6 @@ async fn dispatch_pauses_until_the_earliest_reset() {
             == 2
     })
     .await;
-    std::fs::write(
-        b_dir.join("fake-quota"),
-        format!("session reset={}", in_hours(3)),
-    )
-    .expect("exhaust b");
     let paused = tokio::time::timeout(Duration::from_secs(40), async {
         loop {
             match notices.recv().await {
@@ -193,5 +195,19 @@ async fn dispatch_pauses_until_the_earliest_reset() {
         is_done(&sandbox, "gamma", "waits")
     })
     .await;
+    // The resumed tasks get their whole idle timeout again: the clock's two-hour jump is no
+    // reason to time them out.
+    wait_for("the interrupted tasks are done", || {
+        is_done(&sandbox, "alpha", "long1") && is_done(&sandbox, "beta", "long2")
+    })
+    .await;
+    assert!(
+        sandbox.files_in("alpha", "failed").is_empty(),
+        "nothing failed"
+    );
+    assert!(
+        sandbox.files_in("beta", "failed").is_empty(),
+        "nothing failed"
+    );
     daemon.stop().await.expect("the daemon stops cleanly");
 }

@@ -110,17 +110,20 @@ pub fn daemon_running(cfg: &Config) -> bool {
     crate::lock::lock_holder(&cfg.state_dir).is_some()
 }
 
+/// The store opened for reading; `None` when there is none yet: the daemon never ran, or it is
+/// starting and has not migrated it yet (it holds the lock).
+pub fn read_store(cfg: &Config) -> Result<Option<cf_store::Store>, cf_store::StoreError> {
+    match cf_store::Store::open_read_only(&crate::daemon::store_path(cfg)) {
+        Ok(store) => Ok(Some(store)),
+        Err(cf_store::StoreError::Missing { .. }) => Ok(None),
+        Err(cf_store::StoreError::NotMigrated { .. }) if daemon_running(cfg) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// Gathers the report.
 pub async fn collect_status(cfg: &Config) -> anyhow::Result<StatusReport> {
-    let store_path = crate::daemon::store_path(cfg);
-    let store = if store_path.exists() {
-        Some(
-            cf_store::Store::open_read_only(&store_path)
-                .with_context(|| format!("cannot open the store {}", store_path.display()))?,
-        )
-    } else {
-        None
-    };
+    let store = read_store(cfg)?;
     let holder = crate::lock::lock_holder(&cfg.state_dir);
     let running = holder.is_some();
     let pid = holder.or_else(|| {

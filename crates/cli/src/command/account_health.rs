@@ -46,15 +46,7 @@ pub fn run(args: &AccountsArgs) -> anyhow::Result<ExitCode> {
 
 fn list(config: &Path, json: bool) -> anyhow::Result<ExitCode> {
     let cfg = super::load_config(config)?;
-    let store_path = cf_daemon::store_path(&cfg);
-    let store = if store_path.exists() {
-        Some(
-            cf_store::Store::open_read_only(&store_path)
-                .with_context(|| format!("cannot open the store {}", store_path.display()))?,
-        )
-    } else {
-        None
-    };
+    let store = cf_daemon::status::read_store(&cfg).context("cannot read the daemon's state")?;
     let accounts = account_statuses(&cfg, store.as_ref(), jiff::Timestamp::now());
     if json {
         outln!("{}", serde_json::to_string_pretty(&accounts)?)?;
