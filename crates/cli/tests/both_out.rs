@@ -117,11 +117,12 @@ async fn both_accounts_out_pause_then_everything_resumes_once_in_its_conversatio
     })
     .await;
 
-    // B is out first (nobody runs on it yet), then A, within seconds: both reset in 2 min.
+    // B is out first (nobody runs on it yet), then A, within seconds: both reset in 2 min. B
+    // imitates 2.1.329, which arms its own continue at the reset.
     let reset = Timestamp::now()
         .checked_add(SignedDuration::from_mins(2))
         .expect("instant");
-    std::fs::write(b_dir.join("fake-quota"), format!("session reset={reset}")).expect("b out");
+    std::fs::write(b_dir.join("fake-quota"), format!("5h-new reset={reset}")).expect("b out");
     std::fs::write(
         sandbox.account_dir.join("fake-quota"),
         format!("session reset={reset}"),
@@ -153,6 +154,18 @@ async fn both_accounts_out_pause_then_everything_resumes_once_in_its_conversatio
     );
     let text = support::cli_stdout(&sandbox, &["status"]);
     assert!(text.contains("dispatching paused until"), "{text}");
+    // One party resumes: the clients' own continue at the reset was cancelled (Esc).
+    wait_for("both clients' auto-continue cancelled", || {
+        ["cf-pool-1", "cf-pool-2"].iter().all(|name| {
+            sandbox
+                .tmux_command(&["capture-pane", "-p", "-t", &format!("={name}:")])
+                .map(|out| {
+                    String::from_utf8_lossy(&out.stdout).contains("Automatic continue cancelled")
+                })
+                .unwrap_or(false)
+        })
+    })
+    .await;
 
     // Many polls later, each session's limit line was logged once per turn (A's, then B's).
     let polls_before = log.text().matches("dispatch pass skipped").count();

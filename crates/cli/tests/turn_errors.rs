@@ -364,3 +364,35 @@ fn launches_that_keep_failing_are_reported_once_and_bounce_nothing() {
     assert!(status.contains("dispatching paused"), "{status}");
     assert!(daemon.stop());
 }
+
+/// On 2.1.197 a turn that never reached the model (401) looks like an ordinary finished turn
+/// (`✻ … for 0s` over an empty prompt). With no hooks installed, only the screen tells: it must
+/// still be judged an account error, never taken for done.
+#[test]
+fn an_expired_login_seen_on_the_screen_alone_is_never_done() {
+    let mut spec = support::spec();
+    spec.hooks = claude_failover::sandbox::Hooks::None;
+    spec.pool_size = 1;
+    let sandbox = Sandbox::create(&spec).expect("sandbox");
+    std::fs::write(sandbox.account_dir.join("fake-error"), "401 client=2.1.197").expect("expire");
+    sandbox
+        .add_task("alpha", "unseen", "The model never sees this.")
+        .expect("add");
+    let mut daemon = DaemonProcess::start(&sandbox, "screen-only");
+    wait_until(Duration::from_secs(60), "the account marked", || {
+        account(&sandbox, "a")["state"] == "needs_attention"
+    });
+    daemon.wait_for_more("dispatch pass skipped", 3, Duration::from_secs(60));
+    assert!(!is_done(&sandbox, "alpha", "unseen"), "never done");
+    assert!(
+        sandbox.files_in("alpha", "failed").is_empty(),
+        "never failed"
+    );
+    assert_eq!(prompts_for(&sandbox, "unseen").len(), 1, "typed once");
+    let tasks = cli_stdout(&sandbox, &["tasks"]);
+    assert!(
+        tasks.contains("alpha/unseen.md"),
+        "still claimed, not lost: {tasks}"
+    );
+    assert!(daemon.stop());
+}

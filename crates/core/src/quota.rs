@@ -134,6 +134,29 @@ pub fn detect_after(
     })
 }
 
+/// Whether the client armed its own continue at the reset in the current turn (2.1.329:
+/// `Usage limit reached · continuing automatically at 10:13am · esc to cancel`) and it was not
+/// cancelled since (`Automatic continue cancelled`). The daemon resumes tasks itself, so it
+/// cancels the client's (README section e): a task must never be continued twice.
+pub fn auto_continue_armed(screen: &str) -> bool {
+    let lines: Vec<&str> = screen.lines().collect();
+    let turn_start = lines
+        .iter()
+        .rposition(|l| l.starts_with("❯ "))
+        .map_or(0, |i| i + 1);
+    let mut armed = false;
+    for line in &lines[turn_start..] {
+        let lower = line.to_lowercase();
+        if lower.contains("continuing automatically at") {
+            armed = true;
+        }
+        if lower.contains("automatic continue cancelled") {
+            armed = false;
+        }
+    }
+    armed
+}
+
 /// A signal on line `index` stands when no server error sits in its block or after it, and the
 /// turn did not go on after it (rules 2 and 3 of the module docs).
 fn still_stands(lines: &[&str], index: usize, start: usize, end: usize) -> bool {

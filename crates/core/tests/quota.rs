@@ -230,3 +230,16 @@ fn the_recorded_rate_limit_menus_are_answered_with_option_1_and_nothing_else_is_
     let corpus_menu = read("quota", "hit_menu_open_after_limit.txt");
     assert_eq!(menu_answer(&corpus_menu), Some(MenuAnswer::Digit(1)));
 }
+
+#[test]
+fn the_clients_own_auto_continue_is_seen_until_cancelled() {
+    let armed = read("screens", "v2.1.329_e_oauth_unified5h.final.txt");
+    assert!(cf_core::quota::auto_continue_armed(&armed));
+    let cancelled = read("screens", "v2.1.329_e_oauth_unified5h_after_esc.txt");
+    assert!(!cf_core::quota::auto_continue_armed(&cancelled));
+    let older = read("screens", "e4_oauth_unified5h.final.txt");
+    assert!(
+        !cf_core::quota::auto_continue_armed(&older),
+        "2.1.197 arms nothing"
+    );
+}

@@ -245,6 +245,11 @@ async fn verify_started(
         if screen::turn_count(&screen) > turns_before {
             return Ok((Verified::TurnFinished, enters));
         }
+        // A turn that ended at once on a usage limit or an API error draws no `✻ … for` line on
+        // 2.1.329: our message echoed and idle again with such an ending is a turn that ran.
+        if reading.state == ScreenState::Idle && ended_at_once(&screen, &plan.message) {
+            return Ok((Verified::TurnFinished, enters));
+        }
         if reading.state == ScreenState::InputPending
             && last_enter.elapsed() >= RETRY_ENTER_AFTER
             && enters < MAX_ENTERS
@@ -263,9 +268,51 @@ async fn verify_started(
     }
 }
 
+/// Whether the screen's last echoed prompt is `message` and the turn after it ended on a usage
+/// limit or an API error reply (so that the replayed history of a resumed session, whose old
+/// limit line sits above the prompt that is not echoed yet, never counts).
+fn ended_at_once(screen: &str, message: &str) -> bool {
+    let first_line: String = message
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .take(24)
+        .collect();
+    let echoed = screen
+        .lines()
+        .rev()
+        .find_map(|row| row.strip_prefix("❯ "))
+        .is_some_and(|prompt| !first_line.is_empty() && prompt.starts_with(first_line.trim_end()));
+    let ended = cf_core::turn::screen_error(screen).is_some()
+        || cf_core::quota::detect(screen, jiff::Timestamp::now(), &jiff::tz::TimeZone::UTC)
+            .is_some();
+    echoed && ended
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_turn_that_ended_at_once_on_a_limit_counts_only_after_our_prompt() {
+        let rule = "─".repeat(40);
+        let limited = format!(
+            "❯ Continue from where you left off.\n  ⎿  You've hit your 5-hour limit · resets 10:40am (UTC)\n{rule}\n❯\u{a0}\n{rule}\n"
+        );
+        assert!(ended_at_once(&limited, "Continue from where you left off."));
+        assert!(
+            !ended_at_once(&limited, "[t1.md] Fix the login bug"),
+            "another prompt's turn"
+        );
+        let replayed = format!(
+            "❯ [t1.md] Fix it\n  ⎿  You've hit your session limit · resets 10:40am (UTC)\n{rule}\n❯\u{a0}\n{rule}\n"
+        );
+        assert!(
+            !ended_at_once(&replayed, "Continue from where you left off."),
+            "the old limit of the replayed history"
+        );
+    }
 
     #[test]
     fn shells_are_recognised() {

@@ -2,7 +2,7 @@
 //! account that needs attention is usable again), and the clients' own auto-continue is
 //! cancelled so that a task is never continued twice.
 
-use cf_core::quota::{self, QuotaPattern};
+use cf_core::quota;
 use cf_tmux::Key;
 use jiff::Timestamp;
 
@@ -58,7 +58,6 @@ impl Daemon {
     /// automatically at …`); the daemon resumes the task itself, so the client's is cancelled with
     /// Esc (README section e) in every pool session that shows it.
     async fn cancel_auto_continue(&mut self) {
-        let now = self.clock.now();
         let held: Vec<String> = self
             .slots
             .iter()
@@ -69,9 +68,7 @@ impl Daemon {
             let Ok(screen) = self.tmux.capture_screen(&session).await else {
                 continue;
             };
-            let armed = quota::detect(&screen, now, &self.time_zone)
-                .is_some_and(|hit| hit.pattern == QuotaPattern::UsageLimitAutoContinue);
-            if !armed {
+            if !quota::auto_continue_armed(&screen) {
                 continue;
             }
             match self.tmux.press(&session, Key::Escape).await {
