@@ -4,76 +4,13 @@
 mod support;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
-use cf_daemon::{Clock, NoticeKind};
+use cf_daemon::NoticeKind;
 use claude_failover::sandbox::Sandbox;
 use jiff::{SignedDuration, Timestamp};
+use support::in_process::{CapturedLog, OffsetClock, wait_for};
 use support::{is_done, prompts_for};
-
-/// The real time plus an offset the test moves forward.
-struct OffsetClock {
-    offset_secs: AtomicI64,
-}
-
-impl Clock for OffsetClock {
-    fn now(&self) -> Timestamp {
-        let offset = SignedDuration::from_secs(self.offset_secs.load(Ordering::SeqCst));
-        Timestamp::now()
-            .checked_add(offset)
-            .unwrap_or_else(|_| Timestamp::now())
-    }
-}
-
-async fn wait_for(what: &str, mut condition: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(40);
-    while !condition() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for: {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// The daemon's log, captured in memory (the daemon runs in this process).
-#[derive(Clone, Default)]
-struct CapturedLog(Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl CapturedLog {
-    /// Installs it as the process's subscriber, at debug level.
-    fn install() -> CapturedLog {
-        let log = CapturedLog::default();
-        let writer = log.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::DEBUG)
-            .with_ansi(false)
-            .with_writer(move || writer.clone())
-            .finish();
-        tracing::subscriber::set_global_default(subscriber)
-            .expect("the only subscriber of this test binary");
-        log
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().expect("log lock")).into_owned()
-    }
-}
-
-impl std::io::Write for CapturedLog {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .map_err(|_| std::io::Error::other("log lock poisoned"))?
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dispatch_pauses_until_the_earliest_reset() {
@@ -87,9 +24,7 @@ async fn dispatch_pauses_until_the_earliest_reset() {
     spec.extra_yaml = "quota:\n  reactivate_cooldown: 1s\n".into();
     let sandbox = Sandbox::create(&spec).expect("sandbox");
     let b_dir = sandbox.root().join("accounts/b");
-    let clock = Arc::new(OffsetClock {
-        offset_secs: AtomicI64::new(0),
-    });
+    let clock = Arc::new(OffsetClock::default());
     let (daemon, mut notices) = sandbox.start_daemon(clock.clone()).await.expect("start");
 
     sandbox
@@ -173,7 +108,7 @@ async fn dispatch_pauses_until_the_earliest_reset() {
 
     // A resets (the clock passes its reset): work resumes on A by itself.
     std::fs::remove_file(sandbox.account_dir.join("fake-quota")).expect("a has quota again");
-    clock.offset_secs.store(2 * 3600 + 120, Ordering::SeqCst);
+    clock.set_offset_secs(2 * 3600 + 120);
     wait_for("the new task ran on a", || {
         prompts_for(&sandbox, "waits")
             .first()

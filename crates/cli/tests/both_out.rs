@@ -7,85 +7,11 @@
 mod support;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::Duration;
 
-use cf_daemon::Clock;
 use claude_failover::sandbox::Sandbox;
 use jiff::{SignedDuration, Timestamp};
-use support::{is_done, prompts_for};
-
-/// The real time plus an offset the test moves forward.
-struct OffsetClock {
-    offset_secs: AtomicI64,
-}
-
-impl Clock for OffsetClock {
-    fn now(&self) -> Timestamp {
-        let offset = SignedDuration::from_secs(self.offset_secs.load(Ordering::SeqCst));
-        Timestamp::now()
-            .checked_add(offset)
-            .unwrap_or_else(|_| Timestamp::now())
-    }
-}
-
-async fn wait_for(what: &str, mut condition: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while !condition() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for: {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// The daemon's log, captured in memory (the daemon runs in this process).
-#[derive(Clone, Default)]
-struct CapturedLog(Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl CapturedLog {
-    fn install() -> CapturedLog {
-        let log = CapturedLog::default();
-        let writer = log.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::DEBUG)
-            .with_ansi(false)
-            .with_writer(move || writer.clone())
-            .finish();
-        tracing::subscriber::set_global_default(subscriber)
-            .expect("the only subscriber of this test binary");
-        log
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().expect("log lock")).into_owned()
-    }
-}
-
-impl std::io::Write for CapturedLog {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .map_err(|_| std::io::Error::other("log lock poisoned"))?
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-const CONTINUE: &str = "Continue from where you left off.";
-
-fn continues_on(sandbox: &Sandbox, account: &str) -> Vec<serde_json::Value> {
-    sandbox
-        .records()
-        .into_iter()
-        .filter(|r| r["prompt"] == CONTINUE && r["account_marker"] == account)
-        .collect()
-}
+use support::in_process::{CapturedLog, OffsetClock, wait_for};
+use support::{continues_on, is_done, prompts_for};
 
 fn status_json(sandbox: &Sandbox) -> serde_json::Value {
     serde_json::from_str(&support::cli_stdout(sandbox, &["status", "--json"])).expect("json")
@@ -100,9 +26,7 @@ async fn both_accounts_out_pause_then_everything_resumes_once_in_its_conversatio
     spec.work = "2s".into();
     let sandbox = Sandbox::create(&spec).expect("sandbox");
     let b_dir = sandbox.root().join("accounts/b");
-    let clock = Arc::new(OffsetClock {
-        offset_secs: AtomicI64::new(0),
-    });
+    let clock = Arc::new(OffsetClock::default());
     let (daemon, _notices) = sandbox.start_daemon(clock.clone()).await.expect("start");
     let tasks = [("alpha", "long1"), ("beta", "long2")];
     for (project, id) in tasks {
@@ -193,7 +117,7 @@ async fn both_accounts_out_pause_then_everything_resumes_once_in_its_conversatio
     // The reset passes (the fake clock moves on; the switches go): everything resumes by itself.
     std::fs::remove_file(sandbox.account_dir.join("fake-quota")).expect("a back");
     std::fs::remove_file(b_dir.join("fake-quota")).expect("b back");
-    clock.offset_secs.store(3 * 60, Ordering::SeqCst);
+    clock.set_offset_secs(3 * 60);
     wait_for("every task done", || {
         tasks.iter().all(|(p, id)| is_done(&sandbox, p, id)) && is_done(&sandbox, "gamma", "waits")
     })

@@ -9,17 +9,9 @@ mod support;
 use std::time::{Duration, Instant};
 
 use claude_failover::sandbox::Sandbox;
-use support::{DaemonProcess, cli_stdout, is_done, prompts_for, wait_until};
+use support::{DaemonProcess, cli_stdout, events, is_done, prompts_for, wait_until};
 
 const OUTAGE: Duration = Duration::from_secs(60);
-
-fn events(sandbox: &Sandbox, kind: &str) -> usize {
-    let path = sandbox.root().join("state/claude-failover.sqlite");
-    cf_store::Store::open_read_only(&path)
-        .and_then(|s| s.recent_events(10_000))
-        .map(|events| events.into_iter().filter(|e| e.kind == kind).count())
-        .unwrap_or(0)
-}
 
 #[test]
 fn an_outage_opens_the_breaker_probes_and_then_every_task_finishes_once() {
@@ -87,7 +79,7 @@ fn an_outage_opens_the_breaker_probes_and_then_every_task_finishes_once() {
             "nothing failed"
         );
     }
-    let probes = events(&sandbox, "breaker_probe");
+    let probes = events(&sandbox, "breaker_probe").len();
     let failures: usize = tasks
         .iter()
         .map(|(p, id)| {
@@ -108,7 +100,7 @@ fn an_outage_opens_the_breaker_probes_and_then_every_task_finishes_once() {
         "{failures} failed attempts with {probes} probes"
     );
     assert_eq!(
-        events(&sandbox, "breaker_closed"),
+        events(&sandbox, "breaker_closed").len(),
         1,
         "closed once, by a probe"
     );

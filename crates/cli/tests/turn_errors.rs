@@ -11,17 +11,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use claude_failover::sandbox::{Sandbox, SandboxSpec};
-use support::{DaemonProcess, cli_stdout, is_done, prompts_for, wait_until};
-
-const CONTINUE: &str = "Continue from where you left off.";
-
-fn continues_on(sandbox: &Sandbox, account: &str) -> Vec<serde_json::Value> {
-    sandbox
-        .records()
-        .into_iter()
-        .filter(|r| r["prompt"] == CONTINUE && r["account_marker"] == account)
-        .collect()
-}
+use support::{DaemonProcess, cli_stdout, continues_on, events, is_done, prompts_for, wait_until};
 
 fn accounts_json(sandbox: &Sandbox) -> Vec<serde_json::Value> {
     let out = cli_stdout(sandbox, &["accounts", "--json"]);
@@ -44,21 +34,6 @@ fn write_credentials(dir: &std::path::Path, token: &str) {
         r#"{{"claudeAiOauth":{{"accessToken":"sk-ant-oat01-{token}","refreshToken":"sk-ant-ort01-{token}","expiresAt":1}}}}"#
     );
     std::fs::write(dir.join(".credentials.json"), body).expect("write credentials");
-}
-
-/// The events the daemon recorded of `kind`.
-fn events(sandbox: &Sandbox, kind: &str) -> Vec<String> {
-    let path = sandbox.root().join("state/claude-failover.sqlite");
-    let Ok(store) = cf_store::Store::open_read_only(&path) else {
-        return Vec::new();
-    };
-    store
-        .recent_events(10_000)
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|e| e.kind == kind)
-        .map(|e| e.detail)
-        .collect()
 }
 
 fn no_failed(sandbox: &Sandbox, projects: &[&str]) {

@@ -498,6 +498,15 @@ impl Daemon {
         }
     }
 
+    /// The sessions that hold a task (launching, working or parked).
+    pub(crate) fn sessions_with_tasks(&self) -> Vec<String> {
+        self.slots
+            .iter()
+            .filter(|(_, s)| s.task().is_some())
+            .map(|(n, _)| n.clone())
+            .collect()
+    }
+
     /// Whether `name` is one of the pool's own sessions.
     pub(crate) fn is_pool(&self, name: &str) -> bool {
         self.pool.contains(name)

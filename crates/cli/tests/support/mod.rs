@@ -9,6 +9,35 @@ use std::time::{Duration, Instant};
 
 use claude_failover::sandbox::{Sandbox, SandboxSpec};
 
+pub mod in_process;
+
+/// The message that resumes a task in its conversation.
+pub const CONTINUE: &str = "Continue from where you left off.";
+
+/// The resumes the fake agent received on `account`.
+pub fn continues_on(sandbox: &Sandbox, account: &str) -> Vec<serde_json::Value> {
+    sandbox
+        .records()
+        .into_iter()
+        .filter(|r| r["prompt"] == CONTINUE && r["account_marker"] == account)
+        .collect()
+}
+
+/// The details of the events of `kind` the daemon recorded in its store.
+pub fn events(sandbox: &Sandbox, kind: &str) -> Vec<String> {
+    let path = sandbox.root().join("state/claude-failover.sqlite");
+    let Ok(store) = cf_store::Store::open_read_only(&path) else {
+        return Vec::new();
+    };
+    store
+        .recent_events(10_000)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|e| e.kind == kind)
+        .map(|e| e.detail)
+        .collect()
+}
+
 /// The binary under test.
 pub fn binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_claude-failover"))

@@ -58,12 +58,7 @@ impl Daemon {
     /// automatically at …`); the daemon resumes the task itself, so the client's is cancelled with
     /// Esc (README section e) in every pool session that shows it.
     async fn cancel_auto_continue(&mut self) {
-        let held: Vec<String> = self
-            .slots
-            .iter()
-            .filter(|(_, s)| s.task().is_some())
-            .map(|(n, _)| n.clone())
-            .collect();
+        let held = self.sessions_with_tasks();
         for session in held {
             let Ok(screen) = self.tmux.capture_screen(&session).await else {
                 continue;

@@ -72,12 +72,7 @@ impl Daemon {
         // 1. What to carry over: every conversation, with its resume id.
         let dir = self.cfg.watcher.done_signal_dir.clone();
         let mut carries = Vec::new();
-        let held: Vec<String> = self
-            .slots
-            .iter()
-            .filter(|(_, s)| s.task().is_some())
-            .map(|(n, _)| n.clone())
-            .collect();
+        let held = self.sessions_with_tasks();
         let why = match trigger.cause {
             SwapCause::Quota => format!("account {from_name} ran out of quota"),
             SwapCause::Account => format!("account {from_name} needs attention"),
