@@ -2,6 +2,9 @@
 //! `shared/claude-code/`) and over our own corpus (`fixtures/quota/`): no false hit, no missed
 //! hit. Every fixture file needs an expectation here, so a new recording cannot slip by unjudged.
 
+// Tests read the recorded fixtures from disk and time their budgets; the library may not.
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
+
 #[path = "quota/expectations.rs"]
 mod expectations;
 

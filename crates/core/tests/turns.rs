@@ -3,6 +3,9 @@
 //! turn gets its class and kind from every source alone and from all together, each dim hint is
 //! an empty input, and no recorded success is misread.
 
+// Tests read the recorded fixtures from disk and time their budgets; the library may not.
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
+
 use std::path::{Path, PathBuf};
 
 use cf_core::screen::{ScreenState, classify, classify_styled};

@@ -1,5 +1,8 @@
 //! Tests for shell quoting and the launch line, including running it through a real `sh`.
 
+// These tests time a parse budget or run a real `sh`; the library may not.
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
