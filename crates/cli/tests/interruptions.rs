@@ -38,6 +38,18 @@ fn the_tmux_server_dying_under_two_agents_loses_no_conversation() {
     sandbox
         .tmux_command(&["kill-server"])
         .expect("kill the tmux server");
+    wait_until(Duration::from_secs(60), "both resumed", || {
+        sandbox
+            .records()
+            .iter()
+            .filter(|r| r["prompt"] == support::CONTINUE)
+            .count()
+            == 2
+    });
+    eprintln!(
+        "tmux server killed -> both tasks running again in {} ms",
+        killed_at.elapsed().as_millis()
+    );
 
     wait_until(Duration::from_secs(60), "both tasks done", || {
         tasks.iter().all(|(p, id)| is_done(&sandbox, p, id))

@@ -83,6 +83,13 @@ fn an_expired_login_moves_every_session_to_the_other_account() {
     }
     let expired_at = Instant::now();
     std::fs::write(sandbox.account_dir.join("fake-error"), "401 client=2.1.329").expect("expire");
+    wait_until(Duration::from_secs(60), "three resumes on b", || {
+        continues_on(&sandbox, "b").len() == 3
+    });
+    eprintln!(
+        "login expired -> the three tasks running again on b in {} ms",
+        expired_at.elapsed().as_millis()
+    );
 
     wait_until(Duration::from_secs(60), "every task done", || {
         tasks.iter().all(|(p, id)| is_done(&sandbox, p, id))

@@ -68,6 +68,10 @@ impl Daemon {
             self.observe(&session, observation).await;
         }
         self.poll_dedicated().await;
+        if self.dispatch_paused() {
+            // A session that met its limit after the pause began armed its own continue too.
+            self.cancel_auto_continue().await;
+        }
         self.end_pause_if_due();
         if self.waiting_due(self.clock.now()) {
             self.dispatch_wanted = true;

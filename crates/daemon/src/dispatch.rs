@@ -17,7 +17,7 @@ use crate::gate::Gate;
 use crate::launch::{self, LaunchError, LaunchPlan, LaunchReport};
 use crate::notice::NoticeKind;
 use crate::signals;
-use crate::slots::{ClaimedTask, Phase, Probe};
+use crate::slots::{ClaimedTask, Held, Phase, Probe};
 use crate::waiting::WaitReason;
 
 /// After this many failed launches of a task's conversation in a row, it starts over.
@@ -106,13 +106,16 @@ impl Daemon {
                     self.probe_not_started(probe);
                     continue;
                 }
-                Err(e) => self.notify_parts(
-                    NoticeKind::Problem,
-                    None,
-                    Some(candidate.project.clone()),
-                    Some(candidate.file.id.to_string()),
-                    format!("cannot claim the task: {e}"),
-                ),
+                Err(e) => {
+                    self.probe_not_started(probe);
+                    self.notify_parts(
+                        NoticeKind::Problem,
+                        None,
+                        Some(candidate.project.clone()),
+                        Some(candidate.file.id.to_string()),
+                        format!("cannot claim the task: {e}"),
+                    )
+                }
             }
         }
     }
@@ -258,6 +261,7 @@ impl Daemon {
             probe,
             restart_note: self.take_restart_note(&candidate.project, candidate.file.id.as_str()),
             resume_failures: 0,
+            held: Held::No,
         };
         let resume = self.take_resume_id(session);
         let message = build_task_message(
@@ -282,7 +286,7 @@ impl Daemon {
         let (account, config_dir) = (account.to_string(), config_dir.to_path_buf());
         task.account = account.clone();
         task.launched_at = now;
-        if resume.is_some() {
+        if task.held == Held::Yes && resume.is_some() {
             task.conversation = resume.clone();
             // Its conversation holds the task already: after a crash it must go on, never be
             // requeued nor judged by the replayed history.
@@ -465,6 +469,7 @@ impl Daemon {
                 self.launch_succeeded_on(&task.account);
                 let mut task = task;
                 task.resume_failures = 0;
+                task.held = Held::Yes;
                 if let Err(e) = self.store.mark_run_working(run, now) {
                     tracing::error!("cannot mark run {run:?} working: {e}");
                 }
@@ -498,13 +503,20 @@ impl Daemon {
                 }
                 self.launch_failed_on(&task.account, task.probe, &error);
                 let cooldown_until = now.checked_add(self.cfg.dispatcher.launch_cooldown).ok();
-                if task.conversation.is_some() || !task.history.attempts.is_empty() {
+                // Whatever hooks said about this launch must not colour the session's next one.
+                self.limit_hints.remove(&session);
+                self.transcript_hints.remove(&session);
+                if task.held == Held::Yes {
                     // A task going on in its conversation keeps waiting for another launch; a
                     // conversation that keeps failing to open is given up: the task starts over.
                     let why = format!("launch in {session} failed: {reason}");
                     tracing::warn!(task = %task.id, "{why}; it waits for another launch");
                     let mut task = task;
-                    task.resume_failures += 1;
+                    // Only an agent that exits at once says the conversation cannot be opened;
+                    // a slow prompt or a busy shell says nothing about it.
+                    if matches!(error, LaunchError::AgentExited(_)) {
+                        task.resume_failures += 1;
+                    }
                     if task.resume_failures >= MAX_RESUME_FAILURES && task.conversation.is_some() {
                         task.conversation = None;
                         self.forget_conversation(&task);

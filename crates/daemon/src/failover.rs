@@ -201,6 +201,10 @@ impl Daemon {
             None,
             format!("an account reset: resuming on {name}"),
         );
+        if self.pending_swap.is_some() {
+            // A swap is already due (it picks a usable target itself).
+            return;
+        }
         self.pending_swap = Some(SwapTrigger {
             cause: SwapCause::Resumed,
             session: None,
@@ -351,6 +355,13 @@ impl Daemon {
             None,
             format!("{} «{snippet}»{resets}", pattern.label()),
         );
+        if self
+            .pending_swap
+            .as_ref()
+            .is_some_and(|p| p.cause == SwapCause::ByHand)
+        {
+            self.deferred_swap = self.pending_swap.take();
+        }
         if self.pending_swap.is_none() {
             self.pending_swap = Some(SwapTrigger {
                 cause: SwapCause::Quota,

@@ -221,8 +221,13 @@ impl Daemon {
         reset_at: Option<jiff::Timestamp>,
         snippet: String,
     ) {
-        if self.pending_swap.is_some() {
-            return;
+        match &self.pending_swap {
+            // A limit or an account error goes before a swap by hand, which follows it.
+            Some(pending) if pending.cause == SwapCause::ByHand => {
+                self.deferred_swap = self.pending_swap.take();
+            }
+            Some(_) => return,
+            None => {}
         }
         let pattern = match cause {
             SwapCause::Quota => "usage-limit".to_string(),

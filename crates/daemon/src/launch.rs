@@ -139,12 +139,15 @@ pub async fn launch(tmux: &Tmux, plan: &LaunchPlan) -> Result<LaunchReport, Laun
     tmux.type_text(&plan.session, &line).await?;
     tmux.press(&plan.session, Key::Enter).await?;
     let ready_screen = wait_for_prompt(tmux, plan).await?;
-    let turns_before = screen::turn_count(&ready_screen);
+    let before = ScreenBefore {
+        turns: screen::turn_count(&ready_screen),
+        echoes: echo_count(&ready_screen, &plan.message),
+    };
 
     tmux.paste(&plan.session, &plan.message).await?;
     wait_for_paste(tmux, plan).await?;
     tmux.press(&plan.session, Key::Enter).await?;
-    let (verified, enters) = verify_started(tmux, plan, turns_before).await?;
+    let (verified, enters) = verify_started(tmux, plan, &before).await?;
     Ok(LaunchReport {
         verified,
         enters,
@@ -229,7 +232,7 @@ async fn wait_for_paste(tmux: &Tmux, plan: &LaunchPlan) -> Result<(), LaunchErro
 async fn verify_started(
     tmux: &Tmux,
     plan: &LaunchPlan,
-    turns_before: usize,
+    before: &ScreenBefore,
 ) -> Result<(Verified, u32), LaunchError> {
     const RETRY_ENTER_AFTER: Duration = Duration::from_millis(700);
     const MAX_ENTERS: u32 = 4;
@@ -242,12 +245,15 @@ async fn verify_started(
         if reading.state == ScreenState::Busy {
             return Ok((Verified::Busy, enters));
         }
-        if screen::turn_count(&screen) > turns_before {
+        if screen::turn_count(&screen) > before.turns {
             return Ok((Verified::TurnFinished, enters));
         }
         // A turn that ended at once on a usage limit or an API error draws no `✻ … for` line on
         // 2.1.329: our message echoed and idle again with such an ending is a turn that ran.
-        if reading.state == ScreenState::Idle && ended_at_once(&screen, &plan.message) {
+        if reading.state == ScreenState::Idle
+            && echo_count(&screen, &plan.message) > before.echoes
+            && ended_at_once(&screen, &plan.message)
+        {
             return Ok((Verified::TurnFinished, enters));
         }
         if reading.state == ScreenState::InputPending
@@ -268,22 +274,50 @@ async fn verify_started(
     }
 }
 
-/// Whether the screen's last echoed prompt is `message` and the turn after it ended on a usage
-/// limit or an API error reply (so that the replayed history of a resumed session, whose old
-/// limit line sits above the prompt that is not echoed yet, never counts).
-fn ended_at_once(screen: &str, message: &str) -> bool {
-    let first_line: String = message
+/// What the ready screen showed before the submit: a finished turn counts only if it is new.
+struct ScreenBefore {
+    /// Completed-turn lines.
+    turns: usize,
+    /// Echoed prompts that start like our message (a resumed conversation may show earlier
+    /// continue messages).
+    echoes: usize,
+}
+
+/// How many echoed prompts (`❯ ` + a normal space) start like `message`.
+fn echo_count(screen: &str, message: &str) -> usize {
+    let first_line = message_start(message);
+    if first_line.is_empty() {
+        return 0;
+    }
+    screen
+        .lines()
+        .filter_map(|row| row.strip_prefix("❯ "))
+        .filter(|prompt| prompt.starts_with(first_line.as_str()))
+        .count()
+}
+
+/// The first characters of a message's first line, as the client echoes them.
+fn message_start(message: &str) -> String {
+    let start: String = message
         .lines()
         .next()
         .unwrap_or_default()
         .chars()
         .take(24)
         .collect();
+    start.trim_end().to_string()
+}
+
+/// Whether the screen's last echoed prompt is `message` and the turn after it ended on a usage
+/// limit or an API error reply (so that the replayed history of a resumed session, whose old
+/// limit line sits above the prompt that is not echoed yet, never counts).
+fn ended_at_once(screen: &str, message: &str) -> bool {
+    let first_line = message_start(message);
     let echoed = screen
         .lines()
         .rev()
         .find_map(|row| row.strip_prefix("❯ "))
-        .is_some_and(|prompt| !first_line.is_empty() && prompt.starts_with(first_line.trim_end()));
+        .is_some_and(|prompt| !first_line.is_empty() && prompt.starts_with(first_line.as_str()));
     let ended = cf_core::turn::screen_error(screen).is_some()
         || cf_core::quota::detect(screen, jiff::Timestamp::now(), &jiff::tz::TimeZone::UTC)
             .is_some();
@@ -312,6 +346,10 @@ mod tests {
             !ended_at_once(&replayed, "Continue from where you left off."),
             "the old limit of the replayed history"
         );
+        // An earlier "continue" of the replayed history counts only if a new one was echoed.
+        assert_eq!(echo_count(&limited, "Continue from where you left off."), 1);
+        let twice = format!("❯ Continue from where you left off.\n{limited}");
+        assert_eq!(echo_count(&twice, "Continue from where you left off."), 2);
     }
 
     #[test]

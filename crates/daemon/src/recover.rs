@@ -135,13 +135,17 @@ impl Daemon {
             task.restart_note = record.restart_note.clone();
             task.assigned_at = record.assigned_at;
         }
-        // Its conversation holds the task when it was resumed before (it has a record) or the
-        // agent was seen working on it; only then can it go on in that conversation.
-        let holds = if record.is_some() || run.state == cf_store::RunState::Working {
-            HoldsTask::Yes
-        } else {
-            HoldsTask::No
-        };
+        // Its conversation holds the task when its record says so or the agent was seen working
+        // on it; only then can it go on in that conversation.
+        let held = record.as_ref().map(|r| r.held) == Some(crate::slots::Held::Yes)
+            || run.state == cf_store::RunState::Working;
+        let holds = if held { HoldsTask::Yes } else { HoldsTask::No };
+        if held {
+            task.held = crate::slots::Held::Yes;
+        }
+        if let Some(from_record) = record.as_ref().and_then(|r| r.task(path.clone())) {
+            task.conversation = from_record.conversation;
+        }
         let fate = self.judge_at_start(&run, &path, holds).await;
         let label = task.key();
         match fate {
@@ -159,7 +163,9 @@ impl Daemon {
                 if reset_session {
                     self.reset_session_at_start(&run.session).await;
                 }
-                task.conversation = self.conversation_at_start(&run, &task);
+                task.conversation = self
+                    .conversation_at_start(&run, &task)
+                    .or(task.conversation.clone());
                 let _ = self
                     .store
                     .finish_run(run.id, self.clock.now(), "interrupted", &reason);
@@ -177,6 +183,8 @@ impl Daemon {
                 self.wait_to_go_on(task, now, WaitReason::Interrupted);
             }
             Fate::Adopt => {
+                // Busy (or a menu) on its screen: the agent took the text.
+                task.held = crate::slots::Held::Yes;
                 task.conversation = self.conversation_at_start(&run, &task);
                 self.adopt(&run, task, WorkSeen::Yes);
                 self.notify(
@@ -187,6 +195,7 @@ impl Daemon {
                 );
             }
             Fate::Finished(verdict) => {
+                task.held = crate::slots::Held::Yes;
                 task.conversation = self.conversation_at_start(&run, &task);
                 self.adopt(&run, task, WorkSeen::Yes);
                 self.complete(&run.session, verdict).await;
@@ -251,6 +260,7 @@ impl Daemon {
                 .finish_run(run.id, self.clock.now(), "requeued", reason);
         }
         let _ = cf_queue::remove_retry(path);
+        self.store_kv(&format!("conversation.{project}/{id}"), "");
         let label = (project.to_string(), id.to_string());
         match cf_queue::put_back(path) {
             Ok(back) => self.notify(
@@ -418,6 +428,7 @@ impl Daemon {
             probe: crate::slots::Probe::No,
             restart_note: None,
             resume_failures: 0,
+            held: crate::slots::Held::No,
         }
     }
 

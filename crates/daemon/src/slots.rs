@@ -41,6 +41,20 @@ pub struct ClaimedTask {
     pub restart_note: Option<String>,
     /// Launches of its conversation that failed in a row (a resume the account cannot open).
     pub resume_failures: u32,
+    /// Whether its conversation holds the task text (a launch of it was verified): only then may
+    /// an interruption resume it with the short continue message.
+    pub held: Held,
+}
+
+/// Whether a task's conversation holds the task text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Held {
+    /// Not yet: the text may never have reached the agent (start it with the whole text).
+    #[default]
+    No,
+    /// Yes: the agent took it (resume with the continue message).
+    Yes,
 }
 
 impl ClaimedTask {

@@ -14,7 +14,7 @@ use jiff::Timestamp;
 
 use crate::daemon::Daemon;
 use crate::notice::NoticeKind;
-use crate::slots::{ClaimedTask, Probe};
+use crate::slots::{ClaimedTask, Held, Probe};
 
 /// Why a task waits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -68,6 +68,9 @@ pub struct RetryRecord {
     /// Why it was restarted from scratch, if it was.
     #[serde(default)]
     pub restart_note: Option<String>,
+    /// Whether its conversation holds the task text.
+    #[serde(default)]
+    pub held: Held,
 }
 
 impl RetryRecord {
@@ -84,6 +87,7 @@ impl RetryRecord {
             next_at,
             reason,
             restart_note: task.restart_note.clone(),
+            held: task.held,
         }
     }
 
@@ -108,6 +112,7 @@ impl RetryRecord {
             probe: Probe::No,
             restart_note: self.restart_note.clone(),
             resume_failures: 0,
+            held: self.held,
         })
     }
 }
@@ -221,14 +226,28 @@ impl Daemon {
         let Waiting {
             mut task, reason, ..
         } = waiting;
-        self.save_retry_record(&task, None, reason);
-        let resume = task.conversation.clone();
+        let resume = match task.held {
+            Held::Yes => task.conversation.clone(),
+            // The text never reached a conversation: it starts now, as any task.
+            Held::No => None,
+        };
         let message = match &resume {
-            Some(_) => crate::failover::CONTINUE_MESSAGE.to_string(),
+            Some(_) => {
+                self.save_retry_record(&task, None, reason);
+                crate::failover::CONTINUE_MESSAGE.to_string()
+            }
             None => match self.task_message(&task) {
                 Ok(message) => {
-                    task.restart_note
-                        .get_or_insert_with(|| "its conversation could not be found".to_string());
+                    if task.held == Held::Yes {
+                        task.restart_note.get_or_insert_with(|| {
+                            "its conversation could not be found".to_string()
+                        });
+                    }
+                    // A new conversation: the old one (if any) must not be resumed later.
+                    task.conversation = None;
+                    task.held = Held::No;
+                    self.forget_conversation(&task);
+                    self.save_retry_record(&task, None, reason);
                     message
                 }
                 Err(e) => {

@@ -77,6 +77,9 @@ pub struct Breaker {
     state: State,
     /// How many probes were started since the breaker last opened (for status and tests).
     probes: u32,
+    /// The next probe's id: never reset, so that a stale probe of an earlier open period can
+    /// never pass for the current one.
+    next_id: u32,
 }
 
 impl Default for Breaker {
@@ -92,6 +95,7 @@ impl Breaker {
             recent: VecDeque::new(),
             state: State::Closed,
             probes: 0,
+            next_id: 0,
         }
     }
 
@@ -135,7 +139,8 @@ impl Breaker {
                     };
                 }
                 self.probes += 1;
-                let id = ProbeId(self.probes);
+                self.next_id = self.next_id.wrapping_add(1);
+                let id = ProbeId(self.next_id);
                 *probing = Some(id);
                 Admission::Probe(id)
             }
@@ -324,6 +329,28 @@ mod tests {
         assert_eq!(breaker.probes(), 8);
         assert_eq!(breaker.on_success(), BreakerChange::Closed);
         assert_eq!(breaker.admit(after), Admission::Open);
+    }
+
+    #[test]
+    fn a_probe_of_an_earlier_open_period_is_not_the_current_one() {
+        let mut breaker = Breaker::new();
+        open(&mut breaker);
+        let stale = probe(&mut breaker, at(70));
+        assert_eq!(breaker.on_success(), BreakerChange::Closed);
+        for t in 100..103 {
+            breaker.on_failure(at(t), &POLICY, None);
+        }
+        let current = probe(&mut breaker, at(170));
+        assert_ne!(stale, current);
+        breaker.probe_abandoned(stale);
+        assert_eq!(
+            breaker.on_failure(at(171), &POLICY, Some(stale)),
+            BreakerChange::None
+        );
+        assert!(
+            matches!(breaker.admit(at(171)), Admission::Refused { .. }),
+            "the current probe still runs alone"
+        );
     }
 
     #[test]

@@ -57,7 +57,7 @@ impl Daemon {
     /// 2.1.329 arms its own continue at the reset (`Usage limit reached · continuing
     /// automatically at …`); the daemon resumes the task itself, so the client's is cancelled with
     /// Esc (README section e) in every pool session that shows it.
-    async fn cancel_auto_continue(&mut self) {
+    pub(crate) async fn cancel_auto_continue(&mut self) {
         let held = self.sessions_with_tasks();
         for session in held {
             let Ok(screen) = self.tmux.capture_screen(&session).await else {

@@ -12,7 +12,8 @@ use super::{CONTINUE_MESSAGE, SwapCause, SwapTrigger, UNKNOWN_RESET};
 use crate::daemon::Daemon;
 use crate::notice::NoticeKind;
 use crate::signals;
-use crate::slots::ClaimedTask;
+use crate::slots::{ClaimedTask, Held};
+use crate::waiting::WaitReason;
 
 /// A conversation to carry over to the target account.
 struct Carry {
@@ -86,8 +87,18 @@ impl Daemon {
             };
             self.abandon_probe(&task.account, task.probe);
             task.probe = crate::slots::Probe::No;
-            let resume = self.conversation_of(&session, &task);
+            // Only a conversation that holds the task text may be resumed with "continue".
+            let resume = match task.held {
+                Held::Yes => self.conversation_of(&session, &task),
+                Held::No => None,
+            };
+            if let Some(id) = &resume {
+                // Recorded before its run closes: a crash from here on finds it to go on.
+                task.conversation = Some(id.clone());
+                self.save_retry_record(&task, Some(now), WaitReason::Interrupted);
+            }
             self.limit_hints.remove(&session);
+            self.transcript_hints.remove(&session);
             let _ = self.store.finish_run(
                 run,
                 now,
@@ -188,6 +199,14 @@ impl Daemon {
                     carry.task,
                     Some(id),
                     CONTINUE_MESSAGE.to_string(),
+                ),
+                // It never reached its agent: back to the inbox, nothing ran.
+                None if carry.task.held == Held::No => self.put_back(
+                    &carry.task,
+                    &format!(
+                        "its launch in {} was under way when the sessions moved",
+                        carry.session
+                    ),
                 ),
                 None => self.restart_from_scratch(
                     &carry.task,
