@@ -68,13 +68,9 @@ pub(crate) async fn swap(
     };
     let cfg = Arc::clone(&shared.api.cfg);
     if let Some(name) = &request.to
-        && !cfg.accounts.iter().any(|a| &a.name == name)
+        && let Err(unknown) = cfg.account_named(name)
     {
-        let known: Vec<&str> = cfg.accounts.iter().map(|a| a.name.as_str()).collect();
-        return Err(HttpError::bad_request(format!(
-            "field `to`: no account named `{name}` (accounts: {})",
-            known.join(", ")
-        )));
+        return Err(HttpError::bad_request(format!("field `to`: {unknown}")));
     }
     let to = request.to.clone();
     let (file, running) = tokio::task::spawn_blocking(move || {

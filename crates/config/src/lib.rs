@@ -17,7 +17,7 @@ pub use error::{ConfigError, ConfigErrors, Problem};
 pub use model::{
     Account, AgentConfig, ApiSettings, AutonomousPool, Config, DedicatedSession,
     DelegationSettings, DispatcherConfig, Models, PoolConfig, QuotaConfig, RetryConfig, TmuxConfig,
-    WatchdogConfig, WatcherConfig,
+    UnknownAccount, WatchdogConfig, WatcherConfig,
 };
 
 /// Where a config text came from: needed for messages and to resolve `~` and relative paths.

@@ -43,6 +43,27 @@ impl Config {
     pub fn pool_session_names(&self) -> Vec<String> {
         self.pool.autonomous.names()
     }
+
+    /// The configured account called `name`; the one place that says which names there are.
+    pub fn account_named(&self, name: &str) -> Result<&Account, UnknownAccount> {
+        self.accounts
+            .iter()
+            .find(|a| a.name == name)
+            .ok_or_else(|| UnknownAccount {
+                name: name.to_owned(),
+                known: self.accounts.iter().map(|a| a.name.clone()).collect(),
+            })
+    }
+}
+
+/// A name that is no configured account.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("no account named `{name}` (accounts: {})", known.join(", "))]
+pub struct UnknownAccount {
+    /// The name asked for.
+    pub name: String,
+    /// The configured names, in config order.
+    pub known: Vec<String>,
 }
 
 /// The tmux server to use.

@@ -317,3 +317,23 @@ fn two_accounts_need_a_shared_dir() {
     assert_eq!(ok.shared_dir.as_deref(), Some(Path::new("/x/shared")));
     assert_eq!(parse_ok(MINIMAL).shared_dir, None, "one account needs none");
 }
+
+#[test]
+fn an_unknown_account_name_is_explained_with_the_known_ones() {
+    let config = example_config_parsed();
+    let known: Vec<String> = config.accounts.iter().map(|a| a.name.clone()).collect();
+    assert!(known.len() >= 2, "the example has two accounts: {known:?}");
+    assert_eq!(
+        config.account_named(&known[1]).map(|a| a.name.clone()),
+        Ok(known[1].clone())
+    );
+    let unknown = config.account_named("nope").expect_err("no such account");
+    assert_eq!(
+        unknown.to_string(),
+        format!("no account named `nope` (accounts: {})", known.join(", "))
+    );
+}
+
+fn example_config_parsed() -> cf_config::Config {
+    parse_ok(example_config())
+}

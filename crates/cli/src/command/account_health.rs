@@ -58,10 +58,7 @@ fn list(config: &Path, json: bool) -> anyhow::Result<ExitCode> {
 
 fn clear(config: &Path, name: &str) -> anyhow::Result<ExitCode> {
     let cfg = super::load_config(config)?;
-    if !cfg.accounts.iter().any(|a| a.name == name) {
-        let known: Vec<&str> = cfg.accounts.iter().map(|a| a.name.as_str()).collect();
-        bail!("no account named `{name}` (accounts: {})", known.join(", "));
-    }
+    cfg.account_named(name)?;
     let store_path = cf_daemon::store_path(&cfg);
     if !cf_daemon::status::daemon_running(&cfg) {
         if !store_path.exists() {

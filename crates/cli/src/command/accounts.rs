@@ -12,11 +12,8 @@ use cf_daemon::failover::{SwapRequest, write_swap_request};
 /// waits until the swap is recorded.
 pub fn swap(config: &Path, to: Option<String>) -> anyhow::Result<ExitCode> {
     let cfg = super::load_config(config)?;
-    if let Some(name) = &to
-        && !cfg.accounts.iter().any(|a| &a.name == name)
-    {
-        let known: Vec<&str> = cfg.accounts.iter().map(|a| a.name.as_str()).collect();
-        bail!("no account named `{name}` (accounts: {})", known.join(", "));
+    if let Some(name) = &to {
+        cfg.account_named(name)?;
     }
     let store_path = cf_daemon::store_path(&cfg);
     let latest = || -> Option<i64> {

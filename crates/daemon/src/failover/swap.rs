@@ -40,11 +40,15 @@ impl Daemon {
             Some(name) => match self.accounts.states.iter().position(|s| &s.name == name) {
                 Some(index) => Target::Account(index),
                 None => {
+                    let why = match self.cfg.account_named(name) {
+                        Err(unknown) => unknown.to_string(),
+                        Ok(_) => format!("account `{name}` is not tracked"),
+                    };
                     self.notify(
                         NoticeKind::Problem,
                         None,
                         None,
-                        format!("swap refused: no account named `{name}`"),
+                        format!("swap refused: {why}"),
                     );
                     return;
                 }
