@@ -83,7 +83,8 @@ pub struct Daemon {
     rx: mpsc::UnboundedReceiver<Event>,
     pub(crate) notices: broadcast::Sender<Notice>,
     pub(crate) watcher: FsWatcher,
-    pub(crate) launches: JoinSet<()>,
+    /// Every job the loop spawned (launches, delegation submits and reaps): awaited at shutdown.
+    pub(crate) jobs: JoinSet<()>,
     /// Set by events that may make a task dispatchable; the loop dispatches once per batch.
     pub(crate) dispatch_wanted: bool,
     /// Set when the queue layout may have changed (new project folders).
@@ -193,7 +194,7 @@ impl Daemon {
             rx,
             notices,
             watcher,
-            launches: JoinSet::new(),
+            jobs: JoinSet::new(),
             dispatch_wanted: true,
             rediscover_wanted: false,
             reported_cycles: BTreeSet::new(),
@@ -302,17 +303,21 @@ impl Daemon {
             }
         }
         self.notify(NoticeKind::Stopping, None, None, "shutting down".into());
-        let grace = tokio::time::sleep(Duration::from_secs(10));
+        let grace = tokio::time::sleep(SHUTDOWN_GRACE);
         tokio::pin!(grace);
         loop {
             tokio::select! {
-                next = self.launches.join_next() => if next.is_none() { break },
-                () = &mut grace => { self.launches.abort_all(); break }
+                next = self.jobs.join_next() => if next.is_none() { break },
+                () = &mut grace => { self.jobs.abort_all(); break }
             }
         }
-        // Launch reports that arrived meanwhile still count (a task may have started).
+        // Reports that arrived meanwhile still count (a task may have started, a job may have
+        // been accepted by the platform).
         while let Ok(event) = self.rx.try_recv() {
-            if matches!(event, Event::LaunchFinished { .. }) {
+            if matches!(
+                event,
+                Event::LaunchFinished { .. } | Event::DelegationSubmitted { .. } | Event::Reaped(_)
+            ) {
                 self.handle(event).await;
             }
         }
@@ -523,6 +528,10 @@ impl Daemon {
         self.save_slot(name);
     }
 }
+
+/// How long shutdown waits for the jobs in flight (launches, platform calls) before it aborts
+/// them: well inside the ~90 s a service manager gives a stopping process.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(60);
 
 /// How many events the store keeps (the newest); older ones are pruned on every rescan.
 pub const EVENTS_KEPT: usize = 100_000;

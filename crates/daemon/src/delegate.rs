@@ -89,7 +89,7 @@ impl Daemon {
         );
         let (project, file, doc, tx) =
             (project.clone(), file.clone(), doc.clone(), self.tx.clone());
-        tokio::spawn(async move {
+        self.jobs.spawn(async move {
             let submitted = manager.submit(&project, &file, &doc, provider).await;
             let _ = tx.send(Event::DelegationSubmitted {
                 project: project.name,
@@ -143,7 +143,7 @@ impl Daemon {
         self.reaping = true;
         let projects: Vec<Project> = self.projects.values().cloned().collect();
         let tx = self.tx.clone();
-        tokio::spawn(async move {
+        self.jobs.spawn(async move {
             let reaped = manager.reap_once(&projects).await;
             let _ = tx.send(Event::Reaped(reaped));
         });

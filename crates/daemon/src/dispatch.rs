@@ -377,7 +377,7 @@ impl Daemon {
         let tmux = self.tmux.clone();
         let tx = self.tx.clone();
         let session = session.to_string();
-        self.launches.spawn(async move {
+        self.jobs.spawn(async move {
             let outcome = launch::launch(&tmux, &plan).await;
             let _ = tx.send(crate::Event::LaunchFinished {
                 session,
