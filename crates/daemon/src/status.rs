@@ -123,6 +123,24 @@ pub fn read_store(cfg: &Config) -> Result<Option<cf_store::Store>, cf_store::Sto
 
 /// Gathers the report.
 pub async fn collect_status(cfg: &Config) -> anyhow::Result<StatusReport> {
+    let alive: std::collections::BTreeSet<String> = Tmux::new(cfg.tmux.socket.clone())
+        .list_sessions()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    // The store and the queue folders are read with blocking calls: off the async workers.
+    let cfg = cfg.clone();
+    tokio::task::spawn_blocking(move || report_from(&cfg, &alive))
+        .await
+        .context("the status report task panicked")?
+}
+
+/// The report from the store and the queue folders (blocking), given the live tmux sessions.
+fn report_from(
+    cfg: &Config,
+    alive: &std::collections::BTreeSet<String>,
+) -> anyhow::Result<StatusReport> {
     let store = read_store(cfg)?;
     let holder = crate::lock::lock_holder(&cfg.state_dir);
     let running = holder.is_some();
@@ -141,12 +159,6 @@ pub async fn collect_status(cfg: &Config) -> anyhow::Result<StatusReport> {
         started_at,
     };
 
-    let alive: std::collections::BTreeSet<String> = Tmux::new(cfg.tmux.socket.clone())
-        .list_sessions()
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .collect();
     let rows = match &store {
         Some(s) => s
             .sessions()
