@@ -35,6 +35,9 @@ impl Daemon {
         for session in working {
             let observation = match self.tmux.capture_screen(&session).await {
                 Ok(text) => {
+                    if self.dispatch_paused() {
+                        self.cancel_auto_continue_in(&session, &text).await;
+                    }
                     // A screen that shows a limit is never a finished task.
                     if self.quota_sees_limit(&session, &text).await {
                         continue;
@@ -68,10 +71,6 @@ impl Daemon {
             self.observe(&session, observation).await;
         }
         self.poll_dedicated().await;
-        if self.dispatch_paused() {
-            // A session that met its limit after the pause began armed its own continue too.
-            self.cancel_auto_continue().await;
-        }
         self.end_pause_if_due();
         if self.waiting_due(self.clock.now()) {
             self.dispatch_wanted = true;
@@ -200,8 +199,14 @@ impl Daemon {
         }
         let now = self.clock.now();
         task.conversation = self.conversation_of(session, &task);
-        // Recorded before anything else: a crash from here on finds it waiting.
-        self.save_retry_record(&task, Some(now), WaitReason::Interrupted);
+        let label = task.key();
+        let next = match &task.conversation {
+            Some(id) => format!("resuming conversation {} in a fresh session", id.as_str()),
+            None => "no conversation is known: it starts over".to_string(),
+        };
+        // Waiting (its `.retry` record written) before its run closes: a crash from here on
+        // finds it waiting.
+        self.wait_to_go_on(task, now, WaitReason::Interrupted);
         let reason = format!(
             "the agent in {session} vanished before finishing (interruption {attempt} of {MAX_REQUEUES})"
         );
@@ -211,18 +216,12 @@ impl Daemon {
         signals::clear_signals(&self.cfg.watcher.done_signal_dir, session);
         self.recycle(session, Recycle::Reset).await;
         self.set_free(session);
-        let label = task.key();
-        let next = match &task.conversation {
-            Some(id) => format!("resuming conversation {} in a fresh session", id.as_str()),
-            None => "no conversation is known: it starts over".to_string(),
-        };
         self.notify(
             NoticeKind::Interrupted,
             Some(session.to_string()),
             Some(label),
             format!("{reason}; {next}"),
         );
-        self.wait_to_go_on(task, now, WaitReason::Interrupted);
     }
 
     /// Gives a pool session a fresh start after a task: `/exit` when the agent finished its

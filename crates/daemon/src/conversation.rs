@@ -31,11 +31,7 @@ impl Daemon {
         let Some(task) = slot.task_mut() else {
             return;
         };
-        let written = payload
-            .written_at
-            .as_deref()
-            .and_then(|w| w.parse::<jiff::Timestamp>().ok());
-        if written.is_some_and(|w| w < task.launched_at) {
+        if !written_during(payload, task.launched_at) {
             return;
         }
         if let Some(path) = &payload.transcript_path {
@@ -63,22 +59,12 @@ impl Daemon {
         if let Some(id) = &task.conversation {
             return Some(id.clone());
         }
-        let stored = self
-            .store
-            .get_kv(&conversation_key(&task.project, task.id.as_str()))
-            .ok()
-            .flatten()
-            .and_then(|id| ResumeId::parse(&id).ok());
-        if stored.is_some() {
-            return stored;
+        if let Some(stored) = self.stored_conversation(&task.project, task.id.as_str()) {
+            return Some(stored);
         }
         let dir = &self.cfg.watcher.done_signal_dir;
         let payload = signals::read_session_id(dir, session)?;
-        let written = payload
-            .written_at
-            .as_deref()
-            .and_then(|w| w.parse::<jiff::Timestamp>().ok());
-        if written.is_none_or(|w| w < task.launched_at) {
+        if !written_during(&payload, task.launched_at) {
             return None;
         }
         payload.session_id.and_then(|id| ResumeId::parse(&id).ok())
@@ -93,9 +79,14 @@ impl Daemon {
             .and_then(|id| ResumeId::parse(&id).ok())
     }
 
-    /// Forgets the stored conversation of a finished task.
+    /// Forgets the stored conversation of a finished (or requeued) task.
     pub(crate) fn forget_conversation(&self, task: &ClaimedTask) {
-        self.store_kv(&conversation_key(&task.project, task.id.as_str()), "");
+        self.forget_conversation_of(&task.project, task.id.as_str());
+    }
+
+    /// Forgets the stored conversation of the task `id` of `project`.
+    pub(crate) fn forget_conversation_of(&self, project: &str, id: &str) {
+        self.store_kv(&conversation_key(project, id), "");
     }
 
     /// Puts a claimed task back in the inbox because its conversation is unknown: it starts over,
@@ -118,6 +109,16 @@ impl Daemon {
         self.store_kv(&key, "");
         Some(note)
     }
+}
+
+/// Whether a hook payload was written during the launch that began at `launched_at` (an older
+/// one, or one without a time, belongs to the session's previous task).
+fn written_during(payload: &SignalPayload, launched_at: jiff::Timestamp) -> bool {
+    payload
+        .written_at
+        .as_deref()
+        .and_then(|w| w.parse::<jiff::Timestamp>().ok())
+        .is_some_and(|w| w >= launched_at)
 }
 
 fn conversation_key(project: &str, id: &str) -> String {

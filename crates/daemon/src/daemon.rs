@@ -349,7 +349,6 @@ impl Daemon {
                 self.dispatch_wanted = true;
                 self.maintain_pool().await;
                 self.check_signal_dir().await;
-                self.check_credentials();
             }
         }
     }

@@ -22,6 +22,9 @@ use crate::notice::NoticeKind;
 mod pause;
 mod swap;
 
+/// The store key of the current pause (a [`Pause`] as JSON; empty when not paused).
+pub const PAUSE_KEY: &str = "pause";
+
 /// The message that resumes an interrupted task: the client already has the task in the
 /// conversation (re-sending it would make the model see it twice).
 pub const CONTINUE_MESSAGE: &str = "Continue from where you left off.";
@@ -99,7 +102,7 @@ impl Daemon {
         let active = active_name
             .and_then(|name| states.iter().position(|s| s.name == name))
             .unwrap_or(0);
-        let pause = get("pause").and_then(|json| serde_json::from_str(&json).ok());
+        let pause = get(PAUSE_KEY).and_then(|json| serde_json::from_str(&json).ok());
         // Breakers start closed with every run: what status shows of them starts afresh too.
         for account in &self.cfg.accounts {
             self.store_kv(&format!("breaker.{}", account.name), "");
@@ -129,21 +132,11 @@ impl Daemon {
                 .unwrap_or_default();
             self.store_kv(&format!("attention.{}", state.name), &attention);
         }
-        let pause = a.pause.as_ref();
+        // One record of the pause (until, why): `status` reads the same one.
         self.store_kv(
-            "paused_until",
-            &pause
-                .and_then(|p| p.until)
-                .map(|t| t.to_string())
-                .unwrap_or_default(),
-        );
-        self.store_kv(
-            "paused_why",
-            pause.map(|p| p.why.as_str()).unwrap_or_default(),
-        );
-        self.store_kv(
-            "pause",
-            &pause
+            PAUSE_KEY,
+            &a.pause
+                .as_ref()
                 .and_then(|p| serde_json::to_string(p).ok())
                 .unwrap_or_default(),
         );

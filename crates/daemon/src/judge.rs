@@ -158,9 +158,10 @@ impl Daemon {
             }
             RetryDecision::RetryAt(at) => {
                 task.conversation = self.conversation_of(session, &task);
-                // Recorded before anything else: a crash from here on finds it waiting.
-                self.save_retry_record(&task, Some(at), WaitReason::Retry);
-                let attempt = task.history.attempts.len();
+                let (label, attempt) = (task.key(), task.history.attempts.len());
+                // Waiting (its `.retry` record written) before its run closes: a crash from here
+                // on finds it waiting.
+                self.wait_to_go_on(task, at, WaitReason::Retry);
                 let detail = format!(
                     "attempt {attempt} ended on {} ({}); resuming its conversation at {at}",
                     failure.kind, failure.reason
@@ -171,13 +172,12 @@ impl Daemon {
                 self.notify(
                     NoticeKind::Retrying,
                     Some(session.to_string()),
-                    Some(task.key()),
+                    Some(label),
                     detail,
                 );
                 crate::signals::clear_signals(&self.cfg.watcher.done_signal_dir, session);
                 self.recycle(session, Recycle::Exit).await;
                 self.set_free(session);
-                self.wait_to_go_on(task, at, WaitReason::Retry);
             }
         }
     }
@@ -192,13 +192,13 @@ impl Daemon {
     ) {
         let now = self.clock.now();
         task.conversation = self.conversation_of(session, &task);
-        self.save_retry_record(&task, Some(now), WaitReason::Interrupted);
+        // Waiting before its run closes: a crash from here on finds it waiting.
+        self.wait_to_go_on(task, now, WaitReason::Interrupted);
         let _ = self.store.finish_run(run, now, "interrupted", why);
         crate::signals::clear_signals(&self.cfg.watcher.done_signal_dir, session);
         // Its agent still holds the conversation: it leaves before the task goes on elsewhere.
         self.recycle(session, Recycle::Exit).await;
         self.set_free(session);
-        self.wait_to_go_on(task, now, WaitReason::Interrupted);
     }
 
     /// The session's task waits for the account move: its screen is no longer judged.

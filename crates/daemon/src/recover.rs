@@ -260,7 +260,7 @@ impl Daemon {
                 .finish_run(run.id, self.clock.now(), "requeued", reason);
         }
         let _ = cf_queue::remove_retry(path);
-        self.store_kv(&format!("conversation.{project}/{id}"), "");
+        self.forget_conversation_of(project, id.as_str());
         let label = (project.to_string(), id.to_string());
         match cf_queue::put_back(path) {
             Ok(back) => self.notify(
@@ -491,7 +491,8 @@ mod tests {
         }
     }
 
-    fn finished_text(session: &str, started_ns: i128) -> String {
+    /// A finished task's text whose footer names `session`, a start and (maybe) a run id.
+    fn finished_text(session: &str, started_ns: i128, run: Option<i64>) -> String {
         let started_at = jiff::Timestamp::from_nanosecond(started_ns).expect("instant");
         let footer = render_footer(&RunFooter {
             session: session.into(),
@@ -504,7 +505,7 @@ mod tests {
             },
             attempts: Vec::new(),
             restart_note: None,
-            run: None,
+            run,
         });
         format!("The task.{footer}")
     }
@@ -512,7 +513,7 @@ mod tests {
     #[test]
     fn the_footer_names_exactly_its_run() {
         let ns = 1_800_000_000_123_456_789i128;
-        let text = finished_text("cf-pool-1", ns);
+        let text = finished_text("cf-pool-1", ns, None);
         assert!(
             footer_names_run(&text, &run("cf-pool-1", 1_800_000_000_123)),
             "same session, same millisecond"
@@ -533,20 +534,7 @@ mod tests {
 
     #[test]
     fn a_run_line_names_the_run_whatever_its_start() {
-        let started_at = jiff::Timestamp::from_millisecond(1_700_000_000_000).expect("instant");
-        let footer = render_footer(&RunFooter {
-            session: "cf-pool-1".into(),
-            account: "a".into(),
-            model: "sonnet".into(),
-            started_at,
-            ended_at: started_at,
-            outcome: Outcome::Completed {
-                by: CompletionCause::DoneSignal,
-            },
-            attempts: Vec::new(),
-            restart_note: None,
-            run: Some(1),
-        });
+        let footer = finished_text("cf-pool-1", 1_700_000_000_000_000_000, Some(1));
         // A resumed task's footer keeps its first start; its last run began later.
         assert!(footer_names_run(
             &footer,

@@ -229,8 +229,13 @@ fn report_from(
     };
     let accounts =
         crate::account_view::account_statuses(cfg, store.as_ref(), jiff::Timestamp::now());
-    let paused_until = kv("paused_until");
-    let paused_why = kv("paused_why");
+    let pause: Option<crate::failover::Pause> =
+        kv(crate::failover::PAUSE_KEY).and_then(|json| serde_json::from_str(&json).ok());
+    let paused_until = pause
+        .as_ref()
+        .and_then(|p| p.until)
+        .map(crate::tasks::stamp);
+    let paused_why = pause.as_ref().map(|p| p.why.clone());
     let last_swap = store
         .as_ref()
         .and_then(|s| s.recent_swaps(1).ok())
@@ -241,7 +246,7 @@ fn report_from(
         projects,
         blocked,
         accounts,
-        paused: paused_why.is_some(),
+        paused: pause.is_some(),
         paused_until,
         paused_why,
         last_swap,

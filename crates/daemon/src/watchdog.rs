@@ -82,10 +82,7 @@ impl Daemon {
                 }
                 let label = (Some(project.name.clone()), Some(dispatched.id.to_string()));
                 // It starts afresh: no conversation of an earlier run may be resumed for it.
-                self.store_kv(
-                    &format!("conversation.{}/{}", project.name, dispatched.id),
-                    "",
-                );
+                self.forget_conversation_of(&project.name, dispatched.id.as_str());
                 match cf_queue::put_back(&dispatched.path) {
                     Ok(back) => self.notify_parts(
                         NoticeKind::OrphanRequeued,

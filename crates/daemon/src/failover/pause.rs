@@ -57,19 +57,24 @@ impl Daemon {
     /// 2.1.329 arms its own continue at the reset (`Usage limit reached · continuing
     /// automatically at …`); the daemon resumes the task itself, so the client's is cancelled with
     /// Esc (README section e) in every pool session that shows it.
-    pub(crate) async fn cancel_auto_continue(&mut self) {
-        let held = self.sessions_with_tasks();
-        for session in held {
-            let Ok(screen) = self.tmux.capture_screen(&session).await else {
-                continue;
-            };
-            if !quota::auto_continue_armed(&screen) {
-                continue;
+    async fn cancel_auto_continue(&mut self) {
+        for session in self.sessions_with_tasks() {
+            if let Ok(screen) = self.tmux.capture_screen(&session).await {
+                self.cancel_auto_continue_in(&session, &screen).await;
             }
-            match self.tmux.press(&session, Key::Escape).await {
-                Ok(()) => tracing::info!(%session, "cancelled the client's automatic continue"),
-                Err(e) => tracing::warn!("cannot cancel the automatic continue in {session}: {e}"),
-            }
+        }
+    }
+
+    /// Presses Esc in `session` if its `screen` shows the client's armed auto-continue. Also
+    /// called by the screen poll, on the screen it captured anyway, while dispatching is paused
+    /// (a session that met its limit after the pause began armed it too).
+    pub(crate) async fn cancel_auto_continue_in(&mut self, session: &str, screen: &str) {
+        if !quota::auto_continue_armed(screen) {
+            return;
+        }
+        match self.tmux.press(session, Key::Escape).await {
+            Ok(()) => tracing::info!(%session, "cancelled the client's automatic continue"),
+            Err(e) => tracing::warn!("cannot cancel the automatic continue in {session}: {e}"),
         }
     }
 }
