@@ -122,17 +122,7 @@ async fn both_accounts_out_pause_then_everything_resumes_once_in_its_conversatio
         tasks.iter().all(|(p, id)| is_done(&sandbox, p, id)) && is_done(&sandbox, "gamma", "waits")
     })
     .await;
-    for (project, id) in tasks {
-        assert_eq!(
-            prompts_for(&sandbox, id).len(),
-            1,
-            "{id}: the text went once"
-        );
-        assert!(
-            sandbox.files_in(project, "failed").is_empty(),
-            "nothing failed"
-        );
-    }
+    support::assert_each_ran_once_and_none_failed(&sandbox, &tasks);
     let on_a = continues_on(&sandbox, "a");
     assert_eq!(
         on_a.len(),

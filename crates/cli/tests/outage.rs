@@ -9,7 +9,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use claude_failover::sandbox::Sandbox;
-use support::{DaemonProcess, cli_stdout, events, is_done, prompts_for, wait_until};
+use support::{DaemonProcess, cli_stdout, events, is_done, wait_until};
 
 const OUTAGE: Duration = Duration::from_secs(60);
 
@@ -68,17 +68,7 @@ fn an_outage_opens_the_breaker_probes_and_then_every_task_finishes_once() {
         "outage over -> every task done {} ms later",
         after_outage.as_millis()
     );
-    for (project, id) in tasks {
-        assert_eq!(
-            prompts_for(&sandbox, id).len(),
-            1,
-            "{id}: the text went once"
-        );
-        assert!(
-            sandbox.files_in(project, "failed").is_empty(),
-            "nothing failed"
-        );
-    }
+    support::assert_each_ran_once_and_none_failed(&sandbox, &tasks);
     let probes = events(&sandbox, "breaker_probe").len();
     let failures: usize = tasks
         .iter()

@@ -262,6 +262,17 @@ fn a_crash_during_a_retry_backoff_loses_nothing() {
     let tasks = cli_stdout(&sandbox, &["tasks"]);
     assert!(tasks.contains("waiting    alpha/backoff.md"), "{tasks}");
     first.crash();
+    // The crash landed inside the backoff: nothing resumed it yet, its record is on disk.
+    assert!(
+        continues_on(&sandbox, "a").is_empty(),
+        "not resumed before the crash"
+    );
+    assert!(
+        sandbox
+            .files_in("alpha", "inbox")
+            .contains(&"backoff.md.retry".to_string()),
+        "the retry record survives the crash"
+    );
     let mut second = DaemonProcess::start(&sandbox, "second");
     wait_until(Duration::from_secs(60), "the task done", || {
         is_done(&sandbox, "alpha", "backoff")

@@ -178,6 +178,24 @@ pub fn prompts_for(sandbox: &Sandbox, id: &str) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// Asserts that each `(project, id)` task's text reached an agent exactly once and that nothing
+/// of its project is in `failed/`.
+#[track_caller]
+pub fn assert_each_ran_once_and_none_failed(sandbox: &Sandbox, tasks: &[(&str, &str)]) {
+    for (project, id) in tasks {
+        assert_eq!(
+            prompts_for(sandbox, id).len(),
+            1,
+            "{id}: the text went once"
+        );
+        assert!(
+            sandbox.files_in(project, "failed").is_empty(),
+            "{project}: nothing failed: {:?}",
+            sandbox.files_in(project, "failed")
+        );
+    }
+}
+
 /// Whether `<project>/.agent-queue/done/<id>.md` exists.
 pub fn is_done(sandbox: &Sandbox, project: &str, id: &str) -> bool {
     sandbox
