@@ -5,20 +5,31 @@ mod support;
 use assert_cmd::Command;
 use claude_failover::sandbox::Sandbox;
 
+/// `claude-failover run` on the sandbox's config, quiet log, bounded in time.
+fn run_command(sandbox: &Sandbox) -> Command {
+    let mut run = Command::new(support::binary());
+    run.args(["run", "--config"])
+        .arg(&sandbox.config_path)
+        .env("RUST_LOG", "off")
+        .timeout(std::time::Duration::from_secs(30));
+    run
+}
+
+/// Runs it, asserts it was refused (exit 1), and returns what it said on stderr.
+#[track_caller]
+fn refused_stderr(mut run: Command) -> String {
+    let out = run.output().expect("run the binary");
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 #[test]
 fn a_short_token_in_the_environment_is_refused_in_one_sentence() {
     let sandbox = Sandbox::create(&support::spec()).expect("sandbox");
-    let out = Command::new(support::binary())
-        .args(["run", "--config"])
-        .arg(&sandbox.config_path)
-        .env("CLAUDE_FAILOVER_API_TOKEN", "short")
-        .env("RUST_LOG", "off")
-        .timeout(std::time::Duration::from_secs(30))
-        .output()
-        .expect("run the binary");
-    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let mut run = run_command(&sandbox);
+    run.env("CLAUDE_FAILOVER_API_TOKEN", "short");
     assert_eq!(
-        String::from_utf8_lossy(&out.stderr),
+        refused_stderr(run),
         "error: the environment variable CLAUDE_FAILOVER_API_TOKEN (api.token_env): the api \
          token is too short: use at least 16 characters (e.g. `openssl rand -hex 32`)\n"
     );
@@ -37,17 +48,10 @@ fn a_short_token_in_the_config_is_refused_in_one_sentence() {
         "the api section moved:\n{config}"
     );
     std::fs::write(&sandbox.config_path, config).expect("write the config");
-    let out = Command::new(support::binary())
-        .args(["run", "--config"])
-        .arg(&sandbox.config_path)
-        .env_remove("CLAUDE_FAILOVER_API_TOKEN")
-        .env("RUST_LOG", "off")
-        .timeout(std::time::Duration::from_secs(30))
-        .output()
-        .expect("run the binary");
-    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let mut run = run_command(&sandbox);
+    run.env_remove("CLAUDE_FAILOVER_API_TOKEN");
     assert_eq!(
-        String::from_utf8_lossy(&out.stderr),
+        refused_stderr(run),
         "error: api.token: the api token is too short: use at least 16 characters \
          (e.g. `openssl rand -hex 32`)\n"
     );

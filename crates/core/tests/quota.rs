@@ -9,7 +9,6 @@
 mod expectations;
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
 
 use cf_core::quota::{
     MarkerAbsent, QuotaHit, QuotaPattern, SNIPPET_MAX_CHARS, Since, detect, detect_after,
@@ -23,16 +22,9 @@ fn recording_now() -> Timestamp {
     "2026-11-21T08:30:00Z".parse().unwrap()
 }
 
-fn fixtures(dir: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(dir)
-}
+mod common;
 
-fn read(dir: &str, name: &str) -> String {
-    let path = fixtures(dir).join(name);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
-}
+use common::{fixtures, read};
 
 /// Asserts what [`detect`] finds on fixture `dir/name` at the recording time, default zone UTC.
 #[track_caller]

@@ -6,24 +6,15 @@
 // Tests read the recorded fixtures from disk and time their budgets; the library may not.
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
-use std::path::{Path, PathBuf};
-
 use cf_core::screen::{ScreenState, classify, classify_styled};
 use cf_core::transcript::last_assistant_entry;
 use cf_core::turn::{ErrorClass, Source, TurnFacts, TurnOutcome, judge_turn, screen_error};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
-fn fixtures(dir: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(dir)
-}
+mod common;
 
-fn read(dir: &str, name: &str) -> String {
-    let path = fixtures(dir).join(name);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
-}
+use common::{fixtures, read};
 
 fn now() -> Timestamp {
     "2026-12-01T09:12:00Z".parse().expect("instant")

@@ -7,51 +7,20 @@ mod support;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use support::sgr::{cells, text};
-use support::{BIN, TmuxServer, is_busy, is_idle, rows, sh_quote, wait_file, write_hook_settings};
+use support::{Dirs, TmuxServer, is_busy, is_idle, rows, wait_file};
 
-/// A temp root with a config dir (hooks writing to the root), a record file and a work dir.
-struct Dirs {
-    root: tempfile::TempDir,
+/// The account-wide error switch of `dirs`.
+fn switch(dirs: &Dirs) -> PathBuf {
+    dirs.config().join("fake-error")
 }
 
-impl Dirs {
-    fn new() -> Self {
-        let dirs = Self {
-            root: tempfile::tempdir().unwrap(),
-        };
-        std::fs::create_dir_all(dirs.work()).unwrap();
-        write_hook_settings(&dirs.config(), dirs.root.path());
-        dirs
-    }
-    fn config(&self) -> PathBuf {
-        self.root.path().join("config")
-    }
-    fn work(&self) -> PathBuf {
-        self.root.path().join("work")
-    }
-    fn record(&self) -> PathBuf {
-        self.root.path().join("record.jsonl")
-    }
-    fn hook_file(&self, event: &str) -> PathBuf {
-        self.root.path().join(format!("{event}.json"))
-    }
-    fn switch(&self) -> PathBuf {
-        self.config().join("fake-error")
-    }
-    /// Starts the fake with `env` (`NAME=value …`) added and waits for its idle frame.
-    fn start(&self, env: &str) -> TmuxServer {
-        let command = format!(
-            "env CLAUDE_CONFIG_DIR={} FAKE_AGENT_RECORD={} FAKE_AGENT_WORK=100ms IS_SANDBOX=1 {env} {} --dangerously-skip-permissions",
-            sh_quote(&self.config().display().to_string()),
-            sh_quote(&self.record().display().to_string()),
-            sh_quote(BIN),
-        );
-        let server = TmuxServer::start(&self.work(), &command);
-        server.wait_screen("the idle frame", |s| {
-            is_idle(s) && s.contains("bypass permissions on")
-        });
-        server
-    }
+/// Starts the fake with `env` (`NAME=value …`) added and waits for its idle frame.
+fn start(dirs: &Dirs, env: &str) -> TmuxServer {
+    let server = TmuxServer::start(&dirs.work(), &dirs.command("100ms", env, ""));
+    server.wait_screen("the idle frame", |s| {
+        is_idle(s) && s.contains("bypass permissions on")
+    });
+    server
 }
 
 fn json_lines(path: &Path) -> Vec<Value> {
@@ -74,7 +43,7 @@ fn input_row(screen: &str) -> Vec<support::sgr::Cell> {
 #[test]
 fn the_329_hint_is_dim_in_the_pane_and_typing_replaces_it() {
     let dirs = Dirs::new();
-    let server = dirs.start("FAKE_AGENT_CLIENT=2.1.329");
+    let server = start(&dirs, "FAKE_AGENT_CLIENT=2.1.329");
     server.type_text("login expired fake-agent:error=401");
     server.send_keys(&["Enter"]);
     let screen = server.wait_screen("the 401 hint", |s| {
@@ -110,8 +79,8 @@ fn the_329_hint_is_dim_in_the_pane_and_typing_replaces_it() {
 fn the_switch_fails_a_197_turn_with_401_and_an_ordinary_input() {
     let dirs = Dirs::new();
     std::fs::create_dir_all(dirs.config()).unwrap();
-    std::fs::write(dirs.switch(), "401").unwrap();
-    let server = dirs.start("");
+    std::fs::write(switch(&dirs), "401").unwrap();
+    let server = start(&dirs, "");
     server.type_text("record auth401 please");
     server.send_keys(&["Enter"]);
     let screen = server.wait_screen("the 401 line", |s| {
@@ -135,9 +104,9 @@ fn the_switch_fails_a_197_turn_with_401_and_an_ordinary_input() {
 fn retries_show_then_the_turn_goes_on_once_the_switch_is_gone() {
     let dirs = Dirs::new();
     std::fs::create_dir_all(dirs.config()).unwrap();
-    std::fs::write(dirs.switch(), "500").unwrap();
+    std::fs::write(switch(&dirs), "500").unwrap();
     // Many short retries: the switch is removed during them, however slow the machine is.
-    let server = dirs.start("FAKE_AGENT_RETRIES=100 FAKE_AGENT_RETRY_DELAY=300ms");
+    let server = start(&dirs, "FAKE_AGENT_RETRIES=100 FAKE_AGENT_RETRY_DELAY=300ms");
     server.type_text("outage test");
     server.send_keys(&["Enter"]);
     let screen = server.wait_screen("a retry row", |s| {
@@ -147,7 +116,7 @@ fn retries_show_then_the_turn_goes_on_once_the_switch_is_gone() {
                 .any(|r| r.contains(" · Retrying in 1s · attempt ") && r.ends_with("/100"))
     });
     assert!(!screen.contains("● API Error"), "{screen}");
-    std::fs::remove_file(dirs.switch()).unwrap();
+    std::fs::remove_file(switch(&dirs)).unwrap();
     server.wait_screen("the reply", |s| {
         is_idle(s) && s.contains("● Done: outage test")
     });

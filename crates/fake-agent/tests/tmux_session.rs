@@ -5,44 +5,7 @@ mod support;
 
 use serde_json::Value;
 use std::path::Path;
-use support::{BIN, TmuxServer, is_busy, is_idle, rows, sh_quote, wait_file, write_hook_settings};
-
-/// A fresh config dir, hook output dir, record file and work dir.
-struct Dirs {
-    root: tempfile::TempDir,
-}
-
-impl Dirs {
-    fn new() -> Self {
-        let dirs = Self {
-            root: tempfile::tempdir().unwrap(),
-        };
-        std::fs::create_dir_all(dirs.work()).unwrap();
-        write_hook_settings(&dirs.config(), dirs.root.path());
-        dirs
-    }
-    fn config(&self) -> std::path::PathBuf {
-        self.root.path().join("config")
-    }
-    fn work(&self) -> std::path::PathBuf {
-        self.root.path().join("work dir")
-    }
-    fn record(&self) -> std::path::PathBuf {
-        self.root.path().join("record.jsonl")
-    }
-    fn hook_file(&self, event: &str) -> std::path::PathBuf {
-        self.root.path().join(format!("{event}.json"))
-    }
-    /// The shell command that runs the fake with this test's environment.
-    fn command(&self, work: &str, extra_args: &str) -> String {
-        format!(
-            "env CLAUDE_CONFIG_DIR={} FAKE_AGENT_RECORD={} FAKE_AGENT_WORK={work} IS_SANDBOX=1 {} --dangerously-skip-permissions {extra_args}",
-            sh_quote(&self.config().display().to_string()),
-            sh_quote(&self.record().display().to_string()),
-            sh_quote(BIN),
-        )
-    }
-}
+use support::{Dirs, TmuxServer, is_busy, is_idle, rows, wait_file};
 
 fn json_lines(text: &str) -> Vec<Value> {
     text.lines()
@@ -52,7 +15,7 @@ fn json_lines(text: &str) -> Vec<Value> {
 }
 
 fn start(dirs: &Dirs, work: &str, extra_args: &str) -> TmuxServer {
-    let server = TmuxServer::start(&dirs.work(), &dirs.command(work, extra_args));
+    let server = TmuxServer::start(&dirs.work(), &dirs.command(work, "", extra_args));
     server.wait_screen("the idle frame", |s| {
         is_idle(s) && s.contains("Claude Code v2.1.197") && s.contains("bypass permissions on")
     });

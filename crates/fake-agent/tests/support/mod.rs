@@ -235,3 +235,52 @@ pub fn write_hook_settings(config_dir: &Path, out_dir: &Path) {
     std::fs::write(config_dir.join("settings.json"), settings.to_string())
         .expect("settings written");
 }
+
+/// A temp root with a config dir (its hooks writing into the root), a record file and a work dir
+/// whose name has a space (paths are quoted everywhere).
+pub struct Dirs {
+    root: tempfile::TempDir,
+}
+
+impl Dirs {
+    /// Creates the folders and the hook settings.
+    pub fn new() -> Self {
+        let dirs = Self {
+            root: tempfile::tempdir().expect("tempdir"),
+        };
+        std::fs::create_dir_all(dirs.work()).expect("work dir");
+        write_hook_settings(&dirs.config(), dirs.root.path());
+        dirs
+    }
+
+    /// The config dir (`CLAUDE_CONFIG_DIR`).
+    pub fn config(&self) -> std::path::PathBuf {
+        self.root.path().join("config")
+    }
+
+    /// The work dir the fake runs in.
+    pub fn work(&self) -> std::path::PathBuf {
+        self.root.path().join("work dir")
+    }
+
+    /// The prompt record (`FAKE_AGENT_RECORD`).
+    pub fn record(&self) -> std::path::PathBuf {
+        self.root.path().join("record.jsonl")
+    }
+
+    /// Where the hook of `event` writes its payload.
+    pub fn hook_file(&self, event: &str) -> std::path::PathBuf {
+        self.root.path().join(format!("{event}.json"))
+    }
+
+    /// The shell command that runs the fake with this test's environment, `env` (`NAME=value
+    /// …`) added before it and `extra_args` after it.
+    pub fn command(&self, work: &str, env: &str, extra_args: &str) -> String {
+        format!(
+            "env CLAUDE_CONFIG_DIR={} FAKE_AGENT_RECORD={} FAKE_AGENT_WORK={work} IS_SANDBOX=1 {env} {} --dangerously-skip-permissions {extra_args}",
+            sh_quote(&self.config().display().to_string()),
+            sh_quote(&self.record().display().to_string()),
+            sh_quote(BIN),
+        )
+    }
+}
