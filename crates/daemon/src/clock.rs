@@ -17,3 +17,32 @@ impl Clock for SystemClock {
         Timestamp::now()
     }
 }
+
+/// A wall clock that follows tokio's time: `start` plus the tokio time elapsed since it was
+/// made. Under tokio's paused time (in-process tests) it moves only when the runtime's time
+/// does, so timeouts, backoffs and resets in wall-clock terms stay in step with the timers.
+#[derive(Debug, Clone, Copy)]
+pub struct TokioClock {
+    /// The wall time it started at.
+    start: Timestamp,
+    /// tokio's instant at that moment.
+    origin: tokio::time::Instant,
+}
+
+impl TokioClock {
+    /// A clock that reads `start` now and moves with tokio's time from here on.
+    pub fn starting_at(start: Timestamp) -> TokioClock {
+        TokioClock {
+            start,
+            origin: tokio::time::Instant::now(),
+        }
+    }
+}
+
+impl Clock for TokioClock {
+    fn now(&self) -> Timestamp {
+        let elapsed = jiff::SignedDuration::try_from(self.origin.elapsed())
+            .unwrap_or(jiff::SignedDuration::MAX);
+        self.start.saturating_add(elapsed).unwrap_or(self.start)
+    }
+}

@@ -33,7 +33,7 @@ impl Daemon {
             .map(|(n, _)| n.clone())
             .collect();
         for session in working {
-            let observation = match self.tmux.capture_screen(&session).await {
+            let observation = match self.terminal.capture_screen(&session).await {
                 Ok(text) => {
                     if self.dispatch_paused() {
                         self.cancel_auto_continue_in(&session, &text).await;
@@ -55,7 +55,7 @@ impl Daemon {
                     Observation::Screen(screen::classify(&text).state)
                 }
                 Err(e) => {
-                    match self.tmux.has_session(&session).await {
+                    match self.terminal.has_session(&session).await {
                         Ok(false) => {
                             if let Some(slot) = self.slots.get_mut(&session) {
                                 slot.alive = false;
@@ -231,16 +231,16 @@ impl Daemon {
             return;
         }
         if how == Recycle::Exit {
-            let typed = self.tmux.type_text(session, "/exit").await;
+            let typed = self.terminal.type_text(session, "/exit").await;
             let pressed = match typed {
-                Ok(()) => self.tmux.press(session, Key::Enter).await,
+                Ok(()) => self.terminal.press(session, Key::Enter).await,
                 Err(e) => Err(e),
             };
             if pressed.is_ok() {
                 return;
             }
         }
-        if let Err(e) = self.tmux.kill_session(session).await {
+        if let Err(e) = self.terminal.kill_session(session).await {
             tracing::warn!("cannot reset {session}: {e}");
         }
         if let Some(slot) = self.slots.get_mut(session) {

@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::Context;
 use cf_config::Config;
 use cf_core::pool::PoolSpec;
-use cf_queue::{FsEvent, FsWatcher, Project, WatchTag};
+use cf_queue::{FsEvent, Project, WatchTag};
 use cf_store::{NewEvent, SessionRow, Store};
 use cf_tmux::Tmux;
 use tokio::sync::{broadcast, mpsc};
@@ -18,8 +18,10 @@ use tokio::task::JoinSet;
 use crate::clock::Clock;
 use crate::dispatch::TaskCache;
 use crate::event::Event;
+use crate::file_events::{FileEvents, Watching};
 use crate::notice::{Notice, NoticeKind};
 use crate::slots::{Phase, Slot};
+use crate::terminal::SharedTerminal;
 
 /// A daemon running in a tokio task (see [`Daemon::spawn`]).
 pub struct RunningDaemon {
@@ -34,6 +36,13 @@ impl RunningDaemon {
     pub async fn stop(self) -> anyhow::Result<()> {
         let _ = self.stop.send(());
         self.join.await.context("the daemon task panicked")?
+    }
+
+    /// Aborts the loop where it stands, as SIGKILL would: no shutdown step runs, and the jobs it
+    /// owned are dropped with it (in-process crash tests).
+    pub async fn abort(self) {
+        self.join.abort();
+        let _ = self.join.await;
     }
 }
 
@@ -61,13 +70,34 @@ impl Default for DaemonOptions {
     }
 }
 
+/// The daemon's outside world: the real adapters ([`Adapters::real`]), or a test's.
+pub struct Adapters {
+    /// Where `now` comes from.
+    pub clock: Arc<dyn Clock>,
+    /// The sessions and what is typed into them.
+    pub terminal: SharedTerminal,
+    /// Where filesystem events come from.
+    pub file_events: FileEvents,
+}
+
+impl Adapters {
+    /// tmux on the config's socket, inotify, and `clock`.
+    pub fn real(cfg: &Config, clock: Arc<dyn Clock>) -> Adapters {
+        Adapters {
+            clock,
+            terminal: Arc::new(Tmux::new(cfg.tmux.socket.clone())),
+            file_events: FileEvents::Watched,
+        }
+    }
+}
+
 /// The running daemon's state. Owned by the loop; nothing else touches it.
 pub struct Daemon {
     /// Held for the daemon's whole life: no second daemon on this state dir.
     _lock: crate::lock::StateLock,
     pub(crate) cfg: Arc<Config>,
     pub(crate) opts: DaemonOptions,
-    pub(crate) tmux: Tmux,
+    pub(crate) terminal: SharedTerminal,
     pub(crate) store: Store,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) pool: PoolSpec,
@@ -82,7 +112,7 @@ pub struct Daemon {
     pub(crate) tx: mpsc::UnboundedSender<Event>,
     rx: mpsc::UnboundedReceiver<Event>,
     pub(crate) notices: broadcast::Sender<Notice>,
-    pub(crate) watcher: FsWatcher,
+    pub(crate) watcher: Watching,
     /// Every job the loop spawned (launches, delegation submits and reaps): awaited at shutdown.
     pub(crate) jobs: JoinSet<()>,
     /// Set by events that may make a task dispatchable; the loop dispatches once per batch.
@@ -140,6 +170,22 @@ impl Daemon {
         opts: DaemonOptions,
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Daemon> {
+        let adapters = Adapters::real(&cfg, clock);
+        Daemon::start_with(cfg, opts, adapters).await
+    }
+
+    /// [`Daemon::start`] on the given adapters (in-process tests: a scripted terminal, a clock
+    /// that follows tokio's paused time, injected file events).
+    pub async fn start_with(
+        cfg: Config,
+        opts: DaemonOptions,
+        adapters: Adapters,
+    ) -> anyhow::Result<Daemon> {
+        let Adapters {
+            clock,
+            terminal,
+            file_events,
+        } = adapters;
         let cfg = Arc::new(cfg);
         std::fs::create_dir_all(&cfg.state_dir)
             .with_context(|| format!("cannot create state_dir {}", cfg.state_dir.display()))?;
@@ -162,7 +208,8 @@ impl Daemon {
             .with_context(|| format!("cannot open the store {}", store_path.display()))?;
         let (tx, rx) = mpsc::unbounded_channel();
         let fs_tx = tx.clone();
-        let (fs_events_tx, mut fs_events_rx) = mpsc::unbounded_channel::<FsEvent>();
+        let (watcher, mut fs_events_rx) = Watching::start(file_events)
+            .context("cannot start the filesystem watcher (inotify)")?;
         tokio::spawn(async move {
             while let Some(ev) = fs_events_rx.recv().await {
                 if fs_tx.send(Event::Fs(ev)).is_err() {
@@ -170,8 +217,6 @@ impl Daemon {
                 }
             }
         });
-        let watcher = FsWatcher::new(fs_events_tx)
-            .context("cannot start the filesystem watcher (inotify)")?;
         let pool: PoolSpec = cfg.pool.autonomous.clone();
         let (notices, _) = broadcast::channel(1024);
         let cfg_cooldown = cfg.quota.reactivate_cooldown;
@@ -179,7 +224,7 @@ impl Daemon {
         let delegation = crate::delegate::manager_from_config(&cfg)?;
         let mut daemon = Daemon {
             _lock: lock,
-            tmux: Tmux::new(cfg.tmux.socket.clone()),
+            terminal,
             cfg,
             opts,
             store,

@@ -374,11 +374,11 @@ impl Daemon {
             };
         }
         self.save_slot(session);
-        let tmux = self.tmux.clone();
+        let terminal = self.terminal.clone();
         let tx = self.tx.clone();
         let session = session.to_string();
         self.jobs.spawn(async move {
-            let outcome = launch::launch(&tmux, &plan).await;
+            let outcome = launch::launch(terminal.as_ref(), &plan).await;
             let _ = tx.send(crate::Event::LaunchFinished {
                 session,
                 run,
@@ -536,7 +536,7 @@ impl Daemon {
                     slot.cooldown_until = cooldown_until;
                 }
                 // Whatever the agent holds now must not run: a fresh session replaces it.
-                if let Err(e) = self.tmux.kill_session(&session).await {
+                if let Err(e) = self.terminal.kill_session(&session).await {
                     tracing::warn!("cannot reset {session} after a failed launch: {e}");
                 }
                 if let Some(slot) = self.slots.get_mut(&session) {

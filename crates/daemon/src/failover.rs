@@ -219,7 +219,7 @@ impl Daemon {
                 MenuAnswer::Escape => vec![Key::Escape],
             };
             for key in keys {
-                if let Err(e) = self.tmux.press(session, key).await {
+                if let Err(e) = self.terminal.press(session, key).await {
                     tracing::warn!("cannot answer the rate-limit menu in {session}: {e}");
                 }
             }
@@ -313,7 +313,7 @@ impl Daemon {
             .map(|d| d.name.clone())
             .collect();
         for name in names {
-            let Ok(screen) = self.tmux.capture_screen(&name).await else {
+            let Ok(screen) = self.terminal.capture_screen(&name).await else {
                 continue;
             };
             let now = self.clock.now();

@@ -63,7 +63,7 @@ impl Daemon {
         task: &ClaimedTask,
         hook_kind: Option<&str>,
     ) -> TurnOutcome {
-        let screen = self.tmux.capture_screen(session).await.ok();
+        let screen = self.terminal.capture_screen(session).await.ok();
         let entry = self.conversation_of(session, task).and_then(|id| {
             let roots = crate::transcript::transcript_roots(&self.cfg);
             let hinted = self.transcript_hints.get(session).map(|p| p.as_path());

@@ -10,7 +10,9 @@
 use std::time::Duration;
 
 use cf_core::screen::{self, ScreenState};
-use cf_tmux::{Key, Tmux};
+use cf_tmux::Key;
+
+use crate::terminal::Terminal;
 use tokio::time::Instant;
 
 /// Everything a launch needs, decided by the loop before the task is spawned.
@@ -129,7 +131,7 @@ pub fn redact(text: &str, secrets: &[String]) -> String {
 
 /// Runs the whole launch. On error nothing is left half-done that the loop does not clean up:
 /// the loop kills the session after a failed launch.
-pub async fn launch(tmux: &Tmux, plan: &LaunchPlan) -> Result<LaunchReport, LaunchError> {
+pub async fn launch(tmux: &dyn Terminal, plan: &LaunchPlan) -> Result<LaunchReport, LaunchError> {
     let started = Instant::now();
     wait_for_shell(tmux, plan).await?;
     let line = format!(
@@ -155,7 +157,7 @@ pub async fn launch(tmux: &Tmux, plan: &LaunchPlan) -> Result<LaunchReport, Laun
     })
 }
 
-async fn wait_for_shell(tmux: &Tmux, plan: &LaunchPlan) -> Result<(), LaunchError> {
+async fn wait_for_shell(tmux: &dyn Terminal, plan: &LaunchPlan) -> Result<(), LaunchError> {
     let deadline = Instant::now() + plan.shell_timeout;
     loop {
         let info = tmux.pane_info(&plan.session).await?;
@@ -172,7 +174,7 @@ async fn wait_for_shell(tmux: &Tmux, plan: &LaunchPlan) -> Result<(), LaunchErro
     }
 }
 
-async fn wait_for_prompt(tmux: &Tmux, plan: &LaunchPlan) -> Result<String, LaunchError> {
+async fn wait_for_prompt(tmux: &dyn Terminal, plan: &LaunchPlan) -> Result<String, LaunchError> {
     let deadline = Instant::now() + plan.prompt_timeout;
     let mut agent_seen = false;
     loop {
@@ -214,7 +216,7 @@ fn exited(screen: &str, marker: &str) -> bool {
 }
 
 /// Waits until the paste shows in the input (or the agent already took it).
-async fn wait_for_paste(tmux: &Tmux, plan: &LaunchPlan) -> Result<(), LaunchError> {
+async fn wait_for_paste(tmux: &dyn Terminal, plan: &LaunchPlan) -> Result<(), LaunchError> {
     let deadline = Instant::now() + Duration::from_secs(3);
     loop {
         let screen = tmux.capture_screen(&plan.session).await?;
@@ -230,7 +232,7 @@ async fn wait_for_paste(tmux: &Tmux, plan: &LaunchPlan) -> Result<(), LaunchErro
 }
 
 async fn verify_started(
-    tmux: &Tmux,
+    tmux: &dyn Terminal,
     plan: &LaunchPlan,
     before: &ScreenBefore,
 ) -> Result<(Verified, u32), LaunchError> {

@@ -279,7 +279,7 @@ impl Daemon {
     }
 
     async fn reset_session_at_start(&mut self, session: &str) {
-        let _ = self.tmux.kill_session(session).await;
+        let _ = self.terminal.kill_session(session).await;
         if let Some(slot) = self.slots.get_mut(session) {
             slot.alive = false;
         }
@@ -325,14 +325,14 @@ impl Daemon {
         if signals::signal_path(&dir, SignalKind::Done, session).exists() {
             return Fate::Finished(Verdict::Completed(CompletionCause::DoneSignal));
         }
-        let info = match self.tmux.pane_info(session).await {
+        let info = match self.terminal.pane_info(session).await {
             Ok(info) => info,
             Err(e) => return interrupted(format!("cannot inspect {session}: {e}"), true),
         };
         if is_shell(&info.current_command) {
             return interrupted(format!("no agent runs in {session} any more"), false);
         }
-        let text = match self.tmux.capture_screen(session).await {
+        let text = match self.terminal.capture_screen(session).await {
             Ok(text) => text,
             Err(e) => return interrupted(format!("cannot read {session}: {e}"), true),
         };

@@ -90,7 +90,7 @@ impl Daemon {
     /// Creates missing pool sessions (up to `min`, and every vanished known one) and
     /// refreshes which slots are alive. Never touches a session outside the pool range.
     pub(crate) async fn maintain_pool(&mut self) {
-        let alive: BTreeSet<String> = match self.tmux.list_sessions().await {
+        let alive: BTreeSet<String> = match self.terminal.list_sessions().await {
             Ok(names) => names.into_iter().collect(),
             Err(e) => {
                 self.notify(
@@ -124,7 +124,7 @@ impl Daemon {
                 // prompt framework) or change the environment the agents get.
                 command: Some(format!("exec {}", POOL_SHELL)),
             };
-            match self.tmux.new_session(&spec).await {
+            match self.terminal.new_session(&spec).await {
                 Ok(()) => {
                     self.known_pool.insert(name.clone());
                     let slot = self

@@ -59,7 +59,7 @@ impl Daemon {
     /// Esc (README section e) in every pool session that shows it.
     async fn cancel_auto_continue(&mut self) {
         for session in self.sessions_with_tasks() {
-            if let Ok(screen) = self.tmux.capture_screen(&session).await {
+            if let Ok(screen) = self.terminal.capture_screen(&session).await {
                 self.cancel_auto_continue_in(&session, &screen).await;
             }
         }
@@ -72,7 +72,7 @@ impl Daemon {
         if !quota::auto_continue_armed(screen) {
             return;
         }
-        match self.tmux.press(session, Key::Escape).await {
+        match self.terminal.press(session, Key::Escape).await {
             Ok(()) => tracing::info!(%session, "cancelled the client's automatic continue"),
             Err(e) => tracing::warn!("cannot cancel the automatic continue in {session}: {e}"),
         }

@@ -117,7 +117,7 @@ impl Daemon {
         }
         let mut dedicated = Vec::new();
         for d in self.cfg.pool.dedicated.clone() {
-            if !self.tmux.has_session(&d.name).await.unwrap_or(false) {
+            if !self.terminal.has_session(&d.name).await.unwrap_or(false) {
                 continue;
             }
             let from_hook = signals::read_session_id(&dir, &d.name)
@@ -126,7 +126,7 @@ impl Daemon {
             let from_screen = match from_hook {
                 Some(_) => None,
                 None => self
-                    .tmux
+                    .terminal
                     .capture_screen(&d.name)
                     .await
                     .ok()
@@ -185,13 +185,13 @@ impl Daemon {
 
         // 4. Fresh sessions (own range and dedicated only).
         for carry in &carries {
-            let _ = self.tmux.kill_session(&carry.session).await;
+            let _ = self.terminal.kill_session(&carry.session).await;
             if let Some(slot) = self.slots.get_mut(&carry.session) {
                 slot.alive = false;
             }
         }
         for (d, _) in &dedicated {
-            let _ = self.tmux.kill_session(&d.name).await;
+            let _ = self.terminal.kill_session(&d.name).await;
         }
         self.maintain_pool().await;
 
@@ -281,7 +281,7 @@ impl Daemon {
             env: Vec::new(),
             command: command.clone(),
         };
-        match (self.tmux.new_session(&spec).await, id) {
+        match (self.terminal.new_session(&spec).await, id) {
             (Ok(()), Some(id)) => self.notify(
                 NoticeKind::Relaunched,
                 Some(name.to_string()),

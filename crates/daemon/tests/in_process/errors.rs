@@ -1,0 +1,72 @@
+//! Turns that end on an API error or an interruption: a server error keeps the task and goes on
+//! in its conversation after the backoff; an expired login marks the account and moves the
+//! work to another; a session killed by hand goes on in its conversation. None is done early.
+
+use crate::agent::Ending;
+use crate::harness::{Harness, Spec};
+
+#[tokio::test(start_paused = true)]
+async fn a_server_error_keeps_the_task_and_goes_on_after_the_backoff() {
+    let mut h = Harness::new(&Spec::default());
+    h.start().await;
+    h.add_task("alpha", "t1", "Migrate the schema.");
+    let (session, conversation) = h.until_one_runs().await;
+    h.end_turn(&session, Ending::ApiError(500));
+    let resumed = h.until_continued(&conversation, None).await;
+    assert!(
+        !h.is_done("alpha", "t1") && !h.is_failed("alpha", "t1"),
+        "a server error neither finishes nor fails the task"
+    );
+    h.end_turn(&resumed, Ending::Reply);
+    h.until("t1 is done", |h| h.is_done("alpha", "t1")).await;
+    let done = h.read("alpha", "done", "t1");
+    assert!(
+        done.contains("500"),
+        "the footer lists the failed attempt: {done}"
+    );
+    assert_eq!(
+        h.term.prompts_of("t1.md").len(),
+        1,
+        "the task text went once"
+    );
+    h.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_expired_login_marks_the_account_and_the_task_goes_on_on_another() {
+    let mut h = Harness::new(&Spec {
+        accounts: vec!["a", "b"],
+        pool: 1,
+        ..Spec::default()
+    });
+    h.start().await;
+    h.add_task("beta", "t2", "Update the docs.");
+    let (session, conversation) = h.until_one_runs().await;
+    h.end_turn(&session, Ending::ApiError(401));
+    let resumed = h.until_continued(&conversation, Some("b")).await;
+    h.end_turn(&resumed, Ending::Reply);
+    h.until("t2 is done", |h| h.is_done("beta", "t2")).await;
+    assert!(h.read("beta", "done", "t2").contains("- account: b"));
+    assert_eq!(
+        h.notice_count(cf_daemon::NoticeKind::AccountAttention),
+        1,
+        "the operator is told once: {}",
+        h.notice_lines()
+    );
+    assert_eq!(h.term.prompts_of("t2.md").len(), 1);
+    h.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_session_killed_by_hand_goes_on_in_its_conversation() {
+    let mut h = Harness::new(&Spec::default());
+    h.start().await;
+    h.add_task("alpha", "t3", "Tidy the build.");
+    let (session, conversation) = h.until_one_runs().await;
+    h.term.kill_by_hand(&session);
+    let resumed = h.until_continued(&conversation, None).await;
+    h.end_turn(&resumed, Ending::Reply);
+    h.until("t3 is done", |h| h.is_done("alpha", "t3")).await;
+    assert_eq!(h.term.prompts_of("t3.md").len(), 1);
+    h.stop().await;
+}

@@ -1,0 +1,81 @@
+//! Usage limits: one account's limit moves every session to the other account, each resuming
+//! its own conversation; with every account out, dispatch pauses until the earliest reset and
+//! goes on by itself.
+
+use crate::agent::Ending;
+use crate::harness::{Harness, Spec};
+
+fn two_accounts(pool: u32) -> Spec {
+    Spec {
+        accounts: vec!["a", "b"],
+        pool,
+        ..Spec::default()
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_usage_limit_moves_every_session_to_the_other_account() {
+    let mut h = Harness::new(&two_accounts(2));
+    h.start().await;
+    h.add_task("alpha", "a1", "First.");
+    h.add_task("beta", "b1", "Second.");
+    h.until("both run", |h| h.term.working_sessions().len() == 2)
+        .await;
+    let sessions = h.term.working_sessions();
+    let conversations: Vec<String> = sessions
+        .iter()
+        .map(|s| h.term.agent_in(s).expect("an agent").1)
+        .collect();
+    for s in &sessions {
+        let (dir, _) = h.term.agent_in(s).expect("an agent");
+        assert_eq!(dir, h.account_dir("a"), "{s} starts on the first account");
+    }
+    h.end_turn(&sessions[0], Ending::SessionLimit);
+    for conversation in &conversations {
+        let session = h.until_continued(conversation, Some("b")).await;
+        h.end_turn(&session, Ending::Reply);
+    }
+    h.until("both done", |h| {
+        h.is_done("alpha", "a1") && h.is_done("beta", "b1")
+    })
+    .await;
+    for task in ["a1.md", "b1.md"] {
+        assert_eq!(h.term.prompts_of(task).len(), 1, "{task}'s text went once");
+    }
+    let done = h.read("alpha", "done", "a1");
+    assert!(done.contains("- account: b"), "finished on b: {done}");
+    h.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn with_every_account_out_dispatch_waits_for_the_earliest_reset() {
+    let mut h = Harness::new(&two_accounts(1));
+    h.start().await;
+    h.add_task("alpha", "t1", "First.");
+    let (session, conversation) = h.until_one_runs().await;
+    h.end_turn(&session, Ending::SessionLimit);
+    let session = h.until_continued(&conversation, Some("b")).await;
+    h.end_turn(&session, Ending::SessionLimit);
+    let out_at = tokio::time::Instant::now();
+    h.add_task("beta", "t2", "Second.");
+    // a's limit resets an hour after it was hit: until then nothing is sent anywhere.
+    let session = h.until_continued(&conversation, Some("a")).await;
+    let paused = out_at.elapsed();
+    assert!(
+        paused >= std::time::Duration::from_secs(50 * 60),
+        "dispatch waited for the reset: {paused:?}"
+    );
+    assert!(
+        h.term.prompts_of("t2.md").is_empty(),
+        "t1 first, in its session"
+    );
+    h.end_turn(&session, Ending::Reply);
+    h.finish_task("t2").await;
+    h.until("both done", |h| {
+        h.is_done("alpha", "t1") && h.is_done("beta", "t2")
+    })
+    .await;
+    assert_eq!(h.term.prompts_of("t1.md").len(), 1);
+    assert_eq!(h.term.prompts_of("t2.md").len(), 1);
+    h.stop().await;
+}

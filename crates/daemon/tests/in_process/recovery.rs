@@ -1,0 +1,41 @@
+//! A restart after the daemon died (SIGKILL) finds what the last run left: a task still running
+//! in its session is adopted, never sent again; a task whose session is gone goes on in its own
+//! conversation in a fresh session.
+
+use crate::agent::Ending;
+use crate::harness::{Harness, Spec};
+
+#[tokio::test(start_paused = true)]
+async fn a_task_still_running_after_a_crash_is_adopted_not_sent_again() {
+    let mut h = Harness::new(&Spec::default());
+    h.start().await;
+    h.add_task("alpha", "t1", "Refactor the parser.");
+    let (session, _) = h.until_one_runs().await;
+    h.crash().await;
+    // The agent works on while no daemon runs (tmux outlives it).
+    h.start().await;
+    h.end_turn(&session, Ending::Reply);
+    h.until("t1 is done", |h| h.is_done("alpha", "t1")).await;
+    assert_eq!(h.term.prompts_of("t1.md").len(), 1, "never sent again");
+    h.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_task_whose_session_died_with_the_daemon_resumes_its_own_conversation() {
+    let mut h = Harness::new(&Spec::default());
+    h.start().await;
+    h.add_task("beta", "t2", "Port the tests.");
+    let (_, conversation) = h.until_one_runs().await;
+    h.crash().await;
+    h.term.kill_server();
+    h.start().await;
+    let resumed = h.until_continued(&conversation, None).await;
+    h.end_turn(&resumed, Ending::Reply);
+    h.until("t2 is done", |h| h.is_done("beta", "t2")).await;
+    assert_eq!(
+        h.term.prompts_of("t2.md").len(),
+        1,
+        "the task text went once"
+    );
+    h.stop().await;
+}
