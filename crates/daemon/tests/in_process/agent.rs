@@ -95,6 +95,11 @@ impl Agent {
         self.working.is_some()
     }
 
+    /// When the running turn started.
+    pub fn working_since(&self) -> Option<tokio::time::Instant> {
+        self.working.as_ref().map(|w| w.since)
+    }
+
     /// Typed characters go into the input.
     pub fn type_text(&mut self, text: &str) {
         self.input.type_text(text);

@@ -12,4 +12,5 @@ mod completion;
 mod errors;
 mod failover;
 mod gate;
+mod outage;
 mod recovery;

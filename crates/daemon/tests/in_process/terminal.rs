@@ -48,8 +48,20 @@ struct Session {
     pid: u32,
 }
 
+/// How a turn on the account with this config dir ends at this wall time.
+pub type EndingRule = Box<dyn Fn(&std::path::Path, jiff::Timestamp) -> Ending + Send>;
+
+/// Turns that end by themselves, like the fake agent's: after `work`, as `ending` says for the
+/// agent's account at that moment.
+pub struct AutoTurns {
+    /// How long each turn works.
+    pub work: std::time::Duration,
+    /// How each ends.
+    pub ending: EndingRule,
+}
+
 /// Everything the terminal holds.
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct State {
     sessions: BTreeMap<String, Session>,
     /// Conversations that ended (or whose agent was killed): what `--resume` replays.
@@ -60,6 +72,8 @@ struct State {
     submitted: Vec<Submitted>,
     /// Whether the hooks run (without them only the screen tells a turn ended).
     hooks_off: bool,
+    /// Turns that end by themselves (otherwise the test ends each).
+    auto: Option<AutoTurns>,
 }
 
 /// The scripted terminal; cheap to share (`Arc`).
@@ -96,6 +110,36 @@ impl ScriptedTerminal {
     /// Turns the hooks off (or on again).
     pub fn set_hooks(&self, on: bool) {
         self.state().hooks_off = !on;
+    }
+
+    /// Lets every turn end by itself from now on.
+    pub fn set_auto_turns(&self, auto: AutoTurns) {
+        self.state().auto = Some(auto);
+    }
+
+    /// Ends the turns that are due (auto turns): what the fake agent's own loop does.
+    fn play_due(&self) {
+        let now = tokio::time::Instant::now();
+        let wall = self.clock.now();
+        let due: Vec<(String, Ending)> = {
+            let state = self.state();
+            let Some(auto) = state.auto.as_ref() else {
+                return;
+            };
+            state
+                .sessions
+                .iter()
+                .filter_map(|(name, s)| {
+                    let (agent, _) = s.agent.as_ref()?;
+                    let since = agent.working_since()?;
+                    (now.saturating_duration_since(since) >= auto.work)
+                        .then(|| (name.clone(), (auto.ending)(&agent.config_dir, wall)))
+                })
+                .collect()
+        };
+        for (session, ending) in due {
+            self.end_turn(&session, ending);
+        }
     }
 
     /// Every prompt taken so far.
@@ -446,6 +490,7 @@ enum Typing {
 
 impl Terminal for ScriptedTerminal {
     fn list_sessions(&self) -> TerminalFuture<'_, Vec<String>> {
+        self.play_due();
         let names = self.session_names();
         Box::pin(async move { Ok(names) })
     }
@@ -471,6 +516,7 @@ impl Terminal for ScriptedTerminal {
     }
 
     fn capture_screen<'a>(&'a self, name: &'a str) -> TerminalFuture<'a, String> {
+        self.play_due();
         let result = self.screen_of(name);
         Box::pin(async move { result })
     }
