@@ -186,10 +186,20 @@ fn delegated_tasks_survive_a_restart_and_are_counted() {
         "the watchdog left the delegated task alone:\n{log}"
     );
     platform.released.store(true, Ordering::SeqCst);
+    // The reaper writes done/ first and then removes the claim and the sidecar and counts the
+    // job (a crash in between loses nothing): wait for the last step, not the first.
+    let addr = api_address(&sandbox).expect("api address");
     wait_until(
         Duration::from_secs(30),
-        "the delegated task is done",
-        || is_done(&sandbox, "beta", "gem"),
+        "the delegated task is done, cleaned up and counted",
+        || {
+            is_done(&sandbox, "beta", "gem")
+                && sandbox.files_in("beta", "inbox").is_empty()
+                && serde_json::from_str::<serde_json::Value>(
+                    &http_get(&addr, "/api/delegated/status").1,
+                )
+                .is_ok_and(|s| s["counters"]["completed"] == 1)
+        },
     );
     let done = sandbox
         .read_file_in("beta", "done", "gem.md")
@@ -223,7 +233,6 @@ fn delegated_tasks_survive_a_restart_and_are_counted() {
     );
     assert_eq!(prompts_for(&sandbox, "local").len(), 1);
 
-    let addr = api_address(&sandbox).expect("api address");
     let (status, body) = http_get(&addr, "/api/delegated/status");
     assert_eq!(status, 200, "{body}");
     let stats: serde_json::Value = serde_json::from_str(&body).expect("json");

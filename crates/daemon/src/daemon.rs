@@ -366,6 +366,8 @@ impl Daemon {
                 self.handle(event).await;
             }
         }
+        // A reap aborted at the grace's end may have counted jobs it never reported.
+        self.save_delegation_counters();
         Ok(())
     }
 

@@ -48,8 +48,8 @@ impl Daemon {
         }
     }
 
-    /// Saves the delegation counters (after every submit and reap).
-    fn save_delegation_counters(&self) {
+    /// Saves the delegation counters (after every submit and reap, and at shutdown).
+    pub(crate) fn save_delegation_counters(&self) {
         let Some(manager) = &self.delegation else {
             return;
         };
