@@ -5,6 +5,7 @@
 //! [`QuotaMonitor::note_swap`].
 
 mod menu;
+pub mod plan;
 
 use std::collections::HashMap;
 

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use cf_core::failover::{AccountState, Decision, MenuAnswer, menu_answer};
 use cf_core::quota;
 use cf_tmux::Key;
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 
 use crate::daemon::Daemon;
 use crate::notice::NoticeKind;
@@ -29,9 +29,6 @@ pub const PAUSE_KEY: &str = "pause";
 /// conversation (re-sending it would make the model see it twice).
 pub const CONTINUE_MESSAGE: &str = "Continue from where you left off.";
 
-/// How long an account whose limit did not say when it resets is considered exhausted.
-const UNKNOWN_RESET: SignedDuration = SignedDuration::from_hours(5);
-
 /// The accounts as the daemon sees them.
 #[derive(Debug, Clone)]
 pub struct Accounts {
@@ -43,6 +40,16 @@ pub struct Accounts {
     pub pause: Option<Pause>,
 }
 
+impl Accounts {
+    /// The active account's name (empty when there is none).
+    pub fn active_name(&self) -> String {
+        self.states
+            .get(self.active)
+            .map(|s| s.name.clone())
+            .unwrap_or_default()
+    }
+}
+
 /// Why and until when dispatching waits for an account.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Pause {
@@ -52,18 +59,7 @@ pub struct Pause {
     pub why: String,
 }
 
-/// What moves the sessions to another account.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SwapCause {
-    /// The account ran out of quota (a screen showed the limit).
-    Quota,
-    /// The account cannot work (expired login, refused subscription); already marked.
-    Account,
-    /// Asked for by hand (`claude-failover swap`, `POST /api/swap`).
-    ByHand,
-    /// The pause ended: an account reset or became usable again.
-    Resumed,
-}
+pub use cf_core::failover::plan::SwapCause;
 
 /// Why a swap happens.
 #[derive(Debug, Clone)]

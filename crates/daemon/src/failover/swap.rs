@@ -2,101 +2,133 @@
 
 use std::path::PathBuf;
 
-use cf_core::failover::{Target, pick_target};
+use cf_core::failover::plan::{Carry, Destination, Reached, SwapRequest, carry, plan_swap};
 use cf_core::resume::{ResumeId, find_resume_hint};
 use cf_core::shell::{LaunchSpec, SkipPermissions, launch_command_line};
 use cf_store::NewSwap;
 use cf_tmux::NewSession;
 
-use super::{CONTINUE_MESSAGE, SwapCause, SwapTrigger, UNKNOWN_RESET};
+use jiff::Timestamp;
+
+use super::{CONTINUE_MESSAGE, SwapCause, SwapTrigger};
 use crate::daemon::Daemon;
 use crate::notice::NoticeKind;
 use crate::signals;
 use crate::slots::{ClaimedTask, Held};
 use crate::waiting::WaitReason;
 
-/// A conversation to carry over to the target account.
-struct Carry {
+/// A task to carry over to the target account, and what becomes of it there.
+struct Moving {
     session: String,
     task: ClaimedTask,
-    resume: Option<ResumeId>,
+    carry: Carry,
 }
 
+/// A dedicated session to relaunch on the target, with its conversation when known.
+type Relaunch = (cf_config::DedicatedSession, Option<ResumeId>);
+
 impl Daemon {
-    /// Moves every session to another account.
+    /// Moves every session to another account: the plan is pure (`cf_core::failover::plan`);
+    /// this carries it out.
     pub(crate) async fn swap(&mut self, trigger: SwapTrigger) {
         let now = self.clock.now();
         let from = self.accounts.active;
-        if trigger.cause == SwapCause::Quota
-            && let Some(state) = self.accounts.states.get_mut(from)
+        let plan = plan_swap(&SwapRequest {
+            accounts: &self.accounts.states,
+            active: from,
+            cause: trigger.cause,
+            to: trigger.to.as_deref(),
+            reset_at: trigger.reset_at,
+            now,
+        });
+        if let (Some(until), Some(left)) =
+            (plan.exhausted_until, self.accounts.states.get_mut(from))
         {
-            state.exhausted_until = Some(
-                trigger
-                    .reset_at
-                    .unwrap_or_else(|| now.saturating_add(UNKNOWN_RESET).unwrap_or(now)),
-            );
+            left.exhausted_until = Some(until);
         }
-        let target = match &trigger.to {
-            Some(name) => match self.accounts.states.iter().position(|s| &s.name == name) {
-                Some(index) => Target::Account(index),
-                None => {
-                    let why = match self.cfg.account_named(name) {
-                        Err(unknown) => unknown.to_string(),
-                        Ok(_) => format!("account `{name}` is not tracked"),
-                    };
-                    self.notify(
-                        NoticeKind::Problem,
-                        None,
-                        None,
-                        format!("swap refused: {why}"),
-                    );
-                    return;
-                }
-            },
-            None => pick_target(&self.accounts.states, from, now),
-        };
-        let to = match target {
-            Target::Account(to) => to,
-            Target::AllExhausted { earliest_reset } => {
+        let to = match plan.destination {
+            Destination::Account(to) => to,
+            Destination::PauseAll { earliest_reset } => {
                 self.pause_all(trigger.session.clone(), earliest_reset)
                     .await;
                 return;
             }
+            Destination::UnknownAccount(name) => {
+                let why = match self.cfg.account_named(&name) {
+                    Err(unknown) => unknown.to_string(),
+                    Ok(_) => format!("account `{name}` is not tracked"),
+                };
+                self.notify(
+                    NoticeKind::Problem,
+                    None,
+                    None,
+                    format!("swap refused: {why}"),
+                );
+                return;
+            }
         };
-        let from_name = self
-            .accounts
-            .states
-            .get(from)
-            .map(|s| s.name.clone())
-            .unwrap_or_default();
-        let to_name = self.accounts.states[to].name.clone();
         let Some(to_dir) = self.cfg.accounts.get(to).map(|a| a.config_dir.clone()) else {
             return;
         };
+        let moving = self.take_moving_tasks(&trigger, to, now);
+        let dedicated = self.dedicated_to_relaunch().await;
+        self.switch_to(to, &trigger, &moving, &dedicated, now);
+        self.trust_folders_for(to, &dedicated, now);
+        // Fresh sessions (own range and dedicated only).
+        for m in &moving {
+            let _ = self.terminal.kill_session(&m.session).await;
+            if let Some(slot) = self.slots.get_mut(&m.session) {
+                slot.alive = false;
+            }
+        }
+        for (d, _) in &dedicated {
+            let _ = self.terminal.kill_session(&d.name).await;
+        }
+        self.maintain_pool().await;
+        let to_name = self.accounts.states[to].name.clone();
+        for m in moving {
+            self.carry_on(m, &to_name);
+        }
+        for (d, id) in dedicated {
+            self.relaunch_dedicated(&d.name, &d.project, id, &to_dir)
+                .await;
+        }
+        self.dispatch_wanted = true;
+    }
 
-        // 1. What to carry over: every conversation, with its resume id.
-        let dir = self.cfg.watcher.done_signal_dir.clone();
-        let mut carries = Vec::new();
-        let held = self.sessions_with_tasks();
+    /// Takes every claimed task off its session, closes its run and decides what becomes of it.
+    fn take_moving_tasks(
+        &mut self,
+        trigger: &SwapTrigger,
+        to: usize,
+        now: Timestamp,
+    ) -> Vec<Moving> {
+        let from_name = self.accounts.active_name();
+        let to_name = self.accounts.states[to].name.clone();
         let why = match trigger.cause {
             SwapCause::Quota => format!("account {from_name} ran out of quota"),
             SwapCause::Account => format!("account {from_name} needs attention"),
             SwapCause::ByHand => "swap by hand".to_string(),
             SwapCause::Resumed => format!("{to_name} is usable again"),
         };
-        for session in held {
+        let mut moving = Vec::new();
+        for session in self.sessions_with_tasks() {
             let Some((run, mut task)) = self.slots.get_mut(&session).and_then(|s| s.take_task())
             else {
                 continue;
             };
             self.abandon_probe(&task.account, task.probe);
             task.probe = crate::slots::Probe::No;
-            // Only a conversation that holds the task text may be resumed with "continue".
-            let resume = match task.held {
-                Held::Yes => self.conversation_of(&session, &task),
-                Held::No => None,
+            let reached = match task.held {
+                Held::Yes => Reached::Agent,
+                Held::No => Reached::NotYet,
             };
-            if let Some(id) = &resume {
+            let conversation = match reached {
+                Reached::Agent => self.conversation_of(&session, &task),
+                Reached::NotYet => None,
+            };
+            let carry = carry(reached, conversation);
+            if let Carry::Resume(id) = &carry {
                 // Recorded before its run closes: a crash from here on finds it to go on.
                 task.conversation = Some(id.clone());
                 self.save_retry_record(&task, Some(now), WaitReason::Interrupted);
@@ -109,12 +141,19 @@ impl Daemon {
                 "swapped",
                 &format!("{why}; resuming on {to_name}"),
             );
-            carries.push(Carry {
+            moving.push(Moving {
                 session,
                 task,
-                resume,
+                carry,
             });
         }
+        moving
+    }
+
+    /// The dedicated sessions that exist, each with its conversation (from the hooks, else the
+    /// resume hint on its screen). `&mut`: the loop's future must stay `Send` (`Daemon` is not `Sync`).
+    async fn dedicated_to_relaunch(&mut self) -> Vec<Relaunch> {
+        let dir = self.cfg.watcher.done_signal_dir.clone();
         let mut dedicated = Vec::new();
         for d in self.cfg.pool.dedicated.clone() {
             if !self.terminal.has_session(&d.name).await.unwrap_or(false) {
@@ -134,15 +173,30 @@ impl Daemon {
             };
             dedicated.push((d, from_hook.or(from_screen)));
         }
+        dedicated
+    }
 
-        // 2. Switch and record.
+    /// Makes `to` the active account and records the swap.
+    fn switch_to(
+        &mut self,
+        to: usize,
+        trigger: &SwapTrigger,
+        moving: &[Moving],
+        dedicated: &[Relaunch],
+        now: Timestamp,
+    ) {
+        let from_name = self.accounts.active_name();
         self.accounts.active = to;
         self.accounts.pause = None;
+        let to_name = self.accounts.active_name();
         self.save_accounts();
         self.monitor.note_swap(now);
         let detail = format!(
             "{} pool task(s) resumed, {} dedicated session(s) relaunched; {}",
-            carries.iter().filter(|c| c.resume.is_some()).count(),
+            moving
+                .iter()
+                .filter(|m| matches!(m.carry, Carry::Resume(_)))
+                .count(),
             dedicated.iter().filter(|(_, id)| id.is_some()).count(),
             trigger.snippet
         );
@@ -164,68 +218,53 @@ impl Daemon {
             None,
             format!("{from_name} -> {to_name} ({}); {detail}", trigger.pattern),
         );
+    }
 
-        // 3. The target must be able to open the conversations: trust the folders.
+    /// The target must be able to open the conversations: trust their folders.
+    fn trust_folders_for(&self, to: usize, dedicated: &[Relaunch], now: Timestamp) {
+        let Some(account) = self.cfg.accounts.get(to) else {
+            return;
+        };
         let mut folders: Vec<PathBuf> = vec![self.cfg.dispatcher.projects_dir.clone()];
         folders.extend(self.cfg.dispatcher.projects.iter().cloned());
         folders.extend(dedicated.iter().map(|(d, _)| d.project.clone()));
         for folder in folders {
-            if let Err(e) = cf_accounts::ensure_folder_trusted(&to_dir, &folder, now) {
+            if let Err(e) = cf_accounts::ensure_folder_trusted(&account.config_dir, &folder, now) {
                 self.notify(
                     NoticeKind::Problem,
                     None,
                     None,
                     format!(
-                        "cannot mark {} as trusted for account {to_name}: {e}",
-                        folder.display()
+                        "cannot mark {} as trusted for account {}: {e}",
+                        folder.display(),
+                        account.name
                     ),
                 );
             }
         }
+    }
 
-        // 4. Fresh sessions (own range and dedicated only).
-        for carry in &carries {
-            let _ = self.terminal.kill_session(&carry.session).await;
-            if let Some(slot) = self.slots.get_mut(&carry.session) {
-                slot.alive = false;
+    /// Does what the plan said for a moving task.
+    fn carry_on(&mut self, m: Moving, to_name: &str) {
+        match m.carry {
+            Carry::Resume(id) => {
+                self.begin_launch(&m.session, m.task, Some(id), CONTINUE_MESSAGE.to_string())
             }
-        }
-        for (d, _) in &dedicated {
-            let _ = self.terminal.kill_session(&d.name).await;
-        }
-        self.maintain_pool().await;
-
-        // 5. Resume the interrupted pool tasks; relaunch the dedicated conversations.
-        for carry in carries {
-            match carry.resume {
-                Some(id) => self.begin_launch(
-                    &carry.session,
-                    carry.task,
-                    Some(id),
-                    CONTINUE_MESSAGE.to_string(),
+            Carry::PutBack => self.put_back(
+                &m.task,
+                &format!(
+                    "its launch in {} was under way when the sessions moved",
+                    m.session
                 ),
-                // It never reached its agent: back to the inbox, nothing ran.
-                None if carry.task.held == Held::No => self.put_back(
-                    &carry.task,
-                    &format!(
-                        "its launch in {} was under way when the sessions moved",
-                        carry.session
-                    ),
+            ),
+            Carry::StartOver => self.restart_from_scratch(
+                &m.task,
+                &format!(
+                    "no conversation id was known for {} when it moved to {to_name}",
+                    m.session
                 ),
-                None => self.restart_from_scratch(
-                    &carry.task,
-                    &format!(
-                        "no conversation id was known for {} when it moved to {to_name}",
-                        carry.session
-                    ),
-                ),
-            }
+            ),
         }
-        for (d, id) in dedicated {
-            self.relaunch_dedicated(&d.name, &d.project, id, &to_dir)
-                .await;
-        }
-        self.dispatch_wanted = true;
     }
 
     /// Recreates a dedicated session and, with a valid conversation id, resumes it on the
