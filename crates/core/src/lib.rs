@@ -23,4 +23,4 @@ pub mod turn;
 pub mod watch;
 pub mod watchdog;
 
-pub use task::{Priority, TaskDoc, TaskId};
+pub use task::{Priority, TaskDoc, TaskId, TaskKey};

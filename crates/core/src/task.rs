@@ -195,6 +195,32 @@ impl fmt::Display for TaskId {
     }
 }
 
+/// A task by its project and id, shown as `project/id`: the one way tasks are named across the
+/// daemon (notices, the watchdog's findings, status), never a hand-built string.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub struct TaskKey {
+    /// The project's name.
+    pub project: String,
+    /// The task's id.
+    pub id: TaskId,
+}
+
+impl TaskKey {
+    /// The key of task `id` of `project`.
+    pub fn new(project: impl Into<String>, id: TaskId) -> TaskKey {
+        TaskKey {
+            project: project.into(),
+            id,
+        }
+    }
+}
+
+impl fmt::Display for TaskKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.project, self.id)
+    }
+}
+
 impl std::str::FromStr for TaskId {
     type Err = TaskIdError;
 

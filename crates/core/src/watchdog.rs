@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
+use crate::TaskKey;
 use crate::watch::elapsed;
 
 /// The watchdog's limits, from the config.
@@ -36,7 +37,7 @@ pub enum FailBlocked {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BlockedTask {
     /// `project/task_id`, the identity used for "reported once".
-    pub key: String,
+    pub key: TaskKey,
     /// First detection (the sidecar's mtime).
     pub since: Timestamp,
 }
@@ -45,7 +46,7 @@ pub struct BlockedTask {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunningTask {
     /// `project/task_id`.
-    pub key: String,
+    pub key: TaskKey,
     /// When it was assigned.
     pub assigned_at: Timestamp,
 }
@@ -54,19 +55,28 @@ pub struct RunningTask {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WatchdogAction {
     /// Report that the task has been blocked for `for_how_long`.
-    ReportBlocked { key: String, for_how_long: Duration },
+    ReportBlocked {
+        key: TaskKey,
+        for_how_long: Duration,
+    },
     /// Move the task to `failed/`: blocked too long.
-    FailBlocked { key: String, for_how_long: Duration },
+    FailBlocked {
+        key: TaskKey,
+        for_how_long: Duration,
+    },
     /// Report that the task has been running for `for_how_long`.
-    ReportStale { key: String, for_how_long: Duration },
+    ReportStale {
+        key: TaskKey,
+        for_how_long: Duration,
+    },
 }
 
 /// What was already reported, so that each finding is reported once. A finding that goes
 /// away (unblocked, finished) is forgotten, so a later one is reported again.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Reported {
-    blocked: BTreeSet<(String, Timestamp)>,
-    stale: BTreeSet<(String, Timestamp)>,
+    blocked: BTreeSet<(TaskKey, Timestamp)>,
+    stale: BTreeSet<(TaskKey, Timestamp)>,
 }
 
 /// One watchdog round.
@@ -78,7 +88,7 @@ pub fn review(
     reported: &mut Reported,
 ) -> Vec<WatchdogAction> {
     let mut actions = Vec::new();
-    let blocked_now: BTreeSet<(String, Timestamp)> =
+    let blocked_now: BTreeSet<(TaskKey, Timestamp)> =
         blocked.iter().map(|b| (b.key.clone(), b.since)).collect();
     reported.blocked.retain(|entry| blocked_now.contains(entry));
     for task in blocked {
@@ -99,7 +109,7 @@ pub fn review(
             },
         });
     }
-    let running_now: BTreeSet<(String, Timestamp)> = running
+    let running_now: BTreeSet<(TaskKey, Timestamp)> = running
         .iter()
         .map(|r| (r.key.clone(), r.assigned_at))
         .collect();
@@ -135,16 +145,21 @@ mod tests {
         }
     }
 
+    fn key(text: &str) -> TaskKey {
+        let (project, id) = text.split_once('/').expect("project/id");
+        TaskKey::new(project, id.parse().expect("a task id"))
+    }
+
     fn blocked(key: &str, since: i64) -> BlockedTask {
         BlockedTask {
-            key: key.into(),
+            key: self::key(key),
             since: at(since),
         }
     }
 
     fn running(key: &str, since: i64) -> RunningTask {
         RunningTask {
-            key: key.into(),
+            key: self::key(key),
             assigned_at: at(since),
         }
     }
@@ -157,7 +172,7 @@ mod tests {
         assert_eq!(
             review(&tasks, &[], at(24), &policy(FailBlocked::No), &mut reported),
             vec![WatchdogAction::ReportBlocked {
-                key: "a/t1".into(),
+                key: key("a/t1"),
                 for_how_long: 24 * HOUR
             }]
         );
@@ -185,7 +200,7 @@ mod tests {
         assert_eq!(
             actions,
             vec![WatchdogAction::FailBlocked {
-                key: "b/x".into(),
+                key: key("b/x"),
                 for_how_long: 30 * HOUR
             }]
         );
@@ -240,7 +255,7 @@ mod tests {
         assert_eq!(
             review(&[], &runs, at(2), &policy(FailBlocked::No), &mut reported),
             vec![WatchdogAction::ReportStale {
-                key: "a/t".into(),
+                key: key("a/t"),
                 for_how_long: 2 * HOUR
             }]
         );

@@ -10,7 +10,7 @@ use cf_core::watch::{Observation, Verdict, WatchPolicy};
 use cf_tmux::Key;
 
 use crate::daemon::Daemon;
-use crate::notice::NoticeKind;
+use crate::notice::{About, NoticeKind};
 use crate::signals::{self, SignalKind};
 use crate::slots::Phase;
 use crate::waiting::WaitReason;
@@ -113,12 +113,10 @@ impl Daemon {
                 if error == "rate_limit" {
                     self.limit_hints
                         .insert(session.clone(), (self.clock.now(), error));
-                    self.notify_parts(
+                    self.say(
                         NoticeKind::StopFailure,
-                        Some(session.clone()),
-                        None,
-                        None,
-                        "turn ended on a rate limit: checking the screen for a usage limit".into(),
+                        About::default().session(session.clone()),
+                        "turn ended on a rate limit: checking the screen for a usage limit",
                     );
                     return;
                 }
@@ -216,10 +214,9 @@ impl Daemon {
         signals::clear_signals(&self.cfg.watcher.done_signal_dir, session);
         self.recycle(session, Recycle::Reset).await;
         self.set_free(session);
-        self.notify(
+        self.say(
             NoticeKind::Interrupted,
-            Some(session.to_string()),
-            Some(label),
+            About::default().session(session.to_string()).task(&label),
             format!("{reason}; {next}"),
         );
     }

@@ -19,7 +19,7 @@ use crate::clock::Clock;
 use crate::dispatch::TaskCache;
 use crate::event::Event;
 use crate::file_events::{FileEvents, Watching};
-use crate::notice::{Notice, NoticeKind};
+use crate::notice::{About, Notice, NoticeKind};
 use crate::slots::{Phase, Slot};
 use crate::terminal::SharedTerminal;
 
@@ -279,10 +279,9 @@ impl Daemon {
         let pid = std::process::id().to_string();
         daemon.store_kv("daemon_pid", &pid);
         daemon.store_kv("daemon_started_at", &daemon.clock.now().to_string());
-        daemon.notify(
+        daemon.say(
             NoticeKind::Started,
-            None,
-            None,
+            About::default(),
             format!("pid {pid}, {} project(s)", daemon.projects.len()),
         );
         Ok(daemon)
@@ -347,7 +346,7 @@ impl Daemon {
                 self.handle(event).await;
             }
         }
-        self.notify(NoticeKind::Stopping, None, None, "shutting down".into());
+        self.say(NoticeKind::Stopping, About::default(), "shutting down");
         let grace = tokio::time::sleep(SHUTDOWN_GRACE);
         tokio::pin!(grace);
         loop {
@@ -451,11 +450,9 @@ impl Daemon {
         match cf_queue::scan_inbox(project) {
             Ok(scan) => Some(scan),
             Err(e) => {
-                self.notify_parts(
+                self.say(
                     NoticeKind::Problem,
-                    None,
-                    Some(project.name.clone()),
-                    None,
+                    About::default().project(project.name.clone()),
                     format!("cannot scan the inbox: {e}"),
                 );
                 None
@@ -463,37 +460,9 @@ impl Daemon {
         }
     }
 
-    /// Records a notice: log line, store event, broadcast.
-    pub(crate) fn notify(
-        &self,
-        kind: NoticeKind,
-        session: Option<String>,
-        task: Option<(String, String)>,
-        detail: String,
-    ) {
-        let (project, task_id) = match task {
-            Some((p, t)) => (Some(p), Some(t)),
-            None => (None, None),
-        };
-        self.notify_parts(kind, session, project, task_id, detail);
-    }
-
-    pub(crate) fn notify_parts(
-        &self,
-        kind: NoticeKind,
-        session: Option<String>,
-        project: Option<String>,
-        task_id: Option<String>,
-        detail: String,
-    ) {
-        let notice = Notice {
-            at: self.clock.now(),
-            kind,
-            session,
-            project,
-            task_id,
-            detail,
-        };
+    /// Says that something happened: a log line, a store event, a broadcast.
+    pub(crate) fn say(&self, kind: NoticeKind, about: About, detail: impl Into<String>) {
+        let notice = about.notice(self.clock.now(), kind, detail.into());
         match kind {
             NoticeKind::Problem
             | NoticeKind::LaunchFailed

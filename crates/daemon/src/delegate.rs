@@ -2,6 +2,7 @@
 //! submits in spawned tasks (a submit retries for a while), and the reaper on an interval.
 //! The `.delegated` sidecars are the only state, so a restart resumes tracking by itself.
 
+use cf_core::TaskKey;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -12,7 +13,7 @@ use cf_queue::{Project, QueuedFile};
 
 use crate::daemon::Daemon;
 use crate::event::Event;
-use crate::notice::NoticeKind;
+use crate::notice::{About, NoticeKind};
 
 /// The delegation settings of the config, as the delegation crate takes them.
 pub fn delegation_config(cfg: &cf_config::Config) -> DelegationConfig {
@@ -80,11 +81,11 @@ impl Daemon {
             return false;
         };
         self.submitting.insert(file.path.clone());
-        self.notify_parts(
+        self.say(
             NoticeKind::Delegating,
-            None,
-            Some(project.name.clone()),
-            Some(file.id.to_string()),
+            About::default()
+                .project(project.name.clone())
+                .task_id(file.id.to_string()),
             format!("to the job platform ({provider}): {}", decision.reason),
         );
         let (project, file, doc, tx) =
@@ -111,19 +112,15 @@ impl Daemon {
         self.save_delegation_counters();
         let id = task.file_stem().map(|s| s.to_string_lossy().into_owned());
         match submitted {
-            Submitted::Delegated(sidecar) => self.notify_parts(
+            Submitted::Delegated(sidecar) => self.say(
                 NoticeKind::Delegated,
-                None,
-                Some(project),
-                id,
+                About::default().project(project).maybe_task_id(id),
                 format!("job {} on {}", sidecar.job_id, sidecar.provider),
             ),
             Submitted::FallBackLocal { reason } | Submitted::AlreadyDelegated { reason } => {
-                self.notify_parts(
+                self.say(
                     NoticeKind::DelegationFallback,
-                    None,
-                    Some(project),
-                    id,
+                    About::default().project(project).maybe_task_id(id),
                     format!("runs locally: {reason}"),
                 );
                 self.local_only.insert(task);
@@ -153,30 +150,23 @@ impl Daemon {
         self.reaping = false;
         self.save_delegation_counters();
         for r in reaped {
-            let (project, task) = (Some(r.project.clone()), Some(r.task.to_string()));
+            let about = About::default().task(&TaskKey::new(r.project.clone(), r.task.clone()));
             match r.outcome {
-                ReapOutcome::Completed(path) => self.notify_parts(
+                ReapOutcome::Completed(path) => self.say(
                     NoticeKind::Completed,
-                    None,
-                    project,
-                    task,
+                    about.clone(),
                     format!("delegated job done: {}", path.display()),
                 ),
-                ReapOutcome::Failed { path, error } => self.notify_parts(
+                ReapOutcome::Failed { path, error } => self.say(
                     NoticeKind::Failed,
-                    None,
-                    project,
-                    task,
+                    about.clone(),
                     format!("delegated job failed ({error}): {}", path.display()),
                 ),
-                ReapOutcome::PollFailed(reason) | ReapOutcome::Problem(reason) => self
-                    .notify_parts(
-                        NoticeKind::Problem,
-                        None,
-                        project,
-                        task,
-                        format!("delegated job: {reason}"),
-                    ),
+                ReapOutcome::PollFailed(reason) | ReapOutcome::Problem(reason) => self.say(
+                    NoticeKind::Problem,
+                    about.clone(),
+                    format!("delegated job: {reason}"),
+                ),
                 ReapOutcome::Pending(_) | ReapOutcome::StaleSidecarRemoved(_) => {}
             }
         }

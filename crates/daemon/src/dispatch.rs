@@ -15,7 +15,7 @@ use cf_store::{NewRun, RunId};
 use crate::daemon::Daemon;
 use crate::gate::Gate;
 use crate::launch::{self, LaunchError, LaunchPlan, LaunchReport};
-use crate::notice::NoticeKind;
+use crate::notice::{About, NoticeKind};
 use crate::signals;
 use crate::slots::{ClaimedTask, Held, Phase, Probe};
 use crate::waiting::WaitReason;
@@ -108,11 +108,11 @@ impl Daemon {
                 }
                 Err(e) => {
                     self.probe_not_started(probe);
-                    self.notify_parts(
+                    self.say(
                         NoticeKind::Problem,
-                        None,
-                        Some(candidate.project.clone()),
-                        Some(candidate.file.id.to_string()),
+                        About::default()
+                            .project(candidate.project.clone())
+                            .task_id(candidate.file.id.to_string()),
                         format!("cannot claim the task: {e}"),
                     )
                 }
@@ -203,21 +203,21 @@ impl Daemon {
         }
         let task = path.file_name().map(|n| n.to_string_lossy().into_owned());
         match cf_queue::mark_invalid(path, reason) {
-            Ok(()) => self.notify_parts(
+            Ok(()) => self.say(
                 NoticeKind::InvalidTask,
-                None,
-                Some(project.to_string()),
-                task,
+                About::default()
+                    .project(project.to_string())
+                    .maybe_task_id(task),
                 format!(
                     "{reason} (see {}.invalid; fix the file to retry)",
                     path.display()
                 ),
             ),
-            Err(e) => self.notify_parts(
+            Err(e) => self.say(
                 NoticeKind::Problem,
-                None,
-                Some(project.to_string()),
-                task,
+                About::default()
+                    .project(project.to_string())
+                    .maybe_task_id(task),
                 format!("cannot write the .invalid sidecar: {e}"),
             ),
         }
@@ -356,11 +356,12 @@ impl Daemon {
         let resumed = resume
             .map(|r| format!(", resuming {}", r.as_str()))
             .unwrap_or_default();
-        self.notify_parts(
+        self.say(
             NoticeKind::Dispatched,
-            Some(session.to_string()),
-            Some(task.project.clone()),
-            Some(task.id.to_string()),
+            About::default()
+                .session(session.to_string())
+                .project(task.project.clone())
+                .task_id(task.id.to_string()),
             format!(
                 "priority {}, model {model}, account {account}{resumed}",
                 task.priority
@@ -427,18 +428,18 @@ impl Daemon {
         self.forget_conversation(task);
         self.requeues.remove(&task.dispatched_path);
         match cf_queue::put_back(&task.dispatched_path) {
-            Ok(path) => self.notify_parts(
+            Ok(path) => self.say(
                 NoticeKind::LaunchFailed,
-                None,
-                Some(task.project.clone()),
-                Some(task.id.to_string()),
+                About::default()
+                    .project(task.project.clone())
+                    .task_id(task.id.to_string()),
                 format!("{reason}; back in the inbox as {}", path.display()),
             ),
-            Err(e) => self.notify_parts(
+            Err(e) => self.say(
                 NoticeKind::Problem,
-                None,
-                Some(task.project.clone()),
-                Some(task.id.to_string()),
+                About::default()
+                    .project(task.project.clone())
+                    .task_id(task.id.to_string()),
                 format!("{reason}; and putting it back failed: {e}"),
             ),
         }
@@ -473,11 +474,12 @@ impl Daemon {
                 if let Err(e) = self.store.mark_run_working(run, now) {
                     tracing::error!("cannot mark run {run:?} working: {e}");
                 }
-                self.notify_parts(
+                self.say(
                     NoticeKind::Working,
-                    Some(session.clone()),
-                    Some(task.project.clone()),
-                    Some(task.id.to_string()),
+                    About::default()
+                        .session(session.clone())
+                        .project(task.project.clone())
+                        .task_id(task.id.to_string()),
                     format!(
                         "submitted in {} ms ({:?}, {} enter(s))",
                         report.elapsed.as_millis(),

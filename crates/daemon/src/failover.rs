@@ -17,7 +17,7 @@ use cf_tmux::Key;
 use jiff::Timestamp;
 
 use crate::daemon::Daemon;
-use crate::notice::NoticeKind;
+use crate::notice::{About, NoticeKind};
 
 mod pause;
 mod swap;
@@ -184,10 +184,9 @@ impl Daemon {
             .position(|s| s.is_available(now));
         let Some(index) = ready else { return };
         let name = self.accounts.states[index].name.clone();
-        self.notify(
+        self.say(
             NoticeKind::Swapped,
-            None,
-            None,
+            About::default(),
             format!("an account reset: resuming on {name}"),
         );
         if self.pending_swap.is_some() {
@@ -338,10 +337,9 @@ impl Daemon {
         let resets = reset_at
             .map(|r| format!(", resets {r}"))
             .unwrap_or_default();
-        self.notify(
+        self.say(
             NoticeKind::QuotaHit,
-            Some(trigger_session.clone()),
-            None,
+            About::default().session(trigger_session.clone()),
             format!("{} «{snippet}»{resets}", pattern.label()),
         );
         if self
@@ -380,10 +378,9 @@ impl Daemon {
         let request: SwapRequest = match serde_json::from_slice(&bytes) {
             Ok(r) => r,
             Err(e) => {
-                self.notify(
+                self.say(
                     NoticeKind::Problem,
-                    None,
-                    None,
+                    About::default(),
                     format!(
                         "ignoring the unreadable swap request {}: {e}",
                         path.display()
@@ -421,10 +418,9 @@ impl Daemon {
                     tracing::info!(account = %request.account, "clear request: the account was not marked");
                 }
             }
-            Err(e) => self.notify(
+            Err(e) => self.say(
                 NoticeKind::Problem,
-                None,
-                None,
+                About::default(),
                 format!(
                     "ignoring the unreadable clear request {}: {e}",
                     path.display()

@@ -7,7 +7,7 @@ use cf_store::RunId;
 
 use crate::complete::{Recycle, outcome_word};
 use crate::daemon::Daemon;
-use crate::notice::NoticeKind;
+use crate::notice::{About, NoticeKind};
 use crate::signals;
 use crate::slots::ClaimedTask;
 
@@ -74,7 +74,13 @@ impl Daemon {
         } else {
             NoticeKind::Failed
         };
-        self.notify(kind, Some(session.to_string()), Some(task.key()), detail);
+        self.say(
+            kind,
+            About::default()
+                .session(session.to_string())
+                .task(&task.key()),
+            detail,
+        );
         self.recycle(session, recycle).await;
         self.set_free(session);
         self.dispatch_wanted = true;

@@ -1,6 +1,7 @@
 //! The `depends_on` gate: whether a queued task may start, the `.blocked` sidecars that say why
 //! not (created once: their mtime is "blocked since"), and dependency cycles (reported once).
 
+use cf_core::TaskKey;
 use std::collections::HashMap;
 
 use cf_core::deps::{self, DependencyRef};
@@ -8,7 +9,7 @@ use cf_queue::SidecarKind;
 
 use crate::daemon::Daemon;
 use crate::dispatch::Candidate;
-use crate::notice::NoticeKind;
+use crate::notice::{About, NoticeKind};
 
 /// Whether a task may start, as far as `depends_on` goes.
 #[derive(Debug)]
@@ -103,29 +104,22 @@ impl Daemon {
                 }
             }
             if self.reported_cycles.insert(text.clone()) {
-                self.notify_parts(NoticeKind::Blocked, None, None, None, format!("dependency cycle: {text}; these tasks can never run until one of them drops the dependency"));
+                self.say(NoticeKind::Blocked, About::default(), format!("dependency cycle: {text}; these tasks can never run until one of them drops the dependency"));
             }
         }
         for (candidate, gate) in candidates.iter().zip(&gates) {
-            let label = (
-                Some(candidate.project.clone()),
-                Some(candidate.file.id.to_string()),
-            );
+            let label = TaskKey::new(candidate.project.clone(), candidate.file.id.clone());
             match gate {
                 Gate::Ready if candidate.file.has_blocked_sidecar => {
                     match cf_queue::remove_sidecar(&candidate.file.path, SidecarKind::Blocked) {
-                        Ok(()) => self.notify_parts(
+                        Ok(()) => self.say(
                             NoticeKind::Unblocked,
-                            None,
-                            label.0,
-                            label.1,
-                            "every dependency is done".into(),
+                            About::default().task(&label),
+                            "every dependency is done",
                         ),
-                        Err(e) => self.notify_parts(
+                        Err(e) => self.say(
                             NoticeKind::Problem,
-                            None,
-                            label.0,
-                            label.1,
+                            About::default().task(&label),
                             format!("cannot remove the .blocked sidecar: {e}"),
                         ),
                     }
@@ -135,14 +129,12 @@ impl Daemon {
                     let reason = gate.reason();
                     match cf_queue::mark_blocked(&candidate.file.path, &reason) {
                         Ok(true) => {
-                            self.notify_parts(NoticeKind::Blocked, None, label.0, label.1, reason)
+                            self.say(NoticeKind::Blocked, About::default().task(&label), reason)
                         }
                         Ok(false) => {}
-                        Err(e) => self.notify_parts(
+                        Err(e) => self.say(
                             NoticeKind::Problem,
-                            None,
-                            label.0,
-                            label.1,
+                            About::default().task(&label),
                             format!("cannot write the .blocked sidecar: {e}"),
                         ),
                     }

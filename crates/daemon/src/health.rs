@@ -11,7 +11,7 @@ use cf_core::turn::TurnFailure;
 use jiff::Timestamp;
 
 use crate::daemon::Daemon;
-use crate::notice::NoticeKind;
+use crate::notice::{About, NoticeKind};
 use crate::slots::Probe;
 
 /// The breaker's state as `status` shows it (`breaker.<account>` in the store).
@@ -62,15 +62,10 @@ impl Daemon {
             credentials,
         });
         self.save_accounts();
-        self.notify(
-            NoticeKind::AccountAttention,
-            None,
-            None,
-            format!(
+        self.say(NoticeKind::AccountAttention, About::default(), format!(
                 "account {account} needs attention since {now} ({}): {}; it gets no work until its credentials change or `claude-failover accounts clear {account}`",
                 failure.kind, failure.reason
-            ),
-        );
+            ));
     }
 
     /// Clears the attention mark of an account whose credentials changed (checked on rescans
@@ -101,10 +96,9 @@ impl Daemon {
             return false;
         }
         self.save_accounts();
-        self.notify(
+        self.say(
             NoticeKind::AccountUsable,
-            None,
-            None,
+            About::default(),
             format!("account {name} is usable again: {why}"),
         );
         self.end_pause_if_due();
@@ -123,10 +117,9 @@ impl Daemon {
             Admission::Open => Some(Probe::No),
             Admission::Probe(id) => {
                 self.save_breaker(&account);
-                self.notify(
+                self.say(
                     NoticeKind::BreakerProbe,
-                    None,
-                    None,
+                    About::default(),
                     format!("account {account}: one probe task decides whether work goes on"),
                 );
                 Some(Probe::Yes(id))
@@ -149,22 +142,12 @@ impl Daemon {
             .on_failure(now, &policy, probe.id());
         self.save_breaker(account);
         match change {
-            BreakerChange::Opened { next_probe } => self.notify(
-                NoticeKind::BreakerOpened,
-                None,
-                None,
-                format!(
+            BreakerChange::Opened { next_probe } => self.say(NoticeKind::BreakerOpened, About::default(), format!(
                     "account {account}: {} transient failures within {}s: new work paused, first probe at {next_probe}",
                     policy.failures,
                     policy.window.as_secs()
-                ),
-            ),
-            BreakerChange::ProbeFailed { next_probe } => self.notify(
-                NoticeKind::BreakerOpened,
-                None,
-                None,
-                format!("account {account}: the probe failed too; next probe at {next_probe}"),
-            ),
+                )),
+            BreakerChange::ProbeFailed { next_probe } => self.say(NoticeKind::BreakerOpened, About::default(), format!("account {account}: the probe failed too; next probe at {next_probe}")),
             BreakerChange::Closed | BreakerChange::None => {}
         }
     }
@@ -175,10 +158,9 @@ impl Daemon {
             return;
         };
         if breaker.on_success() == BreakerChange::Closed {
-            self.notify(
+            self.say(
                 NoticeKind::BreakerClosed,
-                None,
-                None,
+                About::default(),
                 format!("account {account}: the probe succeeded, work goes on"),
             );
             self.dispatch_wanted = true;

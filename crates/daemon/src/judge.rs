@@ -12,7 +12,7 @@ use cf_store::RunId;
 use crate::complete::Recycle;
 use crate::daemon::Daemon;
 use crate::failover::{SwapCause, SwapTrigger};
-use crate::notice::NoticeKind;
+use crate::notice::{About, NoticeKind};
 use crate::slots::{ClaimedTask, Phase};
 use crate::waiting::WaitReason;
 
@@ -44,10 +44,11 @@ impl Daemon {
             }
             TurnOutcome::UsageLimit { reset_at, snippet } => {
                 self.park(session);
-                self.notify(
+                self.say(
                     NoticeKind::QuotaHit,
-                    Some(session.to_string()),
-                    Some(task.key()),
+                    About::default()
+                        .session(session.to_string())
+                        .task(&task.key()),
                     format!("the turn ended on a usage limit «{snippet}»"),
                 );
                 self.request_swap(session, SwapCause::Quota, reset_at, snippet);
@@ -82,10 +83,11 @@ impl Daemon {
         if failure.known == KindKnown::Unknown && self.unknown_kinds.insert(failure.kind.clone()) {
             tracing::warn!(kind = %failure.kind, "an error kind nobody has seen yet: treated as transient");
         }
-        self.notify(
+        self.say(
             NoticeKind::StopFailure,
-            Some(session.to_string()),
-            Some(task.key()),
+            About::default()
+                .session(session.to_string())
+                .task(&task.key()),
             format!(
                 "the turn ended on a {} error ({}): {}",
                 failure.class.as_str(),
@@ -169,10 +171,9 @@ impl Daemon {
                 if let Err(e) = self.store.finish_run(run, now, "retrying", &detail) {
                     tracing::error!("cannot finish run {run:?} in the store: {e}");
                 }
-                self.notify(
+                self.say(
                     NoticeKind::Retrying,
-                    Some(session.to_string()),
-                    Some(label),
+                    About::default().session(session.to_string()).task(&label),
                     detail,
                 );
                 crate::signals::clear_signals(&self.cfg.watcher.done_signal_dir, session);

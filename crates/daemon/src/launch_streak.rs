@@ -9,7 +9,7 @@ use cf_core::turn::{ErrorClass, KindKnown, Source, TurnFailure, login_required};
 use crate::daemon::Daemon;
 use crate::failover::{SwapCause, SwapTrigger};
 use crate::launch::LaunchError;
-use crate::notice::NoticeKind;
+use crate::notice::{About, NoticeKind};
 use crate::slots::Probe;
 
 /// After this many failed launches in a row on one account, the streak is reported.
@@ -36,10 +36,9 @@ impl Daemon {
         }
         streak.reported = true;
         let count = streak.count;
-        self.notify(
+        self.say(
             NoticeKind::LaunchesFailing,
-            None,
-            None,
+            About::default(),
             format!("{count} launches in a row failed on account {account}; the last: {error}"),
         );
         let text = error.to_string();

@@ -1,5 +1,6 @@
 //! Notices: what the daemon tells observers (the log, the store's event table, the demo).
 
+use cf_core::TaskKey;
 use jiff::Timestamp;
 
 /// What kind of thing happened.
@@ -143,5 +144,86 @@ impl std::fmt::Display for Notice {
             write!(f, " {}", self.detail)?;
         }
         Ok(())
+    }
+}
+
+/// What a notice is about: a session, a project, a task, each only when given.
+///
+/// `About::default().session(name).task(&key)`: no positional `Option`s at the call sites.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct About {
+    session: Option<String>,
+    project: Option<String>,
+    task_id: Option<String>,
+}
+
+impl About {
+    /// About this tmux session.
+    pub fn session(mut self, name: impl Into<String>) -> About {
+        self.session = Some(name.into());
+        self
+    }
+
+    /// About this session, if there is one.
+    pub fn maybe_session(mut self, name: Option<String>) -> About {
+        self.session = name;
+        self
+    }
+
+    /// About this task.
+    pub fn task(mut self, key: &TaskKey) -> About {
+        self.project = Some(key.project.clone());
+        self.task_id = Some(key.id.to_string());
+        self
+    }
+
+    /// About this project (and no task of it in particular).
+    pub fn project(mut self, name: impl Into<String>) -> About {
+        self.project = Some(name.into());
+        self
+    }
+
+    /// About the task file `id` of the project (an id that may not parse as a task id: an
+    /// invalid file).
+    pub fn task_id(mut self, id: impl Into<String>) -> About {
+        self.task_id = Some(id.into());
+        self
+    }
+
+    /// About the task file `id`, if known.
+    pub fn maybe_task_id(mut self, id: Option<String>) -> About {
+        self.task_id = id;
+        self
+    }
+
+    /// The notice of `kind` at `at` saying `detail`.
+    pub fn notice(self, at: Timestamp, kind: NoticeKind, detail: String) -> Notice {
+        Notice {
+            at,
+            kind,
+            session: self.session,
+            project: self.project,
+            task_id: self.task_id,
+            detail,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_notice_names_what_it_is_about() {
+        let key = TaskKey::new("alpha", "t1".parse().expect("an id"));
+        let notice = About::default().session("pool-1").task(&key).notice(
+            Timestamp::UNIX_EPOCH,
+            NoticeKind::Completed,
+            "done".into(),
+        );
+        assert_eq!(notice.to_string(), "completed       alpha/t1 [pool-1] done");
+        let bare =
+            About::default().notice(Timestamp::UNIX_EPOCH, NoticeKind::Stopping, "bye".into());
+        assert_eq!(bare.to_string(), "stopping        bye");
     }
 }

@@ -7,6 +7,7 @@
 //! reached an agent goes back to the inbox. Nothing is ever run twice: a session holding
 //! half-submitted text is reset before the task is requeued.
 
+use cf_core::TaskKey;
 use std::path::PathBuf;
 
 use cf_core::footer::CompletionCause;
@@ -19,7 +20,7 @@ use cf_store::RunRecord;
 
 use crate::daemon::Daemon;
 use crate::launch::is_shell;
-use crate::notice::NoticeKind;
+use crate::notice::{About, NoticeKind};
 use crate::signals::{self, SignalKind};
 use crate::slots::{ClaimedTask, Phase};
 use crate::waiting::WaitReason;
@@ -52,10 +53,9 @@ impl Daemon {
         let mut active: Vec<RunRecord> = match self.store.active_runs() {
             Ok(runs) => runs,
             Err(e) => {
-                self.notify(
+                self.say(
                     NoticeKind::Problem,
-                    None,
-                    None,
+                    About::default(),
                     format!("cannot read active runs from the store: {e}"),
                 );
                 Vec::new()
@@ -105,10 +105,9 @@ impl Daemon {
             && let Some(task) = record.task(path.clone())
         {
             let due = record.next_at.unwrap_or_else(|| self.clock.now());
-            self.notify(
+            self.say(
                 NoticeKind::Interrupted,
-                None,
-                Some(task.key()),
+                About::default().task(&task.key()),
                 format!(
                     "found waiting to go on (attempts so far: {}); due {due}",
                     task.history.attempts.len()
@@ -173,10 +172,9 @@ impl Daemon {
                     Some(c) => format!("resuming conversation {}", c.as_str()),
                     None => "no conversation is known: it starts over".to_string(),
                 };
-                self.notify(
+                self.say(
                     NoticeKind::Interrupted,
-                    Some(run.session.clone()),
-                    Some(label),
+                    About::default().session(run.session.clone()).task(&label),
                     format!("{reason}; {next}"),
                 );
                 let now = self.clock.now();
@@ -187,11 +185,10 @@ impl Daemon {
                 task.held = crate::slots::Held::Yes;
                 task.conversation = self.conversation_at_start(&run, &task);
                 self.adopt(&run, task, WorkSeen::Yes);
-                self.notify(
+                self.say(
                     NoticeKind::Adopted,
-                    Some(run.session.clone()),
-                    Some(label),
-                    "still working: watching it again".into(),
+                    About::default().session(run.session.clone()).task(&label),
+                    "still working: watching it again",
                 );
             }
             Fate::Finished(verdict) => {
@@ -212,7 +209,7 @@ impl Daemon {
         run: &RunRecord,
         finished: &std::path::Path,
     ) {
-        let label = (project.to_string(), id.to_string());
+        let label = TaskKey::new(project, id.clone());
         match cf_queue::drop_finished_claim(path, finished) {
             Ok(()) => {
                 let _ = cf_queue::remove_retry(path);
@@ -222,20 +219,18 @@ impl Daemon {
                     "completed",
                     "finished before the restart",
                 );
-                self.notify(
+                self.say(
                     NoticeKind::Adopted,
-                    Some(run.session.clone()),
-                    Some(label),
+                    About::default().session(run.session.clone()).task(&label),
                     format!(
                         "already finished as {}: removed the leftover claim",
                         finished.display()
                     ),
                 );
             }
-            Err(e) => self.notify(
+            Err(e) => self.say(
                 NoticeKind::Problem,
-                None,
-                Some(label),
+                About::default().task(&label),
                 format!("cannot remove the leftover claim: {e}"),
             ),
         }
@@ -261,18 +256,18 @@ impl Daemon {
         }
         let _ = cf_queue::remove_retry(path);
         self.forget_conversation_of(project, id.as_str());
-        let label = (project.to_string(), id.to_string());
+        let label = TaskKey::new(project, id.clone());
         match cf_queue::put_back(path) {
-            Ok(back) => self.notify(
+            Ok(back) => self.say(
                 NoticeKind::OrphanRequeued,
-                run.map(|r| r.session.clone()),
-                Some(label),
+                About::default()
+                    .maybe_session(run.map(|r| r.session.clone()))
+                    .task(&label),
                 format!("{reason}; back in the inbox as {}", back.display()),
             ),
-            Err(e) => self.notify(
+            Err(e) => self.say(
                 NoticeKind::Problem,
-                None,
-                Some(label),
+                About::default().task(&label),
                 format!("{reason}; putting it back failed: {e}"),
             ),
         }

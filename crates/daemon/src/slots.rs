@@ -58,9 +58,9 @@ pub enum Held {
 }
 
 impl ClaimedTask {
-    /// `(project, id)`, as notices name a task.
-    pub fn key(&self) -> (String, String) {
-        (self.project.clone(), self.id.to_string())
+    /// The task's key (`project/id`).
+    pub fn key(&self) -> cf_core::TaskKey {
+        cf_core::TaskKey::new(self.project.clone(), self.id.clone())
     }
 }
 

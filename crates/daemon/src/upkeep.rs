@@ -10,7 +10,7 @@ use cf_queue::WatchTag;
 use cf_tmux::NewSession;
 
 use crate::daemon::{Daemon, POOL_SHELL};
-use crate::notice::NoticeKind;
+use crate::notice::{About, NoticeKind};
 use crate::slots::Slot;
 
 impl Daemon {
@@ -40,10 +40,9 @@ impl Daemon {
         ) {
             Ok(d) => d,
             Err(e) => {
-                self.notify(
+                self.say(
                     NoticeKind::Problem,
-                    None,
-                    None,
+                    About::default(),
                     format!("project discovery failed: {e}"),
                 );
                 return;
@@ -57,11 +56,9 @@ impl Daemon {
                 continue;
             }
             if let Err(e) = cf_queue::ensure_layout(&project) {
-                self.notify_parts(
+                self.say(
                     NoticeKind::Problem,
-                    None,
-                    Some(project.name.clone()),
-                    None,
+                    About::default().project(project.name.clone()),
                     format!("cannot prepare the queue folders: {e}"),
                 );
                 continue;
@@ -72,11 +69,9 @@ impl Daemon {
                 (queue.join("done"), WatchTag::Done(project.name.clone())),
             ] {
                 if let Err(e) = self.watcher.watch(&dir, tag) {
-                    self.notify_parts(
+                    self.say(
                         NoticeKind::Problem,
-                        None,
-                        Some(project.name.clone()),
-                        None,
+                        About::default().project(project.name.clone()),
                         format!("cannot watch {}: {e}", dir.display()),
                     );
                 }
@@ -93,10 +88,9 @@ impl Daemon {
         let alive: BTreeSet<String> = match self.terminal.list_sessions().await {
             Ok(names) => names.into_iter().collect(),
             Err(e) => {
-                self.notify(
+                self.say(
                     NoticeKind::Problem,
-                    None,
-                    None,
+                    About::default(),
                     format!("cannot list tmux sessions: {e}"),
                 );
                 return;
@@ -132,19 +126,17 @@ impl Daemon {
                         .entry(name.clone())
                         .or_insert_with(|| Slot::new(true));
                     slot.alive = true;
-                    self.notify(
+                    self.say(
                         NoticeKind::SessionCreated,
-                        Some(name.clone()),
-                        None,
+                        About::default().session(name.clone()),
                         String::new(),
                     );
                     self.save_slot(&name);
                     self.dispatch_wanted = true;
                 }
-                Err(e) => self.notify(
+                Err(e) => self.say(
                     NoticeKind::Problem,
-                    Some(name),
-                    None,
+                    About::default().session(name),
                     format!("cannot create the pool session: {e}"),
                 ),
             }

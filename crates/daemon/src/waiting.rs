@@ -13,7 +13,7 @@ use cf_core::{Priority, TaskId};
 use jiff::Timestamp;
 
 use crate::daemon::Daemon;
-use crate::notice::NoticeKind;
+use crate::notice::{About, NoticeKind};
 use crate::slots::{ClaimedTask, Held, Probe};
 
 /// Why a task waits.
@@ -154,10 +154,9 @@ impl Daemon {
                 cf_queue::write_retry(&task.dispatched_path, &body).map_err(|e| e.to_string())
             });
         if let Err(e) = written {
-            self.notify(
+            self.say(
                 NoticeKind::Problem,
-                None,
-                Some(task.key()),
+                About::default().task(&task.key()),
                 format!("cannot record the retry state: {e}"),
             );
         }

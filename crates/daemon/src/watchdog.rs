@@ -2,6 +2,7 @@
 //! and sidecars whose task is gone. Decisions come from `cf_core::watchdog`; this file
 //! gathers the facts and carries the actions out.
 
+use cf_core::TaskKey;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -12,12 +13,11 @@ use cf_core::watchdog::{
 use cf_queue::{Claim, Destination, SidecarKind};
 
 use crate::daemon::Daemon;
-use crate::notice::NoticeKind;
+use crate::notice::{About, NoticeKind};
 
 /// A blocked task the watchdog may act on.
 struct BlockedFacts {
-    project: String,
-    id: String,
+    key: TaskKey,
     path: PathBuf,
     reason: String,
 }
@@ -33,7 +33,7 @@ impl Daemon {
             .chain(self.waiting.keys().cloned())
             .collect();
         let mut blocked = Vec::new();
-        let mut facts: HashMap<String, BlockedFacts> = HashMap::new();
+        let mut facts: HashMap<TaskKey, BlockedFacts> = HashMap::new();
         let projects: Vec<_> = self.projects.values().cloned().collect();
         for project in projects {
             let Ok(scan) = cf_queue::scan_inbox(&project) else {
@@ -41,16 +41,15 @@ impl Daemon {
             };
             for queued in scan.queued.iter().filter(|q| q.has_blocked_sidecar) {
                 if let Ok(Some((reason, since))) = cf_queue::blocked_marker(&queued.path) {
-                    let key = format!("{}/{}", project.name, queued.id);
+                    let key = TaskKey::new(project.name.clone(), queued.id.clone());
                     blocked.push(BlockedTask {
                         key: key.clone(),
                         since,
                     });
                     facts.insert(
-                        key,
+                        key.clone(),
                         BlockedFacts {
-                            project: project.name.clone(),
-                            id: queued.id.to_string(),
+                            key,
                             path: queued.path.clone(),
                             reason,
                         },
@@ -80,25 +79,21 @@ impl Daemon {
                     self.wait_to_go_on(task, due, record.reason);
                     continue;
                 }
-                let label = (Some(project.name.clone()), Some(dispatched.id.to_string()));
+                let label = TaskKey::new(project.name.clone(), dispatched.id.clone());
                 // It starts afresh: no conversation of an earlier run may be resumed for it.
                 self.forget_conversation_of(&project.name, dispatched.id.as_str());
                 match cf_queue::put_back(&dispatched.path) {
-                    Ok(back) => self.notify_parts(
+                    Ok(back) => self.say(
                         NoticeKind::OrphanRequeued,
-                        None,
-                        label.0,
-                        label.1,
+                        About::default().task(&label),
                         format!(
                             "claimed but no session works on it; back in the inbox as {}",
                             back.display()
                         ),
                     ),
-                    Err(e) => self.notify_parts(
+                    Err(e) => self.say(
                         NoticeKind::Problem,
-                        None,
-                        label.0,
-                        label.1,
+                        About::default().task(&label),
                         format!("cannot put an orphaned claim back: {e}"),
                     ),
                 }
@@ -128,7 +123,7 @@ impl Daemon {
             .values()
             .filter_map(|s| s.task())
             .map(|t| RunningTask {
-                key: format!("{}/{}", t.project, t.id),
+                key: t.key(),
                 assigned_at: t.assigned_at,
             })
             .collect();
@@ -152,11 +147,9 @@ impl Daemon {
             match action {
                 WatchdogAction::ReportBlocked { key, for_how_long } => {
                     let f = &facts[&key];
-                    self.notify_parts(
+                    self.say(
                         NoticeKind::BlockedTooLong,
-                        None,
-                        Some(f.project.clone()),
-                        Some(f.id.clone()),
+                        About::default().task(&f.key),
                         format!("blocked for {}: {}", human(for_how_long), f.reason),
                     );
                 }
@@ -166,12 +159,9 @@ impl Daemon {
                     }
                 }
                 WatchdogAction::ReportStale { key, for_how_long } => {
-                    let (project, id) = key.split_once('/').unwrap_or((key.as_str(), ""));
-                    self.notify_parts(
+                    self.say(
                         NoticeKind::Stale,
-                        None,
-                        Some(project.to_string()),
-                        Some(id.to_string()),
+                        About::default().task(&key),
                         format!(
                             "running for {} (watchdog.stale_after is {})",
                             human(for_how_long),
@@ -190,8 +180,8 @@ impl Daemon {
 
     /// Moves a task blocked too long to `failed/` with the reason (`watchdog.fail_blocked`).
     fn fail_blocked(&mut self, f: BlockedFacts, waited: Duration, now: jiff::Timestamp) {
-        let label = (Some(f.project.clone()), Some(f.id.clone()));
-        let Some(project) = self.projects.get(&f.project).cloned() else {
+        let label = f.key.clone();
+        let Some(project) = self.projects.get(&f.key.project).cloned() else {
             return;
         };
         let footer = format!(
@@ -209,20 +199,16 @@ impl Daemon {
         match result {
             Ok(Some(path)) => {
                 let _ = cf_queue::remove_sidecar(&f.path, SidecarKind::Blocked);
-                self.notify_parts(
+                self.say(
                     NoticeKind::Failed,
-                    None,
-                    label.0,
-                    label.1,
+                    About::default().task(&label),
                     format!("blocked for {}: moved to {}", human(waited), path.display()),
                 );
             }
             Ok(None) => {}
-            Err(e) => self.notify_parts(
+            Err(e) => self.say(
                 NoticeKind::Problem,
-                None,
-                label.0,
-                label.1,
+                About::default().task(&label),
                 format!("cannot fail the blocked task: {e}"),
             ),
         }

@@ -8,7 +8,7 @@ use jiff::Timestamp;
 
 use super::Pause;
 use crate::daemon::Daemon;
-use crate::notice::NoticeKind;
+use crate::notice::{About, NoticeKind};
 
 impl Daemon {
     /// Pauses dispatching: every account is out of quota or needs attention. Tasks stay where
@@ -27,10 +27,9 @@ impl Daemon {
             Some(until) => format!("until {until}"),
             None => "until an account is usable again (log it in again, or `claude-failover accounts clear NAME`)".to_string(),
         };
-        self.notify(
+        self.say(
             NoticeKind::Paused,
-            trigger,
-            None,
+            About::default().maybe_session(trigger),
             format!(
                 "no usable account ({why}): dispatching pauses {until}; tasks stay where they are"
             ),

@@ -12,7 +12,7 @@ use jiff::Timestamp;
 
 use super::{CONTINUE_MESSAGE, SwapCause, SwapTrigger};
 use crate::daemon::Daemon;
-use crate::notice::NoticeKind;
+use crate::notice::{About, NoticeKind};
 use crate::signals;
 use crate::slots::{ClaimedTask, Held};
 use crate::waiting::WaitReason;
@@ -58,10 +58,9 @@ impl Daemon {
                     Err(unknown) => unknown.to_string(),
                     Ok(_) => format!("account `{name}` is not tracked"),
                 };
-                self.notify(
+                self.say(
                     NoticeKind::Problem,
-                    None,
-                    None,
+                    About::default(),
                     format!("swap refused: {why}"),
                 );
                 return;
@@ -212,10 +211,9 @@ impl Daemon {
         if let Err(e) = self.store.record_swap(&swap) {
             tracing::error!("cannot record the swap: {e}");
         }
-        self.notify(
+        self.say(
             NoticeKind::Swapped,
-            trigger.session.clone(),
-            None,
+            About::default().maybe_session(trigger.session.clone()),
             format!("{from_name} -> {to_name} ({}); {detail}", trigger.pattern),
         );
     }
@@ -230,10 +228,9 @@ impl Daemon {
         folders.extend(dedicated.iter().map(|(d, _)| d.project.clone()));
         for folder in folders {
             if let Err(e) = cf_accounts::ensure_folder_trusted(&account.config_dir, &folder, now) {
-                self.notify(
+                self.say(
                     NoticeKind::Problem,
-                    None,
-                    None,
+                    About::default(),
                     format!(
                         "cannot mark {} as trusted for account {}: {e}",
                         folder.display(),
@@ -300,10 +297,9 @@ impl Daemon {
                     // When the agent exits, the operator gets a shell in the session.
                     Ok(line) => Some(format!("{line}; exec \"${{SHELL:-/bin/sh}}\"")),
                     Err(e) => {
-                        self.notify(
+                        self.say(
                             NoticeKind::Problem,
-                            Some(name.to_string()),
-                            None,
+                            About::default().session(name.to_string()),
                             format!("cannot build the relaunch line: {e}"),
                         );
                         None
@@ -321,22 +317,19 @@ impl Daemon {
             command: command.clone(),
         };
         match (self.terminal.new_session(&spec).await, id) {
-            (Ok(()), Some(id)) => self.notify(
+            (Ok(()), Some(id)) => self.say(
                 NoticeKind::Relaunched,
-                Some(name.to_string()),
-                None,
+                About::default().session(name.to_string()),
                 format!("resumed conversation {} on the new account", id.as_str()),
             ),
-            (Ok(()), None) => self.notify(
+            (Ok(()), None) => self.say(
                 NoticeKind::Problem,
-                Some(name.to_string()),
-                None,
-                "no valid conversation id known: left at a shell; resume it by hand".into(),
+                About::default().session(name.to_string()),
+                "no valid conversation id known: left at a shell; resume it by hand",
             ),
-            (Err(e), _) => self.notify(
+            (Err(e), _) => self.say(
                 NoticeKind::Problem,
-                Some(name.to_string()),
-                None,
+                About::default().session(name.to_string()),
                 format!("cannot recreate the dedicated session: {e}"),
             ),
         }
