@@ -8,8 +8,8 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use cf_config::Config;
-use cf_core::TaskId;
 use cf_daemon::failover::SwapRequest;
+use cf_queue::{NewTask, NewTaskError, add_new_task};
 use serde_json::{Value, json};
 
 use crate::auth::require_token;
@@ -125,53 +125,38 @@ pub(crate) async fn add_task(
 
 /// The blocking part of `POST /api/tasks`.
 fn place_task(cfg: &Config, task: NewTaskBody) -> Result<(StatusCode, Json<Value>), HttpError> {
-    let size = u64::try_from(task.content.len()).unwrap_or(u64::MAX);
-    if size > MAX_TASK_CONTENT_BYTES {
-        return Err(HttpError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!(
-                "field `content` is {size} bytes, over the limit of {MAX_TASK_CONTENT_BYTES}: \
-                 split the task or put the bulk in a file the task points to"
+    let new = NewTask {
+        project: &task.project,
+        id: task.id.as_deref(),
+        content: task.content.as_bytes(),
+        now: jiff::Timestamp::now(),
+    };
+    let added = add_new_task(&cfg.dispatcher.projects_dir, &cfg.dispatcher.projects, &new)
+        .map_err(|e| match e {
+            NewTaskError::TooLarge { .. } => HttpError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("field `content`: {e}"),
             ),
-        ));
-    }
-    if task.content.trim().is_empty() {
-        return Err(HttpError::bad_request(
-            "field `content` is empty: write what the agent should do",
-        ));
-    }
-    let doc = cf_core::task::parse_task(task.content.as_bytes())
-        .map_err(|e| HttpError::bad_request(format!("field `content`: {e}")))?;
-    let id = match &task.id {
-        // The error names the id (escaped) and the rule; saying it again here would repeat it.
-        Some(id) => {
-            TaskId::parse(id).map_err(|e| HttpError::bad_request(format!("field `id`: {e}")))?
-        }
-        None => cf_queue::new_task_id(jiff::Timestamp::now(), doc.frontmatter.title.as_deref()),
-    };
-    let discovery =
-        cf_queue::discover_projects(&cfg.dispatcher.projects_dir, &cfg.dispatcher.projects)
-            .map_err(|e| HttpError::internal(format!("cannot list the projects: {e}")))?;
-    let Some(project) = discovery.projects.iter().find(|p| p.name == task.project) else {
-        let known: Vec<&str> = discovery.projects.iter().map(|p| p.name.as_str()).collect();
-        return Err(HttpError::bad_request(format!(
-            "field `project`: no project named `{}` (projects: {}); create its `.agent-queue/` folder first",
-            task.project,
-            known.join(", ")
-        )));
-    };
-    let path = cf_queue::add_task(project, &id, task.content.as_bytes()).map_err(|e| match e {
-        cf_queue::QueueError::TaskExists { .. } => HttpError::new(
-            StatusCode::CONFLICT,
-            format!("field `id`: {e}; pick another id or leave `id` out"),
-        ),
-        other => HttpError::internal(format!("cannot add the task: {other}")),
-    })?;
-    tracing::info!(project = %project.name, id = %id, "task added over http");
+            NewTaskError::Empty | NewTaskError::Invalid(_) => {
+                HttpError::bad_request(format!("field `content`: {e}"))
+            }
+            // The error names the id (escaped) and the rule.
+            NewTaskError::BadId(_) => HttpError::bad_request(format!("field `id`: {e}")),
+            NewTaskError::NoProject { .. } => {
+                HttpError::bad_request(format!("field `project`: {e}"))
+            }
+            NewTaskError::Exists(_) => HttpError::new(
+                StatusCode::CONFLICT,
+                format!("field `id`: {e} or leave `id` out"),
+            ),
+            NewTaskError::Queue(_) => HttpError::internal(format!("cannot add the task: {e}")),
+        })?;
+    let (project, id, path) = (added.project, added.id, added.path);
+    tracing::info!(project = %project, id = %id, "task added over http");
     Ok((
         StatusCode::CREATED,
         Json(json!({
-            "project": project.name,
+            "project": project,
             "id": id.as_str(),
             "path": path,
         })),

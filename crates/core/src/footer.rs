@@ -130,6 +130,32 @@ pub fn render_block(lead: &str, marker: &str, lines: &[(&str, String)]) -> Strin
     out
 }
 
+/// The marker of the block the watchdog appends to a task it fails (blocked too long).
+pub const WATCHDOG_MARKER: &str = "<!-- claude-failover watchdog -->";
+
+/// The value of `- key: ` in the last run footer ([`FOOTER_MARKER`]) of a finished task's text.
+pub fn run_footer_field<'a>(text: &'a str, key: &str) -> Option<&'a str> {
+    let at = text.rfind(FOOTER_MARKER)?;
+    block_field(&text[at..], key)
+}
+
+/// The outcome a finished task's last footer block (of any kind) gives.
+pub fn last_outcome(text: &str) -> Option<&str> {
+    text.lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("- outcome: "))
+}
+
+/// The first `- key: value` of a block.
+fn block_field<'a>(block: &'a str, key: &str) -> Option<&'a str> {
+    block.lines().find_map(|line| {
+        line.strip_prefix("- ")
+            .and_then(|rest| rest.strip_prefix(key))
+            .and_then(|rest| rest.strip_prefix(": "))
+            .map(str::trim)
+    })
+}
+
 /// Sanitized, with line breaks and tabs folded into single spaces (footer values stay on one line).
 pub fn one_line(s: &str) -> String {
     sanitize_task_text(s)
@@ -279,5 +305,42 @@ mod tests {
             "{out}"
         );
         assert_eq!(out.matches("\n- ").count(), 7, "{out}");
+    }
+
+    #[test]
+    fn the_last_footer_is_read_back() {
+        let first = render_block(
+            "\n\n",
+            FOOTER_MARKER,
+            &[("run", "1".into()), ("outcome", "timed out".into())],
+        );
+        let second = render_block(
+            "\n\n",
+            FOOTER_MARKER,
+            &[
+                ("session", "pool-2".into()),
+                ("outcome", "completed (done signal)".into()),
+                ("run", "7".into()),
+            ],
+        );
+        let text = format!("Body.{first}{second}");
+        assert_eq!(
+            run_footer_field(&text, "run"),
+            Some("7"),
+            "the last run footer"
+        );
+        assert_eq!(run_footer_field(&text, "session"), Some("pool-2"));
+        assert_eq!(run_footer_field(&text, "account"), None);
+        assert_eq!(last_outcome(&text), Some("completed (done signal)"));
+        let failed = format!(
+            "{text}{}",
+            render_block(
+                "\n\n",
+                WATCHDOG_MARKER,
+                &[("outcome", "failed: blocked for 1h".into())]
+            )
+        );
+        assert_eq!(last_outcome(&failed), Some("failed: blocked for 1h"));
+        assert_eq!(run_footer_field("no footer", "run"), None);
     }
 }

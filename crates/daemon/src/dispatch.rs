@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use cf_core::TaskDoc;
 use cf_core::order::{QueuedTask, dispatch_order};
 use cf_core::resume::ResumeId;
-use cf_core::shell::{LaunchSpec, SkipPermissions, launch_command_line};
+use cf_core::shell::launch_command_line;
 use cf_core::task::parse_task;
 use cf_core::text::build_task_message;
 use cf_core::watch::{Observation, RunWatch, WorkSeen};
@@ -15,6 +15,7 @@ use cf_store::{NewRun, RunId};
 use crate::daemon::Daemon;
 use crate::gate::Gate;
 use crate::launch::{self, LaunchError, LaunchPlan, LaunchReport};
+use crate::launch_spec::{AgentStart, launch_spec};
 use crate::notice::{About, NoticeKind};
 use crate::signals;
 use crate::slots::{ClaimedTask, Held, Phase, Probe};
@@ -24,7 +25,7 @@ use crate::waiting::WaitReason;
 pub const MAX_RESUME_FAILURES: u32 = 3;
 
 /// Largest task file the daemon reads.
-pub const MAX_TASK_BYTES: u64 = 1024 * 1024;
+pub const MAX_TASK_BYTES: u64 = cf_queue::DEFAULT_MAX_TASK_BYTES;
 
 /// A parsed task file, valid while its size and mtime stay the same.
 #[derive(Debug, Clone)]
@@ -298,27 +299,16 @@ impl Daemon {
             .get(&task.project)
             .map(|p| p.root.clone())
             .unwrap_or_default();
-        let mut env = vec![
-            (
-                "CLAUDE_CONFIG_DIR".to_string(),
-                config_dir.display().to_string(),
-            ),
-            ("CLAUDE_FAILOVER_SESSION".to_string(), session.to_string()),
-        ];
-        env.extend(self.cfg.agent.env.iter().cloned());
-        let spec = LaunchSpec {
-            cwd: project_root,
-            program: self.cfg.agent.command.clone(),
-            program_args: self.cfg.agent.args.clone(),
-            env,
-            model: Some(model.clone()),
-            skip_permissions: if self.cfg.agent.skip_permissions {
-                SkipPermissions::Yes
-            } else {
-                SkipPermissions::No
+        let spec = launch_spec(
+            &self.cfg.agent,
+            AgentStart {
+                cwd: project_root,
+                config_dir: &config_dir,
+                pool_session: Some(session),
+                model: Some(model.clone()),
+                resume: resume.clone(),
             },
-            resume: resume.clone(),
-        };
+        );
         let command_line = match launch_command_line(&spec) {
             Ok(line) => line,
             Err(e) => {

@@ -184,16 +184,9 @@ impl Daemon {
         let Some(project) = self.projects.get(&dep.project) else {
             return false;
         };
-        let names = done_listings.entry(dep.project.clone()).or_insert_with(|| {
-            std::fs::read_dir(project.root.join(".agent-queue").join("done"))
-                .map(|entries| {
-                    entries
-                        .flatten()
-                        .filter_map(|e| e.file_name().to_str().map(str::to_string))
-                        .collect()
-                })
-                .unwrap_or_default()
-        });
+        let names = done_listings
+            .entry(dep.project.clone())
+            .or_insert_with(|| cf_queue::finished_names(project, cf_queue::Destination::Done));
         names
             .iter()
             .any(|name| deps::done_file_matches(&dep.task_id, name))

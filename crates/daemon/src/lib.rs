@@ -21,6 +21,7 @@ mod gate;
 mod health;
 mod judge;
 mod launch;
+mod launch_spec;
 mod launch_streak;
 pub mod lock;
 mod notice;

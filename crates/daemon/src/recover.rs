@@ -373,26 +373,13 @@ impl Daemon {
     /// The `done/` or `failed/` copy written by this very run, if any: its footer names the run's
     /// session and start instant (the store keeps milliseconds).
     fn finished_copy(&self, project: &str, id: &TaskId, run: &RunRecord) -> Option<PathBuf> {
-        let root = self.projects.get(project)?.root.join(".agent-queue");
-        for folder in ["done", "failed"] {
-            let Ok(entries) = std::fs::read_dir(root.join(folder)) else {
-                continue;
-            };
-            for entry in entries.flatten() {
-                let name = entry.file_name().to_string_lossy().into_owned();
-                if !cf_core::deps::done_file_matches(id, &name) {
-                    continue;
-                }
-                let Ok(bytes) = cf_queue::read_task_file(&entry.path(), cf_queue::FINISH_MAX_BYTES)
-                else {
-                    continue;
-                };
-                if footer_names_run(&String::from_utf8_lossy(&bytes), run) {
-                    return Some(entry.path());
-                }
-            }
-        }
-        None
+        let project = self.projects.get(project)?;
+        cf_queue::finished_copies(project, id)
+            .into_iter()
+            .find(|path| {
+                cf_queue::read_task_file(path, cf_queue::FINISH_MAX_BYTES)
+                    .is_ok_and(|bytes| footer_names_run(&String::from_utf8_lossy(&bytes), run))
+            })
     }
 
     /// The claimed task a recorded run describes.
@@ -445,20 +432,12 @@ impl Daemon {
 /// Whether the last run footer of a finished task names `run`: by its `run` line, or (footers
 /// written before it existed) by the same session and the same start to the millisecond.
 fn footer_names_run(text: &str, run: &RunRecord) -> bool {
-    let Some(at) = text.rfind(cf_core::footer::FOOTER_MARKER) else {
-        return false;
-    };
-    let footer = &text[at..];
-    let field = |key: &str| {
-        footer
-            .lines()
-            .find_map(|l| l.strip_prefix(&format!("- {key}: ")).map(str::trim))
-    };
-    if let Some(id) = field("run") {
+    use cf_core::footer::run_footer_field as field;
+    if let Some(id) = field(text, "run") {
         return id.parse::<i64>().is_ok_and(|id| id == run.id.0);
     }
-    let same_session = field("session") == Some(run.session.as_str());
-    let started = field("started").and_then(|t| t.parse::<jiff::Timestamp>().ok());
+    let same_session = field(text, "session") == Some(run.session.as_str());
+    let started = field(text, "started").and_then(|t| t.parse::<jiff::Timestamp>().ok());
     let same_start = started.is_some_and(|t| t.as_millisecond() == run.started_at.as_millisecond());
     same_session && same_start
 }

@@ -6,6 +6,7 @@
 use std::path::Path;
 
 use cf_config::Config;
+use cf_queue::Destination;
 
 /// Where a task stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -169,18 +170,12 @@ pub fn snapshot_queue(cfg: &Config) -> QueueSnapshot {
                 out.push(entry);
             }
         }
-        for (folder, state) in [("done", TaskState::Done), ("failed", TaskState::Failed)] {
-            let dir = project.root.join(".agent-queue").join(folder);
-            let mut names: Vec<String> = std::fs::read_dir(&dir)
-                .map(|e| {
-                    e.flatten()
-                        .filter_map(|e| e.file_name().to_str().map(str::to_string))
-                        .filter(|n| n.ends_with(".md") && !n.starts_with('.'))
-                        .collect()
-                })
-                .unwrap_or_default();
-            names.sort();
-            for file in names {
+        for (folder, state) in [
+            (Destination::Done, TaskState::Done),
+            (Destination::Failed, TaskState::Failed),
+        ] {
+            let dir = folder.dir(&project);
+            for file in cf_queue::finished_names(&project, folder) {
                 let path = dir.join(&file);
                 let reason = if state == TaskState::Failed {
                     footer_outcome(&path)
@@ -236,11 +231,7 @@ fn invalid_reason(task: &Path) -> Option<String> {
 /// The last `- outcome: …` line of a finished task's footer.
 fn footer_outcome(path: &Path) -> Option<String> {
     let bytes = cf_queue::read_task_file(path, cf_queue::FINISH_MAX_BYTES).ok()?;
-    let text = String::from_utf8_lossy(&bytes);
-    text.lines()
-        .rev()
-        .find_map(|l| l.strip_prefix("- outcome: "))
-        .map(str::to_string)
+    cf_core::footer::last_outcome(&String::from_utf8_lossy(&bytes)).map(str::to_string)
 }
 
 fn mtime(path: &Path) -> Option<String> {

@@ -63,10 +63,9 @@ impl Daemon {
                 );
                 continue;
             }
-            let queue = project.root.join(".agent-queue");
             for (dir, tag) in [
-                (queue.join("inbox"), WatchTag::Inbox(project.name.clone())),
-                (queue.join("done"), WatchTag::Done(project.name.clone())),
+                (project.inbox_dir(), WatchTag::Inbox(project.name.clone())),
+                (project.done_dir(), WatchTag::Done(project.name.clone())),
             ] {
                 if let Err(e) = self.watcher.watch(&dir, tag) {
                     self.say(

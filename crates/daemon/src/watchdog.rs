@@ -106,7 +106,7 @@ impl Daemon {
                 ) {
                     continue;
                 }
-                match std::fs::remove_file(&orphan.path) {
+                match cf_queue::remove_orphan_sidecar(orphan) {
                     Ok(()) => tracing::info!(
                         "janitor: removed {} (its task file is gone)",
                         orphan.path.display()
@@ -184,10 +184,20 @@ impl Daemon {
         let Some(project) = self.projects.get(&f.key.project).cloned() else {
             return;
         };
-        let footer = format!(
-            "\n\n---\n<!-- claude-failover watchdog -->\n- outcome: failed: blocked for {} ({})\n- at: {now}\n",
-            human(waited),
-            f.reason
+        let footer = cf_core::footer::render_block(
+            "\n\n",
+            cf_core::footer::WATCHDOG_MARKER,
+            &[
+                (
+                    "outcome",
+                    format!(
+                        "failed: blocked for {} ({})",
+                        human(waited),
+                        cf_core::footer::one_line(&f.reason)
+                    ),
+                ),
+                ("at", now.to_string()),
+            ],
         );
         let result = match cf_queue::claim(&f.path) {
             Ok(Claim::Claimed { dispatched_path }) => {

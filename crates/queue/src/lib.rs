@@ -9,8 +9,10 @@
 mod add;
 mod claim;
 mod error;
+mod finished;
 mod fsutil;
 mod id;
+mod new_task;
 mod project;
 mod read;
 mod retry;
@@ -24,7 +26,9 @@ pub use claim::{
     put_back,
 };
 pub use error::{FileKind, QueueError, ReadError};
+pub use finished::{finished_copies, finished_names};
 pub use id::new_task_id;
+pub use new_task::{AddedTask, NewTask, NewTaskError, add_new_task};
 pub use project::{
     DONE_DIR, Discovery, FAILED_DIR, INBOX_DIR, Problem, ProblemKind, Project, QUEUE_DIR,
     discover_projects, ensure_layout,
@@ -36,7 +40,7 @@ pub use scan::{
     TASK_SUFFIX, scan_inbox,
 };
 pub use sidecar::{
-    blocked_marker, invalid_marker_current, mark_blocked, mark_invalid, remove_sidecar,
-    sidecar_path,
+    blocked_marker, invalid_marker_current, mark_blocked, mark_invalid, remove_orphan_sidecar,
+    remove_sidecar, sidecar_path,
 };
 pub use watch::{FsEvent, FsWatcher, WatchTag};

@@ -185,6 +185,19 @@ pub fn remove_sidecar(task_path: &Path, kind: SidecarKind) -> Result<(), QueueEr
     }
 }
 
+/// Removes a sidecar whose task file is gone (the janitor); one that vanished meanwhile is fine.
+pub fn remove_orphan_sidecar(orphan: &crate::OrphanSidecar) -> Result<(), QueueError> {
+    match std::fs::remove_file(&orphan.path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(QueueError::io(
+            &orphan.path,
+            "remove the orphaned sidecar",
+            e,
+        )),
+    }
+}
+
 #[cfg(test)]
 mod blocked_tests {
     use super::*;

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 use crate::output::outln;
 use anyhow::{Context, bail};
-use cf_core::{Priority, TaskId};
+use cf_core::Priority;
+use cf_queue::{NewTask, NewTaskError, add_new_task};
 
 #[derive(Debug, clap::Args)]
 pub struct TaskAddArgs {
@@ -49,27 +50,6 @@ impl From<PriorityArg> for Priority {
 
 pub fn run(args: &TaskAddArgs) -> anyhow::Result<ExitCode> {
     let cfg = super::load_config(&args.config)?;
-    let discovery =
-        cf_queue::discover_projects(&cfg.dispatcher.projects_dir, &cfg.dispatcher.projects)
-            .with_context(|| {
-                format!(
-                    "cannot list the projects in {}",
-                    cfg.dispatcher.projects_dir.display()
-                )
-            })?;
-    let Some(project) = discovery.projects.iter().find(|p| p.name == args.project) else {
-        let known: Vec<&str> = discovery.projects.iter().map(|p| p.name.as_str()).collect();
-        bail!(
-            "no project `{}` under {} (known: {}); a project is a folder with a .agent-queue/ in it",
-            args.project,
-            cfg.dispatcher.projects_dir.display(),
-            if known.is_empty() {
-                "none".to_string()
-            } else {
-                known.join(", ")
-            }
-        );
-    };
     let body = read_input(args)?;
     let content = with_frontmatter(
         body,
@@ -79,30 +59,41 @@ pub fn run(args: &TaskAddArgs) -> anyhow::Result<ExitCode> {
     let source = args
         .file
         .as_ref()
+        .filter(|f| f.as_os_str() != "-")
         .map(|f| f.display().to_string())
         .unwrap_or_else(|| "standard input".into());
-    if content.len() as u64 > cf_daemon::MAX_TASK_BYTES {
-        bail!(
-            "{source}: the task is {} bytes, more than the 1 MiB a task may have",
-            content.len()
-        );
-    }
-    cf_core::task::parse_task(&content).map_err(|e| anyhow::anyhow!("{source}: {e}"))?;
-    let id = match (&args.id, &args.file) {
-        (Some(id), _) => TaskId::parse(id).map_err(|e| anyhow::anyhow!("--id: {e}"))?,
+    // The id: --id, else the input file's stem, else one made from the time and title.
+    let (id, id_from) = match (&args.id, &args.file) {
+        (Some(id), _) => (Some(id.clone()), "--id".to_string()),
         (None, Some(file)) if file.as_os_str() != "-" => {
             let stem = file
                 .file_stem()
                 .and_then(|s| s.to_str())
                 .unwrap_or_default();
-            TaskId::parse(stem)
-                .map_err(|e| anyhow::anyhow!("{}: {e}; or pass --id", file.display()))?
+            (Some(stem.to_string()), format!("{}", file.display()))
         }
-        _ => cf_queue::new_task_id(jiff::Timestamp::now(), args.title.as_deref()),
+        _ => (None, String::new()),
     };
-    let path = cf_queue::add_task(project, &id, &content)
-        .with_context(|| format!("cannot add task {id} to {}", project.name))?;
-    outln!("{}", path.display())?;
+    let task = NewTask {
+        project: &args.project,
+        id: id.as_deref(),
+        content: &content,
+        now: jiff::Timestamp::now(),
+    };
+    let added = add_new_task(
+        &cfg.dispatcher.projects_dir,
+        &cfg.dispatcher.projects,
+        &task,
+    )
+    .map_err(|e| match e {
+        NewTaskError::BadId(e) if id_from == "--id" => anyhow::anyhow!("--id: {e}"),
+        NewTaskError::BadId(e) => anyhow::anyhow!("{id_from}: {e}; or pass --id"),
+        e @ (NewTaskError::TooLarge { .. } | NewTaskError::Empty | NewTaskError::Invalid(_)) => {
+            anyhow::anyhow!("{source}: {e}")
+        }
+        e => anyhow::anyhow!("cannot add the task to {}: {e}", args.project),
+    })?;
+    outln!("{}", added.path.display())?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use cf_core::failover::plan::{Carry, Destination, Reached, SwapRequest, carry, plan_swap};
 use cf_core::resume::{ResumeId, find_resume_hint};
-use cf_core::shell::{LaunchSpec, SkipPermissions, launch_command_line};
+use cf_core::shell::launch_command_line;
+
+use crate::launch_spec::{AgentStart, launch_spec};
 use cf_store::NewSwap;
 use cf_tmux::NewSession;
 
@@ -275,24 +277,16 @@ impl Daemon {
     ) {
         let command = match &id {
             Some(id) => {
-                let mut env = vec![(
-                    "CLAUDE_CONFIG_DIR".to_string(),
-                    config_dir.display().to_string(),
-                )];
-                env.extend(self.cfg.agent.env.iter().cloned());
-                let spec = LaunchSpec {
-                    cwd: project.to_path_buf(),
-                    program: self.cfg.agent.command.clone(),
-                    program_args: self.cfg.agent.args.clone(),
-                    env,
-                    model: None,
-                    skip_permissions: if self.cfg.agent.skip_permissions {
-                        SkipPermissions::Yes
-                    } else {
-                        SkipPermissions::No
+                let spec = launch_spec(
+                    &self.cfg.agent,
+                    AgentStart {
+                        cwd: project.to_path_buf(),
+                        config_dir,
+                        pool_session: None,
+                        model: None,
+                        resume: Some(id.clone()),
                     },
-                    resume: Some(id.clone()),
-                };
+                );
                 match launch_command_line(&spec) {
                     // When the agent exits, the operator gets a shell in the session.
                     Ok(line) => Some(format!("{line}; exec \"${{SHELL:-/bin/sh}}\"")),
