@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
 use cf_config::Config;
 use cf_core::pool::PoolSpec;
 use cf_queue::{FsEvent, Project, WatchTag};
@@ -17,6 +16,7 @@ use tokio::task::JoinSet;
 
 use crate::clock::Clock;
 use crate::dispatch::TaskCache;
+use crate::error::{RunError, StartError};
 use crate::event::Event;
 use crate::file_events::{FileEvents, Watching};
 use crate::notice::{About, Notice, NoticeKind};
@@ -28,14 +28,14 @@ pub struct RunningDaemon {
     /// Resolves the loop's shutdown future.
     stop: tokio::sync::oneshot::Sender<()>,
     /// The loop's task.
-    join: tokio::task::JoinHandle<anyhow::Result<()>>,
+    join: tokio::task::JoinHandle<()>,
 }
 
 impl RunningDaemon {
     /// Stops the loop (as SIGTERM would) and waits for it to finish.
-    pub async fn stop(self) -> anyhow::Result<()> {
+    pub async fn stop(self) -> Result<(), RunError> {
         let _ = self.stop.send(());
-        self.join.await.context("the daemon task panicked")?
+        self.join.await.map_err(RunError::Panicked)
     }
 
     /// Aborts the loop where it stands, as SIGKILL would: no shutdown step runs, and the jobs it
@@ -169,7 +169,7 @@ impl Daemon {
         cfg: Config,
         opts: DaemonOptions,
         clock: Arc<dyn Clock>,
-    ) -> anyhow::Result<Daemon> {
+    ) -> Result<Daemon, StartError> {
         let adapters = Adapters::real(&cfg, clock);
         Daemon::start_with(cfg, opts, adapters).await
     }
@@ -180,36 +180,31 @@ impl Daemon {
         cfg: Config,
         opts: DaemonOptions,
         adapters: Adapters,
-    ) -> anyhow::Result<Daemon> {
+    ) -> Result<Daemon, StartError> {
         let Adapters {
             clock,
             terminal,
             file_events,
         } = adapters;
         let cfg = Arc::new(cfg);
-        std::fs::create_dir_all(&cfg.state_dir)
-            .with_context(|| format!("cannot create state_dir {}", cfg.state_dir.display()))?;
+        create_dir("state_dir", &cfg.state_dir)?;
         // First of all: one daemon per state dir (and so per pool).
         let lock = crate::lock::StateLock::acquire(&cfg.state_dir)?;
-        std::fs::create_dir_all(&cfg.watcher.done_signal_dir).with_context(|| {
-            format!(
-                "cannot create watcher.done_signal_dir {}",
-                cfg.watcher.done_signal_dir.display()
-            )
-        })?;
+        create_dir("watcher.done_signal_dir", &cfg.watcher.done_signal_dir)?;
         if !cfg.dispatcher.projects_dir.is_dir() {
-            anyhow::bail!(
-                "dispatcher.projects_dir {} is not a directory: create it or fix the config",
-                cfg.dispatcher.projects_dir.display()
-            );
+            return Err(StartError::NoProjectsDir {
+                path: cfg.dispatcher.projects_dir.clone(),
+            });
         }
         let store_path = store_path(&cfg);
-        let store = Store::open(&store_path)
-            .with_context(|| format!("cannot open the store {}", store_path.display()))?;
+        let store = Store::open(&store_path).map_err(|source| StartError::Store {
+            path: store_path.clone(),
+            source: Box::new(source),
+        })?;
         let (tx, rx) = mpsc::unbounded_channel();
         let fs_tx = tx.clone();
-        let (watcher, mut fs_events_rx) = Watching::start(file_events)
-            .context("cannot start the filesystem watcher (inotify)")?;
+        let (watcher, mut fs_events_rx) =
+            Watching::start(file_events).map_err(|e| StartError::Watcher(Box::new(e)))?;
         tokio::spawn(async move {
             while let Some(ev) = fs_events_rx.recv().await {
                 if fs_tx.send(Event::Fs(ev)).is_err() {
@@ -318,7 +313,7 @@ impl Daemon {
     }
 
     /// Runs the loop until `shutdown` resolves, then waits briefly for launches in flight.
-    pub async fn run(mut self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+    pub async fn run(mut self, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
         let mut poll = tokio::time::interval(self.cfg.watcher.interval);
         poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -367,7 +362,6 @@ impl Daemon {
         }
         // A reap aborted at the grace's end may have counted jobs it never reported.
         self.save_delegation_counters();
-        Ok(())
     }
 
     async fn handle(&mut self, event: Event) {
@@ -553,6 +547,15 @@ pub const EVENTS_KEPT: usize = 100_000;
 
 /// The shell pool sessions run between agents.
 pub const POOL_SHELL: &str = "/bin/sh";
+
+/// Creates a folder the daemon needs (`what` names its setting).
+fn create_dir(what: &'static str, path: &std::path::Path) -> Result<(), StartError> {
+    std::fs::create_dir_all(path).map_err(|source| StartError::CreateDir {
+        what,
+        path: path.to_path_buf(),
+        source,
+    })
+}
 
 /// Where the store lives.
 pub fn store_path(cfg: &Config) -> PathBuf {

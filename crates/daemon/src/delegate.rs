@@ -30,10 +30,9 @@ pub fn delegation_config(cfg: &cf_config::Config) -> DelegationConfig {
 /// Builds the manager when `delegation.base_url` is set; a missing API key is a start-up error.
 pub fn manager_from_config(
     cfg: &cf_config::Config,
-) -> anyhow::Result<Option<Arc<DelegationManager>>> {
-    let manager = DelegationManager::from_config(&delegation_config(cfg)).map_err(|e| {
-        anyhow::anyhow!("delegation.base_url is set but the platform client cannot be built: {e}")
-    })?;
+) -> Result<Option<Arc<DelegationManager>>, crate::error::StartError> {
+    let manager = DelegationManager::from_config(&delegation_config(cfg))
+        .map_err(|e| crate::error::StartError::Delegation(Box::new(e)))?;
     Ok(manager.map(Arc::new))
 }
 

@@ -489,7 +489,7 @@ impl Daemon {
                 }
             }
             Err(error) => {
-                let reason = error.to_string();
+                let reason = crate::error::error_chain(&error);
                 if let Err(e) = self.store.finish_run(run, now, "launch_failed", &reason) {
                     tracing::error!("cannot finish run {run:?}: {e}");
                 }

@@ -61,11 +61,11 @@ pub struct LaunchReport {
 }
 
 /// Why a launch failed; the loop puts the task back and cools the session down.
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum LaunchError {
     /// tmux refused or failed.
-    #[error("tmux failed during the launch: {0}")]
-    Tmux(String),
+    #[error("tmux failed during the launch")]
+    Tmux(#[from] cf_tmux::TmuxError),
     /// The previous program in the session did not give the shell back.
     #[error("session is not at its shell after {0:?} (running `{1}`)")]
     ShellBusy(Duration, String),
@@ -80,12 +80,6 @@ pub enum LaunchError {
         "the agent did not start working within {0:?} after the task was submitted; last screen lines: {1}"
     )]
     NotStarted(Duration, String),
-}
-
-impl From<cf_tmux::TmuxError> for LaunchError {
-    fn from(e: cf_tmux::TmuxError) -> Self {
-        LaunchError::Tmux(e.to_string())
-    }
 }
 
 /// Shell programs: while one of these is the pane's foreground command, no agent runs there.

@@ -39,9 +39,12 @@ impl Daemon {
         self.say(
             NoticeKind::LaunchesFailing,
             About::default(),
-            format!("{count} launches in a row failed on account {account}; the last: {error}"),
+            format!(
+                "{count} launches in a row failed on account {account}; the last: {}",
+                crate::error::error_chain(error)
+            ),
         );
-        let text = error.to_string();
+        let text = crate::error::error_chain(error);
         if !login_required(&text) {
             return;
         }

@@ -5,9 +5,10 @@
 
 use std::fmt::Write as _;
 
-use anyhow::Context;
 use cf_config::Config;
 use cf_tmux::Tmux;
+
+use crate::error::StatusError;
 
 use crate::tasks::{TaskLine, TaskState};
 
@@ -122,7 +123,7 @@ pub fn read_store(cfg: &Config) -> Result<Option<cf_store::Store>, cf_store::Sto
 }
 
 /// Gathers the report.
-pub async fn collect_status(cfg: &Config) -> anyhow::Result<StatusReport> {
+pub async fn collect_status(cfg: &Config) -> Result<StatusReport, StatusError> {
     let alive: std::collections::BTreeSet<String> = Tmux::new(cfg.tmux.socket.clone())
         .list_sessions()
         .await
@@ -133,14 +134,14 @@ pub async fn collect_status(cfg: &Config) -> anyhow::Result<StatusReport> {
     let cfg = cfg.clone();
     tokio::task::spawn_blocking(move || report_from(&cfg, &alive))
         .await
-        .context("the status report task panicked")?
+        .map_err(StatusError::Panicked)?
 }
 
 /// The report from the store and the queue folders (blocking), given the live tmux sessions.
 fn report_from(
     cfg: &Config,
     alive: &std::collections::BTreeSet<String>,
-) -> anyhow::Result<StatusReport> {
+) -> Result<StatusReport, StatusError> {
     let store = read_store(cfg)?;
     let holder = crate::lock::lock_holder(&cfg.state_dir);
     let running = holder.is_some();
@@ -160,9 +161,7 @@ fn report_from(
     };
 
     let rows = match &store {
-        Some(s) => s
-            .sessions()
-            .context("cannot read sessions from the store")?,
+        Some(s) => s.sessions()?,
         None => Vec::new(),
     };
     let mut sessions = Vec::new();
@@ -204,8 +203,7 @@ fn report_from(
         .collect();
     let recent_events = match &store {
         Some(s) => s
-            .recent_events(15)
-            .context("cannot read events from the store")?
+            .recent_events(15)?
             .into_iter()
             .rev()
             .map(|e| EventLine {

@@ -4,31 +4,44 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use anyhow::Context;
 use cf_config::Config;
 use cf_queue::WatchTag;
 use cf_tmux::NewSession;
 
 use crate::daemon::{Daemon, POOL_SHELL};
+use crate::error::StartError;
 use crate::notice::{About, NoticeKind};
 use crate::slots::Slot;
 
 impl Daemon {
-    pub(crate) fn watch_fixed_dirs(&mut self) -> anyhow::Result<()> {
-        let signals = self.cfg.watcher.done_signal_dir.clone();
-        self.watcher
-            .watch(&signals, WatchTag::Signals)
-            .with_context(|| format!("cannot watch the done-signal dir {}", signals.display()))?;
-        let projects_dir = self.cfg.dispatcher.projects_dir.clone();
-        self.watcher
-            .watch(&projects_dir, WatchTag::ProjectsDir)
-            .with_context(|| format!("cannot watch projects_dir {}", projects_dir.display()))?;
+    pub(crate) fn watch_fixed_dirs(&mut self) -> Result<(), StartError> {
         let requests = crate::failover::requests_dir(&self.cfg.state_dir);
-        std::fs::create_dir_all(&requests)
-            .with_context(|| format!("cannot create {}", requests.display()))?;
-        self.watcher
-            .watch(&requests, WatchTag::Requests)
-            .with_context(|| format!("cannot watch {}", requests.display()))?;
+        std::fs::create_dir_all(&requests).map_err(|source| StartError::CreateDir {
+            what: "the requests dir",
+            path: requests.clone(),
+            source,
+        })?;
+        for (what, path, tag) in [
+            (
+                "the done-signal dir",
+                self.cfg.watcher.done_signal_dir.clone(),
+                WatchTag::Signals,
+            ),
+            (
+                "projects_dir",
+                self.cfg.dispatcher.projects_dir.clone(),
+                WatchTag::ProjectsDir,
+            ),
+            ("the requests dir", requests, WatchTag::Requests),
+        ] {
+            self.watcher
+                .watch(&path, tag)
+                .map_err(|source| StartError::Watch {
+                    what,
+                    path,
+                    source: Box::new(source),
+                })?;
+        }
         Ok(())
     }
 
@@ -145,7 +158,7 @@ impl Daemon {
 
 /// With two or more accounts, every account's shared entries must link into `shared_dir`:
 /// missing links (and targets) are created; a link elsewhere or a file in the way refuses the start.
-pub(crate) fn check_shared_links(cfg: &Config) -> anyhow::Result<()> {
+pub(crate) fn check_shared_links(cfg: &Config) -> Result<(), StartError> {
     let (Some(shared), true) = (&cfg.shared_dir, cfg.accounts.len() > 1) else {
         return Ok(());
     };
@@ -155,11 +168,11 @@ pub(crate) fn check_shared_links(cfg: &Config) -> anyhow::Result<()> {
         .map(|a| (a.name.clone(), a.config_dir.clone()))
         .collect();
     let report = cf_accounts::ensure_links(&accounts, shared)
-        .context("cannot prepare the links shared between accounts")?;
+        .map_err(|e| StartError::SharedLinks(Box::new(e)))?;
     if !report.is_healthy() {
-        anyhow::bail!(
-            "the accounts' shared state is not linked safely, so failover could lose conversations:\n{report}"
-        );
+        return Err(StartError::UnsafeLinks {
+            report: report.to_string(),
+        });
     }
     Ok(())
 }

@@ -72,7 +72,7 @@ pub async fn run(config: &Path) -> anyhow::Result<ExitCode> {
             _ = terminate.recv() => tracing::info!("SIGTERM: stopping"),
         }
     };
-    daemon.run(shutdown).await?;
+    daemon.run(shutdown).await;
     let _ = stop_api.send(());
     if let Some(server) = server {
         server
