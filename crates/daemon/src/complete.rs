@@ -12,7 +12,6 @@ use cf_tmux::Key;
 use crate::daemon::Daemon;
 use crate::notice::{About, NoticeKind};
 use crate::signals::{self, SignalKind};
-use crate::slots::Phase;
 use crate::waiting::WaitReason;
 
 impl Daemon {
@@ -26,12 +25,7 @@ impl Daemon {
 
     /// Looks at the screen of every working session once.
     pub(crate) async fn poll_screens(&mut self) {
-        let working: Vec<String> = self
-            .slots
-            .iter()
-            .filter(|(_, s)| matches!(s.phase, Phase::Working { .. }))
-            .map(|(n, _)| n.clone())
-            .collect();
+        let working = self.pool.working();
         for session in working {
             let observation = match self.terminal.capture_screen(&session).await {
                 Ok(text) => {
@@ -42,12 +36,15 @@ impl Daemon {
                     if self.quota_sees_limit(&session, &text).await {
                         continue;
                     }
-                    if let Some((since, error)) = self.limit_hints.get(&session).cloned() {
+                    let hint = self.pool.slot(&session).and_then(|s| s.hints.limit.clone());
+                    if let Some((since, error)) = hint {
                         let waited = self.clock.now().duration_since(since);
                         if waited < jiff::SignedDuration::from_secs(LIMIT_HINT_GRACE_SECS) {
                             continue;
                         }
-                        self.limit_hints.remove(&session);
+                        if let Some(slot) = self.pool.slot_mut(&session) {
+                            slot.hints.limit = None;
+                        }
                         self.observe(&session, Observation::StopFailure(error))
                             .await;
                         continue;
@@ -57,7 +54,7 @@ impl Daemon {
                 Err(e) => {
                     match self.terminal.has_session(&session).await {
                         Ok(false) => {
-                            if let Some(slot) = self.slots.get_mut(&session) {
+                            if let Some(slot) = self.pool.slot_mut(&session) {
                                 slot.alive = false;
                             }
                             self.complete(&session, Verdict::AgentGone).await;
@@ -87,7 +84,7 @@ impl Daemon {
             return;
         };
         let session = session.to_string();
-        let holds_task = self.slots.get(&session).is_some_and(|s| s.task().is_some());
+        let holds_task = self.pool.slot(&session).is_some_and(|s| s.task().is_some());
         let dir = self.cfg.watcher.done_signal_dir.clone();
         if !holds_task {
             // A leftover (or another tool's session): drop it so it cannot end a later run.
@@ -111,8 +108,10 @@ impl Daemon {
                 // gives it too): the next polls decide; a confirmed usage limit means the swap
                 // resumes the task, otherwise the failure stands once the grace period is over.
                 if error == "rate_limit" {
-                    self.limit_hints
-                        .insert(session.clone(), (self.clock.now(), error));
+                    let now = self.clock.now();
+                    if let Some(slot) = self.pool.slot_mut(&session) {
+                        slot.hints.limit = Some((now, error));
+                    }
                     self.say(
                         NoticeKind::StopFailure,
                         About::default().session(session.clone()),
@@ -163,8 +162,7 @@ impl Daemon {
             }
             Verdict::AgentGone => self.agent_gone(session).await,
             Verdict::TimedOut => {
-                let Some((run, task)) = self.slots.get_mut(session).and_then(|s| s.take_task())
-                else {
+                let Some((run, task)) = self.pool.take_task(session) else {
                     return;
                 };
                 self.finish(session, run, task, Outcome::TimedOut, Recycle::Reset)
@@ -178,7 +176,7 @@ impl Daemon {
     /// [`MAX_REQUEUES`] times, after which it fails (an agent that always dies on a task must not
     /// loop forever). Without a known conversation it starts over, and its footer says so.
     async fn agent_gone(&mut self, session: &str) {
-        let Some((run, mut task)) = self.slots.get_mut(session).and_then(|s| s.take_task()) else {
+        let Some((run, mut task)) = self.pool.take_task(session) else {
             return;
         };
         let attempts = self
@@ -240,7 +238,7 @@ impl Daemon {
         if let Err(e) = self.terminal.kill_session(session).await {
             tracing::warn!("cannot reset {session}: {e}");
         }
-        if let Some(slot) = self.slots.get_mut(session) {
+        if let Some(slot) = self.pool.slot_mut(session) {
             slot.alive = false;
         }
         self.maintain_pool().await;

@@ -25,19 +25,21 @@ impl Daemon {
     /// payload was written during the task's current launch (an older one belongs to the
     /// session's previous task).
     pub(crate) fn learn_from_payload(&mut self, session: &str, payload: &SignalPayload) {
-        let Some(slot) = self.slots.get_mut(session) else {
+        let Some(slot) = self.pool.slot_mut(session) else {
             return;
         };
-        let Some(task) = slot.task_mut() else {
+        let Some(launched_at) = slot.task().map(|t| t.launched_at) else {
             return;
         };
-        if !written_during(payload, task.launched_at) {
+        if !written_during(payload, launched_at) {
             return;
         }
         if let Some(path) = &payload.transcript_path {
-            self.transcript_hints
-                .insert(session.to_string(), PathBuf::from(path));
+            slot.hints.transcript = Some(PathBuf::from(path));
         }
+        let Some(task) = slot.task_mut() else {
+            return;
+        };
         let Some(id) = payload
             .session_id
             .as_deref()

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cf_config::Config;
-use cf_core::pool::PoolSpec;
 use cf_queue::{FsEvent, Project, WatchTag};
 use cf_store::{NewEvent, SessionRow, Store};
 use cf_tmux::Tmux;
@@ -20,7 +19,7 @@ use crate::error::{RunError, StartError};
 use crate::event::Event;
 use crate::file_events::{FileEvents, Watching};
 use crate::notice::{About, Notice, NoticeKind};
-use crate::slots::{Phase, Slot};
+use crate::pool::Pool;
 use crate::terminal::SharedTerminal;
 
 /// A daemon running in a tokio task (see [`Daemon::spawn`]).
@@ -100,11 +99,9 @@ pub struct Daemon {
     pub(crate) terminal: SharedTerminal,
     pub(crate) store: Store,
     pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) pool: PoolSpec,
+    /// The pool's sessions and slots.
+    pub(crate) pool: Pool,
     pub(crate) projects: BTreeMap<String, Project>,
-    pub(crate) slots: BTreeMap<String, Slot>,
-    /// Pool sessions seen alive at some point: vanished ones are recreated.
-    pub(crate) known_pool: BTreeSet<String>,
     /// The project served last, so that projects take turns.
     pub(crate) last_served: Option<String>,
     /// Parsed task files, keyed by path, reused while the file is unchanged.
@@ -135,8 +132,6 @@ pub struct Daemon {
     pub(crate) unknown_kinds: BTreeSet<String>,
     /// Per session, the quota signal last logged (with the launch it was seen in).
     pub(crate) logged_hits: HashMap<String, (Option<jiff::Timestamp>, String)>,
-    /// Per session, the transcript path its hooks reported for the current launch.
-    pub(crate) transcript_hints: HashMap<String, PathBuf>,
     /// Per account, the launches that failed in a row (and whether that was reported).
     pub(crate) launch_failures: HashMap<String, crate::launch_streak::LaunchStreak>,
     /// The accounts: which is active, which are exhausted until when.
@@ -149,9 +144,6 @@ pub struct Daemon {
     pub(crate) deferred_swap: Option<crate::failover::SwapTrigger>,
     /// The local time zone, for reset times printed without one.
     pub(crate) time_zone: jiff::tz::TimeZone,
-    /// Sessions whose last turn ended on a `rate_limit` error (hook report), since when: their
-    /// screen decides between a usage limit (swap) and a plain failure.
-    pub(crate) limit_hints: HashMap<String, (jiff::Timestamp, String)>,
     /// The job-platform client and reaper, when `delegation.base_url` is set.
     pub(crate) delegation: Option<Arc<cf_delegation::DelegationManager>>,
     /// Inbox files being submitted right now (not to be dispatched nor submitted again).
@@ -212,7 +204,7 @@ impl Daemon {
                 }
             }
         });
-        let pool: PoolSpec = cfg.pool.autonomous.clone();
+        let pool = Pool::new(cfg.pool.autonomous.clone());
         let (notices, _) = broadcast::channel(1024);
         let cfg_cooldown = cfg.quota.reactivate_cooldown;
         crate::upkeep::check_shared_links(&cfg)?;
@@ -226,8 +218,6 @@ impl Daemon {
             clock,
             pool,
             projects: BTreeMap::new(),
-            slots: BTreeMap::new(),
-            known_pool: BTreeSet::new(),
             last_served: None,
             cache: HashMap::new(),
             tx,
@@ -245,7 +235,6 @@ impl Daemon {
             breakers: HashMap::new(),
             unknown_kinds: BTreeSet::new(),
             logged_hits: HashMap::new(),
-            transcript_hints: HashMap::new(),
             launch_failures: HashMap::new(),
             accounts: crate::failover::Accounts {
                 states: Vec::new(),
@@ -259,7 +248,6 @@ impl Daemon {
             pending_swap: None,
             deferred_swap: None,
             time_zone: jiff::tz::TimeZone::try_system().unwrap_or(jiff::tz::TimeZone::UTC),
-            limit_hints: HashMap::new(),
             delegation,
             submitting: BTreeSet::new(),
             local_only: BTreeSet::new(),
@@ -485,7 +473,7 @@ impl Daemon {
 
     /// Writes a slot's current state to the store, for `status`.
     pub(crate) fn save_slot(&self, name: &str) {
-        let Some(slot) = self.slots.get(name) else {
+        let Some(slot) = self.pool.slot(name) else {
             return;
         };
         let task = slot.task();
@@ -514,11 +502,7 @@ impl Daemon {
 
     /// The sessions that hold a task (launching, working or parked).
     pub(crate) fn sessions_with_tasks(&self) -> Vec<String> {
-        self.slots
-            .iter()
-            .filter(|(_, s)| s.task().is_some())
-            .map(|(n, _)| n.clone())
-            .collect()
+        self.pool.sessions_with_tasks()
     }
 
     /// Whether `name` is one of the pool's own sessions.
@@ -528,12 +512,10 @@ impl Daemon {
 
     /// Forgets the slot's phase; used by completion and failures.
     pub(crate) fn set_free(&mut self, name: &str) {
-        if let Some(slot) = self.slots.get_mut(name) {
-            slot.phase = Phase::Free;
-        }
         // What the hooks said about the task that left must not colour the next one.
-        self.limit_hints.remove(name);
-        self.transcript_hints.remove(name);
+        if let Some(slot) = self.pool.slot_mut(name) {
+            slot.set_free();
+        }
         self.save_slot(name);
     }
 }

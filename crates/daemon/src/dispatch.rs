@@ -60,12 +60,7 @@ impl Daemon {
             );
             return;
         }
-        let mut free: Vec<String> = self
-            .slots
-            .iter()
-            .filter(|(_, s)| s.is_free(now))
-            .map(|(n, _)| n.clone())
-            .collect();
+        let mut free = self.pool.free_at(now);
         free.reverse();
         // Tasks waiting to go on in their conversation come first.
         let mut free = self.launch_due(free, now);
@@ -357,7 +352,7 @@ impl Daemon {
                 task.priority
             ),
         );
-        if let Some(slot) = self.slots.get_mut(session) {
+        if let Some(slot) = self.pool.slot_mut(session) {
             slot.phase = Phase::Launching {
                 run,
                 task,
@@ -442,7 +437,7 @@ impl Daemon {
         outcome: Result<LaunchReport, LaunchError>,
     ) {
         let now = self.clock.now();
-        let Some(slot) = self.slots.get_mut(&session) else {
+        let Some(slot) = self.pool.slot_mut(&session) else {
             return;
         };
         let Phase::Launching { run: expected, .. } = &slot.phase else {
@@ -480,7 +475,7 @@ impl Daemon {
                 // The idle timeout counts from this launch: a task resumed after retries or a
                 // pause gets its whole time again.
                 let watch = RunWatch::new(task.launched_at, WorkSeen::Yes);
-                if let Some(slot) = self.slots.get_mut(&session) {
+                if let Some(slot) = self.pool.slot_mut(&session) {
                     slot.phase = Phase::Working { run, task, watch };
                 }
                 self.save_slot(&session);
@@ -496,8 +491,9 @@ impl Daemon {
                 self.launch_failed_on(&task.account, task.probe, &error);
                 let cooldown_until = now.checked_add(self.cfg.dispatcher.launch_cooldown).ok();
                 // Whatever hooks said about this launch must not colour the session's next one.
-                self.limit_hints.remove(&session);
-                self.transcript_hints.remove(&session);
+                if let Some(slot) = self.pool.slot_mut(&session) {
+                    slot.forget_hints();
+                }
                 if task.held == Held::Yes {
                     // A task going on in its conversation keeps waiting for another launch; a
                     // conversation that keeps failing to open is given up: the task starts over.
@@ -524,14 +520,14 @@ impl Daemon {
                 } else {
                     self.put_back(&task, &format!("launch in {session} failed: {reason}"));
                 }
-                if let Some(slot) = self.slots.get_mut(&session) {
+                if let Some(slot) = self.pool.slot_mut(&session) {
                     slot.cooldown_until = cooldown_until;
                 }
                 // Whatever the agent holds now must not run: a fresh session replaces it.
                 if let Err(e) = self.terminal.kill_session(&session).await {
                     tracing::warn!("cannot reset {session} after a failed launch: {e}");
                 }
-                if let Some(slot) = self.slots.get_mut(&session) {
+                if let Some(slot) = self.pool.slot_mut(&session) {
                     slot.alive = false;
                 }
                 self.save_slot(&session);
@@ -545,7 +541,7 @@ impl Daemon {
     pub(crate) async fn observe(&mut self, session: &str, observation: Observation) {
         let now = self.clock.now();
         let policy = self.watch_policy();
-        let Some(slot) = self.slots.get_mut(session) else {
+        let Some(slot) = self.pool.slot_mut(session) else {
             return;
         };
         let verdict = match &mut slot.phase {

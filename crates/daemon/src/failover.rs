@@ -226,9 +226,8 @@ impl Daemon {
         // A turn begun after the last swap ran on the account swapped to: a limit in it is new
         // evidence, acted on at once, cooldown or not (only text from before the swap replays).
         let fresh = self.monitor.last_swap().is_some_and(|swap| {
-            self.slots
-                .get(session)
-                .and_then(|s| s.task())
+            self.pool
+                .task(session)
                 .is_some_and(|t| t.launched_at >= swap)
         });
         if fresh {
@@ -259,11 +258,7 @@ impl Daemon {
             self.logged_hits.remove(session);
             return;
         };
-        let turn = self
-            .slots
-            .get(session)
-            .and_then(|s| s.task())
-            .map(|t| t.launched_at);
+        let turn = self.pool.task(session).map(|t| t.launched_at);
         let key = (turn, hit.snippet.clone());
         if self.logged_hits.get(session) == Some(&key) {
             tracing::debug!(%session, "quota signal still on screen");

@@ -66,8 +66,9 @@ impl Daemon {
             tracing::error!("cannot finish run {run:?} in the store: {e}");
         }
         signals::clear_signals(&self.cfg.watcher.done_signal_dir, session);
-        self.limit_hints.remove(session);
-        self.transcript_hints.remove(session);
+        if let Some(slot) = self.pool.slot_mut(session) {
+            slot.forget_hints();
+        }
         self.requeues.remove(&task.dispatched_path);
         let kind = if success && moved.is_ok() {
             NoticeKind::Completed

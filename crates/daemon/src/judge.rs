@@ -25,7 +25,7 @@ impl Daemon {
         cause: CompletionCause,
         hook_kind: Option<String>,
     ) {
-        let Some(task) = self.slots.get(session).and_then(|s| s.task()).cloned() else {
+        let Some(task) = self.pool.slot(session).and_then(|s| s.task()).cloned() else {
             return;
         };
         let outcome = self
@@ -33,8 +33,7 @@ impl Daemon {
             .await;
         match outcome {
             TurnOutcome::Success { .. } => {
-                let Some((run, task)) = self.slots.get_mut(session).and_then(|s| s.take_task())
-                else {
+                let Some((run, task)) = self.pool.take_task(session) else {
                     return;
                 };
                 self.breaker_success(&task.account);
@@ -67,7 +66,10 @@ impl Daemon {
         let screen = self.terminal.capture_screen(session).await.ok();
         let entry = self.conversation_of(session, task).and_then(|id| {
             let roots = crate::transcript::transcript_roots(&self.cfg);
-            let hinted = self.transcript_hints.get(session).map(|p| p.as_path());
+            let hinted = self
+                .pool
+                .slot(session)
+                .and_then(|s| s.hints.transcript.as_deref());
             crate::transcript::turn_entry(&roots, &id, hinted, task.launched_at)
         });
         let facts = TurnFacts {
@@ -99,8 +101,7 @@ impl Daemon {
             ErrorClass::Account => self.account_failed(session, task, &failure).await,
             ErrorClass::Transient => self.schedule_retry(session, failure).await,
             ErrorClass::Task => {
-                let Some((run, task)) = self.slots.get_mut(session).and_then(|s| s.take_task())
-                else {
+                let Some((run, task)) = self.pool.take_task(session) else {
                     return;
                 };
                 let outcome = Outcome::AgentError(format!(
@@ -125,7 +126,7 @@ impl Daemon {
             return;
         }
         // The task ran on an account that is no longer the active one: only it moves.
-        let Some((run, task)) = self.slots.get_mut(session).and_then(|s| s.take_task()) else {
+        let Some((run, task)) = self.pool.take_task(session) else {
             return;
         };
         self.interrupt_for_resume(session, run, task, "its account needs attention")
@@ -135,7 +136,7 @@ impl Daemon {
     /// A transient error: the attempt is recorded, the breaker told, and the task waits to
     /// resume its conversation after a backoff — or fails after the configured limits.
     async fn schedule_retry(&mut self, session: &str, failure: TurnFailure) {
-        let Some((run, mut task)) = self.slots.get_mut(session).and_then(|s| s.take_task()) else {
+        let Some((run, mut task)) = self.pool.take_task(session) else {
             return;
         };
         let now = self.clock.now();
@@ -204,7 +205,7 @@ impl Daemon {
 
     /// The session's task waits for the account move: its screen is no longer judged.
     fn park(&mut self, session: &str) {
-        let Some(slot) = self.slots.get_mut(session) else {
+        let Some(slot) = self.pool.slot_mut(session) else {
             return;
         };
         if let Some((run, task)) = slot.take_task() {

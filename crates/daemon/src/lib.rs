@@ -26,6 +26,7 @@ mod launch_spec;
 mod launch_streak;
 pub mod lock;
 mod notice;
+mod pool;
 mod recover;
 pub mod signals;
 mod slots;

@@ -275,7 +275,7 @@ impl Daemon {
 
     async fn reset_session_at_start(&mut self, session: &str) {
         let _ = self.terminal.kill_session(session).await;
-        if let Some(slot) = self.slots.get_mut(session) {
+        if let Some(slot) = self.pool.slot_mut(session) {
             slot.alive = false;
         }
         self.maintain_pool().await;
@@ -308,7 +308,7 @@ impl Daemon {
                 reset_session,
             },
         };
-        if !self.slots.get(session).is_some_and(|s| s.alive) {
+        if !self.pool.slot(session).is_some_and(|s| s.alive) {
             return interrupted(format!("its session {session} is gone"), false);
         }
         let dir = self.cfg.watcher.done_signal_dir.clone();
@@ -416,10 +416,7 @@ impl Daemon {
 
     fn adopt(&mut self, run: &RunRecord, task: ClaimedTask, work_seen: WorkSeen) {
         let watch = RunWatch::new(run.started_at, work_seen);
-        let slot = self
-            .slots
-            .entry(run.session.clone())
-            .or_insert_with(|| crate::slots::Slot::new(true));
+        let slot = self.pool.slot_or_new(&run.session);
         slot.phase = Phase::Working {
             run: run.id,
             task,

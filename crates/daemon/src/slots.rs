@@ -126,6 +126,19 @@ pub struct Slot {
     pub cooldown_until: Option<Timestamp>,
     /// Whether tmux had it at the last look.
     pub alive: bool,
+    /// What its hooks said about its current task.
+    pub hints: HookHints,
+}
+
+/// What a session's hooks said about the task it holds now (forgotten when the task leaves:
+/// it must not colour the next one).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HookHints {
+    /// The turn ended on a `rate_limit` error, reported then: the screen decides between a usage
+    /// limit (swap) and a plain failure.
+    pub limit: Option<(Timestamp, String)>,
+    /// The transcript path the hooks reported for the current launch.
+    pub transcript: Option<std::path::PathBuf>,
 }
 
 impl Slot {
@@ -135,7 +148,19 @@ impl Slot {
             phase: Phase::Free,
             cooldown_until: None,
             alive,
+            hints: HookHints::default(),
         }
+    }
+
+    /// Frees the slot and forgets what the hooks said about its task.
+    pub fn set_free(&mut self) {
+        self.phase = Phase::Free;
+        self.forget_hints();
+    }
+
+    /// Forgets what the hooks said about the task that left.
+    pub fn forget_hints(&mut self) {
+        self.hints = HookHints::default();
     }
 
     /// True when a task may be launched here now.

@@ -11,7 +11,6 @@ use cf_tmux::NewSession;
 use crate::daemon::{Daemon, POOL_SHELL};
 use crate::error::StartError;
 use crate::notice::{About, NoticeKind};
-use crate::slots::Slot;
 
 impl Daemon {
     pub(crate) fn watch_fixed_dirs(&mut self) -> Result<(), StartError> {
@@ -110,16 +109,12 @@ impl Daemon {
         };
         for name in self.pool.names() {
             if alive.contains(&name) {
-                self.known_pool.insert(name.clone());
-                self.slots
-                    .entry(name)
-                    .or_insert_with(|| Slot::new(true))
-                    .alive = true;
-            } else if let Some(slot) = self.slots.get_mut(&name) {
-                slot.alive = false;
+                self.pool.seen_alive(&name);
+            } else {
+                self.pool.seen_gone(&name);
             }
         }
-        for name in self.pool.sessions_to_create(&alive, &self.known_pool) {
+        for name in self.pool.sessions_to_create(&alive) {
             let spec = NewSession {
                 name: name.clone(),
                 cwd: self.cfg.dispatcher.projects_dir.clone(),
@@ -132,12 +127,7 @@ impl Daemon {
             };
             match self.terminal.new_session(&spec).await {
                 Ok(()) => {
-                    self.known_pool.insert(name.clone());
-                    let slot = self
-                        .slots
-                        .entry(name.clone())
-                        .or_insert_with(|| Slot::new(true));
-                    slot.alive = true;
+                    self.pool.seen_alive(&name);
                     self.say(
                         NoticeKind::SessionCreated,
                         About::default().session(name.clone()),

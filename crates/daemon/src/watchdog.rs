@@ -27,9 +27,9 @@ impl Daemon {
         let now = self.clock.now();
         // Claims someone holds: a session's task, or a task waiting to go on in its conversation.
         let held: Vec<PathBuf> = self
-            .slots
-            .values()
-            .filter_map(|s| s.task().map(|t| t.dispatched_path.clone()))
+            .pool
+            .tasks()
+            .map(|t| t.dispatched_path.clone())
             .chain(self.waiting.keys().cloned())
             .collect();
         let mut blocked = Vec::new();
@@ -119,9 +119,8 @@ impl Daemon {
         }
         self.check_credentials();
         let running: Vec<RunningTask> = self
-            .slots
-            .values()
-            .filter_map(|s| s.task())
+            .pool
+            .tasks()
             .map(|t| RunningTask {
                 key: t.key(),
                 assigned_at: t.assigned_at,

@@ -78,9 +78,7 @@ impl Daemon {
         // Fresh sessions (own range and dedicated only).
         for m in &moving {
             let _ = self.terminal.kill_session(&m.session).await;
-            if let Some(slot) = self.slots.get_mut(&m.session) {
-                slot.alive = false;
-            }
+            self.pool.seen_gone(&m.session);
         }
         for (d, _) in &dedicated {
             let _ = self.terminal.kill_session(&d.name).await;
@@ -114,8 +112,7 @@ impl Daemon {
         };
         let mut moving = Vec::new();
         for session in self.sessions_with_tasks() {
-            let Some((run, mut task)) = self.slots.get_mut(&session).and_then(|s| s.take_task())
-            else {
+            let Some((run, mut task)) = self.pool.take_task(&session) else {
                 continue;
             };
             self.abandon_probe(&task.account, task.probe);
@@ -134,8 +131,9 @@ impl Daemon {
                 task.conversation = Some(id.clone());
                 self.save_retry_record(&task, Some(now), WaitReason::Interrupted);
             }
-            self.limit_hints.remove(&session);
-            self.transcript_hints.remove(&session);
+            if let Some(slot) = self.pool.slot_mut(&session) {
+                slot.forget_hints();
+            }
             let _ = self.store.finish_run(
                 run,
                 now,
