@@ -144,14 +144,8 @@ pub struct Daemon {
     pub(crate) deferred_swap: Option<crate::failover::SwapTrigger>,
     /// The local time zone, for reset times printed without one.
     pub(crate) time_zone: jiff::tz::TimeZone,
-    /// The job-platform client and reaper, when `delegation.base_url` is set.
-    pub(crate) delegation: Option<Arc<cf_delegation::DelegationManager>>,
-    /// Inbox files being submitted right now (not to be dispatched nor submitted again).
-    pub(crate) submitting: BTreeSet<PathBuf>,
-    /// Inbox files whose submit failed: they run locally.
-    pub(crate) local_only: BTreeSet<PathBuf>,
-    /// A reaper round is under way.
-    pub(crate) reaping: bool,
+    /// The delegation part: the job platform and what is in flight with it.
+    pub(crate) delegation: crate::delegate::Delegations,
 }
 
 impl Daemon {
@@ -248,10 +242,7 @@ impl Daemon {
             pending_swap: None,
             deferred_swap: None,
             time_zone: jiff::tz::TimeZone::try_system().unwrap_or(jiff::tz::TimeZone::UTC),
-            delegation,
-            submitting: BTreeSet::new(),
-            local_only: BTreeSet::new(),
-            reaping: false,
+            delegation: crate::delegate::Delegations::new(delegation),
         };
         daemon.load_accounts();
         daemon.restore_delegation_counters();
@@ -272,7 +263,7 @@ impl Daemon {
 
     /// The delegation manager, when delegation is configured (for the API's counters).
     pub fn delegation(&self) -> Option<Arc<cf_delegation::DelegationManager>> {
-        self.delegation.clone()
+        self.delegation.manager().cloned()
     }
 
     /// Records a fact about this run for `status` (e.g. the API's bound address).
@@ -321,7 +312,7 @@ impl Daemon {
                 _ = poll.tick() => Event::PollScreens,
                 _ = rescan.tick() => Event::Rescan,
                 _ = watchdog.tick() => Event::Watchdog,
-                _ = reap.tick(), if self.delegation.is_some() => Event::Reap,
+                _ = reap.tick(), if self.delegation.is_on() => Event::Reap,
             };
             self.handle(event).await;
             // Drain what is already queued before dispatching once for the whole batch.

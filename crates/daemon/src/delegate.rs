@@ -36,10 +36,15 @@ pub fn manager_from_config(
     Ok(manager.map(Arc::new))
 }
 
+mod part;
+
+pub(crate) use part::Delegations;
+use part::{Standing, SubmitEnd};
+
 impl Daemon {
     /// Restores the delegation counters saved by the previous run.
     pub(crate) fn restore_delegation_counters(&self) {
-        let Some(manager) = &self.delegation else {
+        let Some(manager) = self.delegation.manager() else {
             return;
         };
         let saved = self.store.get_kv("delegation_counters").ok().flatten();
@@ -50,7 +55,7 @@ impl Daemon {
 
     /// Saves the delegation counters (after every submit and reap, and at shutdown).
     pub(crate) fn save_delegation_counters(&self) {
-        let Some(manager) = &self.delegation else {
+        let Some(manager) = self.delegation.manager() else {
             return;
         };
         if let Ok(text) = serde_json::to_string(&manager.counters()) {
@@ -66,20 +71,19 @@ impl Daemon {
         file: &QueuedFile,
         doc: &TaskDoc,
     ) -> bool {
-        let Some(manager) = self.delegation.clone() else {
+        match self.delegation.standing(&file.path) {
+            Standing::Local => return false,
+            Standing::Submitting => return true,
+            Standing::Undecided => {}
+        }
+        let Some(manager) = self.delegation.manager().cloned() else {
             return false;
         };
-        if self.local_only.contains(&file.path) {
-            return false;
-        }
-        if self.submitting.contains(&file.path) {
-            return true;
-        }
         let decision = decide_route(&doc.frontmatter, DelegationAvailability::On);
         let Route::Platform(provider) = decision.route else {
             return false;
         };
-        self.submitting.insert(file.path.clone());
+        self.delegation.submit_begun(file.path.clone());
         self.say(
             NoticeKind::Delegating,
             About::default()
@@ -107,7 +111,13 @@ impl Daemon {
         task: PathBuf,
         submitted: Submitted,
     ) {
-        self.submitting.remove(&task);
+        let end = match &submitted {
+            Submitted::Delegated(_) => SubmitEnd::Delegated,
+            Submitted::FallBackLocal { .. } | Submitted::AlreadyDelegated { .. } => {
+                SubmitEnd::FellBack
+            }
+        };
+        self.delegation.submit_ended(&task, end);
         self.save_delegation_counters();
         let id = task.file_stem().map(|s| s.to_string_lossy().into_owned());
         match submitted {
@@ -122,7 +132,6 @@ impl Daemon {
                     About::default().project(project).maybe_task_id(id),
                     format!("runs locally: {reason}"),
                 );
-                self.local_only.insert(task);
             }
         }
         self.dispatch_wanted = true;
@@ -130,13 +139,9 @@ impl Daemon {
 
     /// Starts a reaper round in the background (at most one at a time).
     pub(crate) fn start_reap(&mut self) {
-        let Some(manager) = self.delegation.clone() else {
+        let Some(manager) = self.delegation.begin_reap() else {
             return;
         };
-        if self.reaping {
-            return;
-        }
-        self.reaping = true;
         let projects: Vec<Project> = self.projects.values().cloned().collect();
         let tx = self.tx.clone();
         self.jobs.spawn(async move {
@@ -146,7 +151,7 @@ impl Daemon {
     }
 
     pub(crate) fn on_reaped(&mut self, reaped: Vec<Reaped>) {
-        self.reaping = false;
+        self.delegation.reap_ended();
         self.save_delegation_counters();
         for r in reaped {
             let about = About::default().task(&TaskKey::new(r.project.clone(), r.task.clone()));
