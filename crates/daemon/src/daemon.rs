@@ -126,24 +126,10 @@ pub struct Daemon {
     pub(crate) requeues: HashMap<PathBuf, u32>,
     /// Claimed tasks waiting to go on in their conversation (retries, interruptions).
     pub(crate) waiting: crate::waiting::WaitingTasks,
-    /// Per account: the circuit breaker of transient failures and failed launches.
-    pub(crate) breakers: HashMap<String, cf_core::retry::Breaker>,
-    /// Error kinds nobody had seen, already logged once.
-    pub(crate) unknown_kinds: BTreeSet<String>,
-    /// Per session, the quota signal last logged (with the launch it was seen in).
-    pub(crate) logged_hits: HashMap<String, (Option<jiff::Timestamp>, String)>,
-    /// Per account, the launches that failed in a row (and whether that was reported).
-    pub(crate) launch_failures: HashMap<String, crate::launch_streak::LaunchStreak>,
-    /// The accounts: which is active, which are exhausted until when.
-    pub(crate) accounts: crate::failover::Accounts,
-    /// Turns quota hits on screens into swap decisions.
-    pub(crate) monitor: cf_core::failover::QuotaMonitor,
-    /// A swap decided while handling an event, carried out after the batch.
-    pub(crate) pending_swap: Option<crate::failover::SwapTrigger>,
-    /// A swap by hand asked for while another was pending: carried out after it.
-    pub(crate) deferred_swap: Option<crate::failover::SwapTrigger>,
-    /// The local time zone, for reset times printed without one.
-    pub(crate) time_zone: jiff::tz::TimeZone,
+    /// The health part: per account, the breaker and the failed-launch streak; unknown kinds.
+    pub(crate) health: crate::health::Health,
+    /// The failover part: accounts, quota monitor, swaps asked for, pause.
+    pub(crate) failover: crate::failover::Failover,
     /// The delegation part: the job platform and what is in flight with it.
     pub(crate) delegation: crate::delegate::Delegations,
 }
@@ -226,22 +212,8 @@ impl Daemon {
             unfinishable: BTreeSet::new(),
             requeues: HashMap::new(),
             waiting: crate::waiting::WaitingTasks::new(),
-            breakers: HashMap::new(),
-            unknown_kinds: BTreeSet::new(),
-            logged_hits: HashMap::new(),
-            launch_failures: HashMap::new(),
-            accounts: crate::failover::Accounts {
-                states: Vec::new(),
-                active: 0,
-                pause: None,
-            },
-            monitor: cf_core::failover::QuotaMonitor::new(
-                jiff::SignedDuration::try_from(cfg_cooldown)
-                    .unwrap_or(jiff::SignedDuration::from_mins(5)),
-            ),
-            pending_swap: None,
-            deferred_swap: None,
-            time_zone: jiff::tz::TimeZone::try_system().unwrap_or(jiff::tz::TimeZone::UTC),
+            health: crate::health::Health::default(),
+            failover: crate::failover::Failover::new(cfg_cooldown),
             delegation: crate::delegate::Delegations::new(delegation),
         };
         daemon.load_accounts();
@@ -373,11 +345,7 @@ impl Daemon {
     }
 
     async fn after_batch(&mut self) {
-        if let Some(trigger) = self
-            .pending_swap
-            .take()
-            .or_else(|| self.deferred_swap.take())
-        {
+        if let Some(trigger) = self.failover.next_swap() {
             self.swap(trigger).await;
         }
         if self.rediscover_wanted {

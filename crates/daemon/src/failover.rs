@@ -40,6 +40,82 @@ pub struct Accounts {
     pub pause: Option<Pause>,
 }
 
+/// The failover part: the accounts (which is active, which are out until when, the pause), the
+/// quota monitor, the swap asked for during this batch (and a swap by hand waiting behind it),
+/// the local time zone for reset times, and the quota lines already logged. Its fields are
+/// private to this module (`failover.rs`, `pause.rs`, `swap.rs`); other handlers use its
+/// methods.
+pub(crate) struct Failover {
+    /// The accounts as the daemon sees them.
+    accounts: Accounts,
+    /// Turns quota hits on screens into swap decisions.
+    monitor: cf_core::failover::QuotaMonitor,
+    /// A swap decided while handling an event, carried out after the batch.
+    pending_swap: Option<SwapTrigger>,
+    /// A swap by hand asked for while another was pending: carried out after it.
+    deferred_swap: Option<SwapTrigger>,
+    /// The local time zone, for reset times printed without one.
+    time_zone: jiff::tz::TimeZone,
+    /// Per session, the quota signal last logged (with the launch it was seen in).
+    logged_hits: std::collections::HashMap<String, (Option<Timestamp>, String)>,
+}
+
+impl Failover {
+    /// No accounts loaded yet; `reactivate_cooldown` between two swaps.
+    pub(crate) fn new(reactivate_cooldown: std::time::Duration) -> Failover {
+        Failover {
+            accounts: Accounts {
+                states: Vec::new(),
+                active: 0,
+                pause: None,
+            },
+            monitor: cf_core::failover::QuotaMonitor::new(
+                jiff::SignedDuration::try_from(reactivate_cooldown)
+                    .unwrap_or(jiff::SignedDuration::from_mins(5)),
+            ),
+            pending_swap: None,
+            deferred_swap: None,
+            time_zone: jiff::tz::TimeZone::try_system().unwrap_or(jiff::tz::TimeZone::UTC),
+            logged_hits: std::collections::HashMap::new(),
+        }
+    }
+
+    /// The local time zone.
+    pub(crate) fn time_zone(&self) -> &jiff::tz::TimeZone {
+        &self.time_zone
+    }
+
+    /// Every account's state, in config order.
+    pub(crate) fn account_states(&self) -> &[AccountState] {
+        &self.accounts.states
+    }
+
+    /// The state of the account named `name`, to change.
+    pub(crate) fn account_mut(&mut self, name: &str) -> Option<&mut AccountState> {
+        self.accounts.states.iter_mut().find(|s| s.name == name)
+    }
+
+    /// Asks for a swap after the batch: the first request of a batch wins, except that a limit
+    /// or an account error goes before a swap by hand, which then follows it.
+    pub(crate) fn request(&mut self, trigger: SwapTrigger) {
+        match &self.pending_swap {
+            Some(pending) if pending.cause == SwapCause::ByHand => {
+                self.deferred_swap = self.pending_swap.take();
+            }
+            Some(_) => return,
+            None => {}
+        }
+        self.pending_swap = Some(trigger);
+    }
+
+    /// The swap to carry out now, if any (the pending one, else the deferred one).
+    pub(crate) fn next_swap(&mut self) -> Option<SwapTrigger> {
+        self.pending_swap
+            .take()
+            .or_else(|| self.deferred_swap.take())
+    }
+}
+
 impl Accounts {
     /// The active account's name (empty when there is none).
     pub fn active_name(&self) -> String {
@@ -103,7 +179,7 @@ impl Daemon {
         for account in &self.cfg.accounts {
             self.store_kv(&format!("breaker.{}", account.name), "");
         }
-        self.accounts = Accounts {
+        self.failover.accounts = Accounts {
             states,
             active,
             pause,
@@ -111,7 +187,7 @@ impl Daemon {
     }
 
     pub(crate) fn save_accounts(&self) {
-        let a = &self.accounts;
+        let a = &self.failover.accounts;
         if let Some(state) = a.states.get(a.active) {
             self.store_kv("active_account", &state.name);
         }
@@ -140,25 +216,31 @@ impl Daemon {
 
     /// Whether dispatching waits for an account.
     pub(crate) fn dispatch_paused(&self) -> bool {
-        self.accounts.pause.is_some()
+        self.failover.accounts.pause.is_some()
     }
 
     /// Ends the pause once the earliest reset has passed or an account is usable again
     /// (checked on every screen poll).
     pub(crate) fn end_pause_if_due(&mut self) {
         let now = self.clock.now();
-        let Some(pause) = &self.accounts.pause else {
+        let Some(pause) = &self.failover.accounts.pause else {
             return;
         };
         let reset = pause.until.is_some_and(|until| until <= now);
-        let usable = self.accounts.states.iter().any(|s| s.is_available(now));
+        let usable = self
+            .failover
+            .accounts
+            .states
+            .iter()
+            .any(|s| s.is_available(now));
         if usable {
-            self.accounts.pause = None;
+            self.failover.accounts.pause = None;
             self.save_accounts();
             self.resume_after_pause();
         } else if reset {
             // The reset came, but the account that reset was marked meanwhile: wait for the next.
             let next = self
+                .failover
                 .accounts
                 .states
                 .iter()
@@ -166,7 +248,7 @@ impl Daemon {
                 .filter_map(|s| s.exhausted_until)
                 .filter(|until| *until > now)
                 .min();
-            if let Some(pause) = &mut self.accounts.pause {
+            if let Some(pause) = &mut self.failover.accounts.pause {
                 pause.until = next;
             }
             self.save_accounts();
@@ -178,22 +260,23 @@ impl Daemon {
     fn resume_after_pause(&mut self) {
         let now = self.clock.now();
         let ready = self
+            .failover
             .accounts
             .states
             .iter()
             .position(|s| s.is_available(now));
         let Some(index) = ready else { return };
-        let name = self.accounts.states[index].name.clone();
+        let name = self.failover.accounts.states[index].name.clone();
         self.say(
             NoticeKind::Swapped,
             About::default(),
             format!("an account reset: resuming on {name}"),
         );
-        if self.pending_swap.is_some() {
+        if self.failover.pending_swap.is_some() {
             // A swap is already due (it picks a usable target itself).
             return;
         }
-        self.pending_swap = Some(SwapTrigger {
+        self.failover.pending_swap = Some(SwapTrigger {
             cause: SwapCause::Resumed,
             session: None,
             pattern: "reset".into(),
@@ -220,18 +303,18 @@ impl Daemon {
             }
             tracing::info!(%session, ?answer, "answered the rate-limit menu (never the default blindly)");
         }
-        let hit = quota::detect(screen, now, &self.time_zone);
+        let hit = quota::detect(screen, now, &self.failover.time_zone);
         self.log_quota_signal(session, hit.as_ref());
         let seen = hit.is_some();
         // A turn begun after the last swap ran on the account swapped to: a limit in it is new
         // evidence, acted on at once, cooldown or not (only text from before the swap replays).
-        let fresh = self.monitor.last_swap().is_some_and(|swap| {
+        let fresh = self.failover.monitor.last_swap().is_some_and(|swap| {
             self.pool
                 .task(session)
                 .is_some_and(|t| t.launched_at >= swap)
         });
         if fresh {
-            let decision = self.monitor.observe_fresh(session, hit, now);
+            let decision = self.failover.monitor.observe_fresh(session, hit, now);
             self.act_on_quota_decision(session, decision);
             return seen;
         }
@@ -241,13 +324,14 @@ impl Daemon {
         // ignore a genuinely exhausted target account for good. (Dedicated sessions, which get
         // no prompt after a resume, do go through the monitor's replay guard.)
         if self
+            .failover
             .monitor
             .cooldown_until()
             .is_some_and(|until| until > now)
         {
             return seen;
         }
-        let decision = self.monitor.observe(session, hit, now);
+        let decision = self.failover.monitor.observe(session, hit, now);
         self.act_on_quota_decision(session, decision);
         seen
     }
@@ -255,17 +339,17 @@ impl Daemon {
     /// Logs a quota signal once per session and turn (the same line on every poll is one event).
     fn log_quota_signal(&mut self, session: &str, hit: Option<&cf_core::quota::QuotaHit>) {
         let Some(hit) = hit else {
-            self.logged_hits.remove(session);
+            self.failover.logged_hits.remove(session);
             return;
         };
         let turn = self.pool.task(session).map(|t| t.launched_at);
         let key = (turn, hit.snippet.clone());
-        if self.logged_hits.get(session) == Some(&key) {
+        if self.failover.logged_hits.get(session) == Some(&key) {
             tracing::debug!(%session, "quota signal still on screen");
             return;
         }
         tracing::info!(%session, pattern = %hit.pattern.label(), snippet = %hit.snippet, "quota signal on screen");
-        self.logged_hits.insert(session.to_string(), key);
+        self.failover.logged_hits.insert(session.to_string(), key);
     }
 
     fn act_on_quota_decision(&mut self, session: &str, decision: Decision) {
@@ -307,13 +391,13 @@ impl Daemon {
                 continue;
             };
             let now = self.clock.now();
-            let hit = quota::detect(&screen, now, &self.time_zone);
+            let hit = quota::detect(&screen, now, &self.failover.time_zone);
             if let Decision::Swap {
                 trigger_session,
                 pattern,
                 reset_at,
                 snippet,
-            } = self.monitor.observe(&name, hit, now)
+            } = self.failover.monitor.observe(&name, hit, now)
             {
                 self.swap_decided(trigger_session, pattern, reset_at, snippet);
             }
@@ -338,14 +422,15 @@ impl Daemon {
             format!("{} «{snippet}»{resets}", pattern.label()),
         );
         if self
+            .failover
             .pending_swap
             .as_ref()
             .is_some_and(|p| p.cause == SwapCause::ByHand)
         {
-            self.deferred_swap = self.pending_swap.take();
+            self.failover.deferred_swap = self.failover.pending_swap.take();
         }
-        if self.pending_swap.is_none() {
-            self.pending_swap = Some(SwapTrigger {
+        if self.failover.pending_swap.is_none() {
+            self.failover.pending_swap = Some(SwapTrigger {
                 cause: SwapCause::Quota,
                 session: Some(trigger_session),
                 pattern: pattern.label(),
@@ -384,11 +469,11 @@ impl Daemon {
                 return;
             }
         };
-        let slot = if self.pending_swap.is_some() {
+        let slot = if self.failover.pending_swap.is_some() {
             // A swap decided by a limit or an account error goes first; this one follows it.
-            &mut self.deferred_swap
+            &mut self.failover.deferred_swap
         } else {
-            &mut self.pending_swap
+            &mut self.failover.pending_swap
         };
         *slot = Some(SwapTrigger {
             cause: SwapCause::ByHand,
@@ -429,7 +514,7 @@ impl Daemon {
         match self
             .cfg
             .accounts
-            .get(self.accounts.active)
+            .get(self.failover.accounts.active)
             .or(self.cfg.accounts.first())
         {
             Some(a) => (a.name.as_str(), a.config_dir.as_path()),

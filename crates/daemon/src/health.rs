@@ -14,6 +14,10 @@ use crate::daemon::Daemon;
 use crate::notice::{About, NoticeKind};
 use crate::slots::Probe;
 
+mod part;
+
+pub(crate) use part::Health;
+
 /// The breaker's state as `status` shows it (`breaker.<account>` in the store).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BreakerView {
@@ -49,7 +53,7 @@ impl Daemon {
             .iter()
             .find(|a| a.name == account)
             .and_then(|a| cf_accounts::credentials_fingerprint(&a.config_dir));
-        let Some(state) = self.accounts.states.iter_mut().find(|s| s.name == account) else {
+        let Some(state) = self.failover.account_mut(account) else {
             return;
         };
         if state.attention.is_some() {
@@ -72,8 +76,8 @@ impl Daemon {
     /// and watchdog rounds).
     pub(crate) fn check_credentials(&mut self) {
         let changed: Vec<String> = self
-            .accounts
-            .states
+            .failover
+            .account_states()
             .iter()
             .filter_map(|state| {
                 let attention = state.attention.as_ref()?;
@@ -89,7 +93,7 @@ impl Daemon {
 
     /// Makes a marked account usable again; returns whether it was marked.
     pub(crate) fn clear_attention(&mut self, name: &str, why: &str) -> bool {
-        let Some(state) = self.accounts.states.iter_mut().find(|s| s.name == name) else {
+        let Some(state) = self.failover.account_mut(name) else {
             return false;
         };
         if state.attention.take().is_none() {
@@ -111,7 +115,7 @@ impl Daemon {
     pub(crate) fn admit_launch(&mut self, now: Timestamp) -> Option<Probe> {
         let (account, _) = self.active_account();
         let account = account.to_string();
-        let breaker = self.breakers.entry(account.clone()).or_default();
+        let breaker = self.health.breaker(&account);
         let admission = breaker.admit(now);
         match admission {
             Admission::Open => Some(Probe::No),
@@ -136,9 +140,8 @@ impl Daemon {
     pub(crate) fn breaker_failure(&mut self, account: &str, now: Timestamp, probe: Probe) {
         let policy = self.cfg.retry.breaker;
         let change = self
-            .breakers
-            .entry(account.to_string())
-            .or_default()
+            .health
+            .breaker(account)
             .on_failure(now, &policy, probe.id());
         self.save_breaker(account);
         match change {
@@ -154,7 +157,7 @@ impl Daemon {
 
     /// A task on `account` ended well: its breaker closes.
     pub(crate) fn breaker_success(&mut self, account: &str) {
-        let Some(breaker) = self.breakers.get_mut(account) else {
+        let Some(breaker) = self.health.existing_breaker(account) else {
             return;
         };
         if breaker.on_success() == BreakerChange::Closed {
@@ -172,17 +175,13 @@ impl Daemon {
     /// elsewhere, put back, waiting again): another probe may start. Called on every way a task
     /// leaves its session; an ordinary launch or a stale probe changes nothing.
     pub(crate) fn abandon_probe(&mut self, account: &str, probe: Probe) {
-        if let (Some(breaker), Some(id)) = (self.breakers.get_mut(account), probe.id()) {
+        if let (Some(breaker), Some(id)) = (self.health.existing_breaker(account), probe.id()) {
             breaker.probe_abandoned(id);
         }
     }
 
     fn save_breaker(&self, account: &str) {
-        let view = self
-            .breakers
-            .get(account)
-            .map(BreakerView::of)
-            .unwrap_or_default();
+        let view = self.health.breaker_view(account);
         if let Ok(json) = serde_json::to_string(&view) {
             self.store_kv(&format!("breaker.{account}"), &json);
         }

@@ -77,12 +77,12 @@ impl Daemon {
             transcript: entry.as_ref(),
             screen: screen.as_deref(),
         };
-        judge_turn(&facts, self.clock.now(), &self.time_zone)
+        judge_turn(&facts, self.clock.now(), self.failover.time_zone())
     }
 
     /// The turn ended on an error: by its class, move the account's sessions, retry, or fail.
     async fn turn_failed(&mut self, session: &str, task: &ClaimedTask, failure: TurnFailure) {
-        if failure.known == KindKnown::Unknown && self.unknown_kinds.insert(failure.kind.clone()) {
+        if failure.known == KindKnown::Unknown && self.health.first_unknown_kind(&failure.kind) {
             tracing::warn!(kind = %failure.kind, "an error kind nobody has seen yet: treated as transient");
         }
         self.say(
@@ -223,21 +223,13 @@ impl Daemon {
         reset_at: Option<jiff::Timestamp>,
         snippet: String,
     ) {
-        match &self.pending_swap {
-            // A limit or an account error goes before a swap by hand, which follows it.
-            Some(pending) if pending.cause == SwapCause::ByHand => {
-                self.deferred_swap = self.pending_swap.take();
-            }
-            Some(_) => return,
-            None => {}
-        }
         let pattern = match cause {
             SwapCause::Quota => "usage-limit".to_string(),
             SwapCause::Account => "account-error".to_string(),
             SwapCause::ByHand => "by hand".to_string(),
             SwapCause::Resumed => "reset".to_string(),
         };
-        self.pending_swap = Some(SwapTrigger {
+        self.failover.request(SwapTrigger {
             cause,
             session: Some(session.to_string()),
             pattern,

@@ -12,30 +12,14 @@ use crate::launch::LaunchError;
 use crate::notice::{About, NoticeKind};
 use crate::slots::Probe;
 
-/// After this many failed launches in a row on one account, the streak is reported.
-pub const REPORT_AFTER: u32 = 3;
-
-/// One account's failed launches in a row.
-#[derive(Debug, Clone, Default)]
-pub struct LaunchStreak {
-    /// How many in a row.
-    count: u32,
-    /// Whether this streak was reported.
-    reported: bool,
-}
-
 impl Daemon {
     /// A launch on `account` failed with `error`.
     pub(crate) fn launch_failed_on(&mut self, account: &str, probe: Probe, error: &LaunchError) {
         let now = self.clock.now();
         self.breaker_failure(account, now, probe);
-        let streak = self.launch_failures.entry(account.to_string()).or_default();
-        streak.count += 1;
-        if streak.count < REPORT_AFTER || streak.reported {
+        let Some(count) = self.health.launch_failed(account) else {
             return;
-        }
-        streak.reported = true;
-        let count = streak.count;
+        };
         self.say(
             NoticeKind::LaunchesFailing,
             About::default(),
@@ -57,8 +41,8 @@ impl Daemon {
         };
         self.mark_attention(account, &failure);
         let (active, _) = self.active_account();
-        if active == account && self.pending_swap.is_none() {
-            self.pending_swap = Some(SwapTrigger {
+        if active == account {
+            self.failover.request(SwapTrigger {
                 cause: SwapCause::Account,
                 session: None,
                 pattern: "account-error".into(),
@@ -71,6 +55,6 @@ impl Daemon {
 
     /// A launch on `account` succeeded: the streak is over.
     pub(crate) fn launch_succeeded_on(&mut self, account: &str) {
-        self.launch_failures.remove(account);
+        self.health.launch_succeeded(account);
     }
 }

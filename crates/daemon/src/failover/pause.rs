@@ -16,12 +16,12 @@ impl Daemon {
     pub(crate) async fn pause_all(&mut self, trigger: Option<String>, earliest: Option<Timestamp>) {
         let now = self.clock.now();
         let why = self.why_no_account_is_usable(now);
-        self.accounts.pause = Some(Pause {
+        self.failover.accounts.pause = Some(Pause {
             until: earliest,
             why: why.clone(),
         });
         self.save_accounts();
-        self.monitor.note_swap(now);
+        self.failover.monitor.note_swap(now);
         self.cancel_auto_continue().await;
         let until = match earliest {
             Some(until) => format!("until {until}"),
@@ -39,6 +39,7 @@ impl Daemon {
     /// One line: each account and what is wrong with it.
     fn why_no_account_is_usable(&self, now: Timestamp) -> String {
         let parts: Vec<String> = self
+            .failover
             .accounts
             .states
             .iter()

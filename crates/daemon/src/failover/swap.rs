@@ -34,18 +34,19 @@ impl Daemon {
     /// this carries it out.
     pub(crate) async fn swap(&mut self, trigger: SwapTrigger) {
         let now = self.clock.now();
-        let from = self.accounts.active;
+        let from = self.failover.accounts.active;
         let plan = plan_swap(&SwapRequest {
-            accounts: &self.accounts.states,
+            accounts: &self.failover.accounts.states,
             active: from,
             cause: trigger.cause,
             to: trigger.to.as_deref(),
             reset_at: trigger.reset_at,
             now,
         });
-        if let (Some(until), Some(left)) =
-            (plan.exhausted_until, self.accounts.states.get_mut(from))
-        {
+        if let (Some(until), Some(left)) = (
+            plan.exhausted_until,
+            self.failover.accounts.states.get_mut(from),
+        ) {
             left.exhausted_until = Some(until);
         }
         let to = match plan.destination {
@@ -84,7 +85,7 @@ impl Daemon {
             let _ = self.terminal.kill_session(&d.name).await;
         }
         self.maintain_pool().await;
-        let to_name = self.accounts.states[to].name.clone();
+        let to_name = self.failover.accounts.states[to].name.clone();
         for m in moving {
             self.carry_on(m, &to_name);
         }
@@ -102,8 +103,8 @@ impl Daemon {
         to: usize,
         now: Timestamp,
     ) -> Vec<Moving> {
-        let from_name = self.accounts.active_name();
-        let to_name = self.accounts.states[to].name.clone();
+        let from_name = self.failover.accounts.active_name();
+        let to_name = self.failover.accounts.states[to].name.clone();
         let why = match trigger.cause {
             SwapCause::Quota => format!("account {from_name} ran out of quota"),
             SwapCause::Account => format!("account {from_name} needs attention"),
@@ -184,12 +185,12 @@ impl Daemon {
         dedicated: &[Relaunch],
         now: Timestamp,
     ) {
-        let from_name = self.accounts.active_name();
-        self.accounts.active = to;
-        self.accounts.pause = None;
-        let to_name = self.accounts.active_name();
+        let from_name = self.failover.accounts.active_name();
+        self.failover.accounts.active = to;
+        self.failover.accounts.pause = None;
+        let to_name = self.failover.accounts.active_name();
         self.save_accounts();
-        self.monitor.note_swap(now);
+        self.failover.monitor.note_swap(now);
         let detail = format!(
             "{} pool task(s) resumed, {} dedicated session(s) relaunched; {}",
             moving
