@@ -179,12 +179,7 @@ impl Daemon {
         let Some((run, mut task)) = self.pool.take_task(session) else {
             return;
         };
-        let attempts = self
-            .requeues
-            .entry(task.dispatched_path.clone())
-            .or_insert(0);
-        *attempts += 1;
-        let attempt = *attempts;
+        let attempt = self.claims.interrupted(&task.dispatched_path);
         if attempt > MAX_REQUEUES {
             let outcome = Outcome::AgentError(format!(
                 "the agent exited before finishing the task, {MAX_REQUEUES} times"

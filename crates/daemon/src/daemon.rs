@@ -1,6 +1,5 @@
 //! The daemon: its state, start-up, and the event loop.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -14,7 +13,6 @@ use tokio::sync::{broadcast, mpsc};
 use tokio::task::JoinSet;
 
 use crate::clock::Clock;
-use crate::dispatch::TaskCache;
 use crate::error::{RunError, StartError};
 use crate::event::Event;
 use crate::file_events::{FileEvents, Watching};
@@ -101,11 +99,8 @@ pub struct Daemon {
     pub(crate) clock: Arc<dyn Clock>,
     /// The pool's sessions and slots.
     pub(crate) pool: Pool,
-    pub(crate) projects: BTreeMap<String, Project>,
-    /// The project served last, so that projects take turns.
-    pub(crate) last_served: Option<String>,
-    /// Parsed task files, keyed by path, reused while the file is unchanged.
-    pub(crate) cache: HashMap<PathBuf, TaskCache>,
+    /// The queue part: projects, whose turn it is, parsed task files, cycles reported.
+    pub(crate) projects: crate::projects::Projects,
     pub(crate) tx: mpsc::UnboundedSender<Event>,
     rx: mpsc::UnboundedReceiver<Event>,
     pub(crate) notices: broadcast::Sender<Notice>,
@@ -116,14 +111,10 @@ pub struct Daemon {
     pub(crate) dispatch_wanted: bool,
     /// Set when the queue layout may have changed (new project folders).
     pub(crate) rediscover_wanted: bool,
-    /// Dependency cycles already reported (each is reported once).
-    pub(crate) reported_cycles: BTreeSet<String>,
     /// Watchdog findings already reported.
     pub(crate) watchdog_reported: cf_core::watchdog::Reported,
-    /// Claimed files that finished but could not be moved: never requeued (they ran).
-    pub(crate) unfinishable: BTreeSet<PathBuf>,
-    /// How often each claimed task went on after its agent vanished (bounded).
-    pub(crate) requeues: HashMap<PathBuf, u32>,
+    /// The claims counted: finished but unmovable ones, interruptions per claim.
+    pub(crate) claims: crate::projects::Claims,
     /// Claimed tasks waiting to go on in their conversation (retries, interruptions).
     pub(crate) waiting: crate::waiting::WaitingTasks,
     /// The health part: per account, the breaker and the failed-launch streak; unknown kinds.
@@ -197,9 +188,7 @@ impl Daemon {
             store,
             clock,
             pool,
-            projects: BTreeMap::new(),
-            last_served: None,
-            cache: HashMap::new(),
+            projects: crate::projects::Projects::default(),
             tx,
             rx,
             notices,
@@ -207,10 +196,8 @@ impl Daemon {
             jobs: JoinSet::new(),
             dispatch_wanted: true,
             rediscover_wanted: false,
-            reported_cycles: BTreeSet::new(),
             watchdog_reported: cf_core::watchdog::Reported::default(),
-            unfinishable: BTreeSet::new(),
-            requeues: HashMap::new(),
+            claims: crate::projects::Claims::default(),
             waiting: crate::waiting::WaitingTasks::new(),
             health: crate::health::Health::default(),
             failover: crate::failover::Failover::new(cfg_cooldown),

@@ -142,7 +142,7 @@ impl Daemon {
         let Some(manager) = self.delegation.begin_reap() else {
             return;
         };
-        let projects: Vec<Project> = self.projects.values().cloned().collect();
+        let projects: Vec<Project> = self.projects.all();
         let tx = self.tx.clone();
         self.jobs.spawn(async move {
             let reaped = manager.reap_once(&projects).await;

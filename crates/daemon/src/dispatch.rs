@@ -27,14 +27,6 @@ pub const MAX_RESUME_FAILURES: u32 = 3;
 /// Largest task file the daemon reads.
 pub const MAX_TASK_BYTES: u64 = cf_queue::DEFAULT_MAX_TASK_BYTES;
 
-/// A parsed task file, valid while its size and mtime stay the same.
-#[derive(Debug, Clone)]
-pub struct TaskCache {
-    size: u64,
-    modified: jiff::Timestamp,
-    doc: TaskDoc,
-}
-
 /// A queued task that passed every check and may be claimed.
 pub(crate) struct Candidate {
     /// The project's name.
@@ -76,7 +68,7 @@ impl Daemon {
                 arrival: arrival_key(c.file.modified),
             })
             .collect();
-        for index in dispatch_order(&queued, self.last_served.as_deref()) {
+        for index in dispatch_order(&queued, self.projects.last_served()) {
             let Some(session) = free.last().cloned() else {
                 break;
             };
@@ -95,7 +87,7 @@ impl Daemon {
             match cf_queue::claim(&candidate.file.path) {
                 Ok(Claim::Claimed { dispatched_path }) => {
                     free.pop();
-                    self.last_served = Some(candidate.project.clone());
+                    self.projects.served(&candidate.project);
                     self.start_launch(&session, candidate, dispatched_path, probe);
                 }
                 Ok(Claim::Gone) | Ok(Claim::AlreadyDispatched { .. }) => {
@@ -122,7 +114,7 @@ impl Daemon {
         let mut out = Vec::new();
         let mut seen = std::collections::HashSet::new();
         let mut complete_scan = true;
-        let projects: Vec<_> = self.projects.values().cloned().collect();
+        let projects = self.projects.all();
         for project in projects {
             let Some(scan) = self.scan_or_report(&project) else {
                 complete_scan = false;
@@ -148,17 +140,14 @@ impl Daemon {
         if complete_scan {
             // Files that left the inbox (claimed, removed) need no cache entry: weeks of tasks
             // must not pile up here.
-            self.cache.retain(|path, _| seen.contains(path));
+            self.projects.keep_parsed(&seen);
         }
         out
     }
 
     fn load_task(&mut self, project: &str, file: &QueuedFile) -> Option<TaskDoc> {
-        if let Some(cached) = self.cache.get(&file.path)
-            && cached.size == file.size
-            && cached.modified == file.modified
-        {
-            return Some(cached.doc.clone());
+        if let Some(doc) = self.projects.parsed(file) {
+            return Some(doc);
         }
         if file.has_invalid_sidecar {
             match cf_queue::invalid_marker_current(&file.path) {
@@ -175,14 +164,7 @@ impl Daemon {
             .and_then(|bytes| parse_task(&bytes).map_err(|e| e.to_string()));
         match parsed {
             Ok(doc) => {
-                self.cache.insert(
-                    file.path.clone(),
-                    TaskCache {
-                        size: file.size,
-                        modified: file.modified,
-                        doc: doc.clone(),
-                    },
-                );
+                self.projects.remember_parsed(file, &doc);
                 Some(doc)
             }
             Err(reason) => {
@@ -411,7 +393,7 @@ impl Daemon {
         self.abandon_probe(&task.account, task.probe);
         let _ = cf_queue::remove_retry(&task.dispatched_path);
         self.forget_conversation(task);
-        self.requeues.remove(&task.dispatched_path);
+        self.claims.ended(&task.dispatched_path);
         match cf_queue::put_back(&task.dispatched_path) {
             Ok(path) => self.say(
                 NoticeKind::LaunchFailed,

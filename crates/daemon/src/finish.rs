@@ -60,7 +60,7 @@ impl Daemon {
         self.forget_conversation(&task);
         if moved.is_err() {
             // It ran: the watchdog must never requeue it.
-            self.unfinishable.insert(task.dispatched_path.clone());
+            self.claims.mark_unfinishable(&task.dispatched_path);
         }
         if let Err(e) = self.store.finish_run(run, now, outcome_word, &detail) {
             tracing::error!("cannot finish run {run:?} in the store: {e}");
@@ -69,7 +69,7 @@ impl Daemon {
         if let Some(slot) = self.pool.slot_mut(session) {
             slot.forget_hints();
         }
-        self.requeues.remove(&task.dispatched_path);
+        self.claims.ended(&task.dispatched_path);
         let kind = if success && moved.is_ok() {
             NoticeKind::Completed
         } else {

@@ -103,7 +103,7 @@ impl Daemon {
                     *slot = Some(text.clone());
                 }
             }
-            if self.reported_cycles.insert(text.clone()) {
+            if self.projects.first_report_of_cycle(&text) {
                 self.say(NoticeKind::Blocked, About::default(), format!("dependency cycle: {text}; these tasks can never run until one of them drops the dependency"));
             }
         }
@@ -156,9 +156,7 @@ impl Daemon {
         for raw in &candidate.doc.frontmatter.depends_on {
             match deps::parse_dependency(raw) {
                 Err(e) => refused.push(format!("`{}` ({e})", raw.escape_debug())),
-                Ok(dep) if !self.projects.contains_key(&dep.project) => {
-                    unknown.push(dep.to_string())
-                }
+                Ok(dep) if !self.projects.contains(&dep.project) => unknown.push(dep.to_string()),
                 Ok(dep) if self.dependency_done(&dep, done_listings) => {}
                 Ok(dep) => missing.push(dep),
             }

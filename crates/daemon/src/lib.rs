@@ -27,6 +27,7 @@ mod launch_streak;
 pub mod lock;
 mod notice;
 mod pool;
+mod projects;
 mod recover;
 pub mod signals;
 mod slots;

@@ -61,7 +61,7 @@ impl Daemon {
                 Vec::new()
             }
         };
-        let projects: Vec<_> = self.projects.values().cloned().collect();
+        let projects = self.projects.all();
         for project in projects {
             let Some(scan) = self.scan_or_report(&project) else {
                 continue;

@@ -64,7 +64,7 @@ impl Daemon {
             tracing::warn!("project discovery: {problem}");
         }
         for project in discovery.projects {
-            if self.projects.contains_key(&project.name) {
+            if self.projects.contains(&project.name) {
                 continue;
             }
             if let Err(e) = cf_queue::ensure_layout(&project) {
@@ -88,7 +88,7 @@ impl Daemon {
                 }
             }
             tracing::info!(project = %project.name, root = %project.root.display(), "project found");
-            self.projects.insert(project.name.clone(), project);
+            self.projects.add(project);
             self.dispatch_wanted = true;
         }
     }

@@ -34,7 +34,7 @@ impl Daemon {
             .collect();
         let mut blocked = Vec::new();
         let mut facts: HashMap<TaskKey, BlockedFacts> = HashMap::new();
-        let projects: Vec<_> = self.projects.values().cloned().collect();
+        let projects = self.projects.all();
         for project in projects {
             let Ok(scan) = cf_queue::scan_inbox(&project) else {
                 continue;
@@ -65,7 +65,7 @@ impl Daemon {
                 .exists();
                 if reapers
                     || held.contains(&dispatched.path)
-                    || self.unfinishable.contains(&dispatched.path)
+                    || self.claims.is_unfinishable(&dispatched.path)
                 {
                     continue;
                 }

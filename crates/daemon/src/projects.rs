@@ -1,0 +1,125 @@
+//! The queue part: the projects found so far, which one was served last (projects take turns),
+//! the parsed task files reused while unchanged, and the dependency cycles already reported.
+//! Private fields; the handlers of dispatch, the gate, recovery and upkeep ask it.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use cf_core::TaskDoc;
+use cf_queue::{Project, QueuedFile};
+
+/// A parsed task file, valid while its size and mtime are unchanged.
+#[derive(Debug, Clone)]
+struct Parsed {
+    size: u64,
+    modified: jiff::Timestamp,
+    doc: TaskDoc,
+}
+
+/// The projects and what is remembered about their inboxes.
+#[derive(Debug, Default)]
+pub(crate) struct Projects {
+    known: BTreeMap<String, Project>,
+    last_served: Option<String>,
+    parsed: HashMap<PathBuf, Parsed>,
+    reported_cycles: BTreeSet<String>,
+}
+
+impl Projects {
+    /// The project named `name`.
+    pub(crate) fn get(&self, name: &str) -> Option<&Project> {
+        self.known.get(name)
+    }
+
+    /// Whether a project of that name is known.
+    pub(crate) fn contains(&self, name: &str) -> bool {
+        self.known.contains_key(name)
+    }
+
+    /// Every project, by name (cloned: handlers go on to change the daemon).
+    pub(crate) fn all(&self) -> Vec<Project> {
+        self.known.values().cloned().collect()
+    }
+
+    /// How many projects are known.
+    pub(crate) fn len(&self) -> usize {
+        self.known.len()
+    }
+
+    /// A newly found project.
+    pub(crate) fn add(&mut self, project: Project) {
+        self.known.insert(project.name.clone(), project);
+    }
+
+    /// The project served last.
+    pub(crate) fn last_served(&self) -> Option<&str> {
+        self.last_served.as_deref()
+    }
+
+    /// `name` was served now: the next dispatch starts after it.
+    pub(crate) fn served(&mut self, name: &str) {
+        self.last_served = Some(name.to_string());
+    }
+
+    /// The parsed document of `file`, if parsed before and unchanged since.
+    pub(crate) fn parsed(&self, file: &QueuedFile) -> Option<TaskDoc> {
+        self.parsed
+            .get(&file.path)
+            .filter(|p| p.size == file.size && p.modified == file.modified)
+            .map(|p| p.doc.clone())
+    }
+
+    /// Remembers `file`'s parsed document.
+    pub(crate) fn remember_parsed(&mut self, file: &QueuedFile, doc: &TaskDoc) {
+        self.parsed.insert(
+            file.path.clone(),
+            Parsed {
+                size: file.size,
+                modified: file.modified,
+                doc: doc.clone(),
+            },
+        );
+    }
+
+    /// Forgets the parsed files not `seen` in a complete scan (weeks of tasks must not pile up).
+    pub(crate) fn keep_parsed(&mut self, seen: &std::collections::HashSet<PathBuf>) {
+        self.parsed.retain(|path, _| seen.contains(path));
+    }
+
+    /// Whether the cycle `text` is reported for the first time (it is remembered).
+    pub(crate) fn first_report_of_cycle(&mut self, text: &str) -> bool {
+        self.reported_cycles.insert(text.to_string())
+    }
+}
+
+/// The claims the loop keeps count of: claimed files that finished but could not be moved
+/// (they ran: never requeued), and how often each claimed task went on after its agent vanished.
+#[derive(Debug, Default)]
+pub(crate) struct Claims {
+    unfinishable: BTreeSet<PathBuf>,
+    interruptions: HashMap<PathBuf, u32>,
+}
+
+impl Claims {
+    /// The claim `path` ran but its file could not be moved.
+    pub(crate) fn mark_unfinishable(&mut self, path: &Path) {
+        self.unfinishable.insert(path.to_path_buf());
+    }
+
+    /// Whether the claim `path` ran but could not be moved.
+    pub(crate) fn is_unfinishable(&self, path: &Path) -> bool {
+        self.unfinishable.contains(path)
+    }
+
+    /// The agent of the claim `path` vanished once more: how many times now.
+    pub(crate) fn interrupted(&mut self, path: &Path) -> u32 {
+        let count = self.interruptions.entry(path.to_path_buf()).or_insert(0);
+        *count += 1;
+        *count
+    }
+
+    /// The claim `path` ended (finished or back in the inbox): its count is forgotten.
+    pub(crate) fn ended(&mut self, path: &Path) {
+        self.interruptions.remove(path);
+    }
+}
