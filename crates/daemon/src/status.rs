@@ -143,27 +143,71 @@ fn report_from(
     alive: &std::collections::BTreeSet<String>,
 ) -> Result<StatusReport, StatusError> {
     let store = read_store(cfg)?;
-    let holder = crate::lock::lock_holder(&cfg.state_dir);
-    let running = holder.is_some();
-    let pid = holder.or_else(|| {
-        store
-            .as_ref()
-            .and_then(|s| s.get_kv("daemon_pid").ok().flatten())
-            .and_then(|p| p.parse::<u32>().ok())
-    });
-    let started_at = store
-        .as_ref()
-        .and_then(|s| s.get_kv("daemon_started_at").ok().flatten());
-    let daemon = DaemonStatus {
-        running,
-        pid,
-        started_at,
-    };
-
     let rows = match &store {
         Some(s) => s.sessions()?,
         None => Vec::new(),
     };
+    let recent = match &store {
+        Some(s) => s.recent_events(15)?,
+        None => Vec::new(),
+    };
+    let queue = crate::tasks::snapshot_queue(cfg);
+    let projects = queue
+        .projects
+        .iter()
+        .map(|name| count_project(name, &queue.tasks))
+        .collect();
+    let blocked = queue
+        .tasks
+        .into_iter()
+        .filter(|t| t.state == TaskState::Blocked)
+        .collect();
+    let pause: Option<crate::failover::Pause> = store
+        .as_ref()
+        .and_then(|s| s.get_kv(crate::failover::PAUSE_KEY).ok().flatten())
+        .filter(|v| !v.is_empty())
+        .and_then(|json| serde_json::from_str(&json).ok());
+    Ok(StatusReport {
+        daemon: daemon_status(cfg, store.as_ref()),
+        sessions: session_statuses(cfg, &rows, alive),
+        projects,
+        blocked,
+        accounts: crate::account_view::account_statuses(
+            cfg,
+            store.as_ref(),
+            jiff::Timestamp::now(),
+        ),
+        paused: pause.is_some(),
+        paused_until: pause
+            .as_ref()
+            .and_then(|p| p.until)
+            .map(crate::tasks::stamp),
+        paused_why: pause.as_ref().map(|p| p.why.clone()),
+        last_swap: store
+            .as_ref()
+            .and_then(|s| s.recent_swaps(1).ok())
+            .and_then(|v| v.into_iter().next()),
+        recent_events: recent.into_iter().rev().map(event_line).collect(),
+    })
+}
+
+/// Whether a daemon runs (it holds the state lock), its pid and when it started.
+fn daemon_status(cfg: &Config, store: Option<&cf_store::Store>) -> DaemonStatus {
+    let kv = |key: &str| store.and_then(|s| s.get_kv(key).ok().flatten());
+    let holder = crate::lock::lock_holder(&cfg.state_dir);
+    DaemonStatus {
+        running: holder.is_some(),
+        pid: holder.or_else(|| kv("daemon_pid").and_then(|p| p.parse::<u32>().ok())),
+        started_at: kv("daemon_started_at"),
+    }
+}
+
+/// The pool sessions the store or tmux knows, then the dedicated ones.
+fn session_statuses(
+    cfg: &Config,
+    rows: &[cf_store::SessionRow],
+    alive: &std::collections::BTreeSet<String>,
+) -> Vec<SessionStatus> {
     let mut sessions = Vec::new();
     for name in cfg.pool_session_names() {
         let row = rows.iter().find(|r| r.name == name);
@@ -189,67 +233,21 @@ fn report_from(
             cooldown_until: None,
         });
     }
+    sessions
+}
 
-    let queue = crate::tasks::snapshot_queue(cfg);
-    let projects = queue
-        .projects
-        .iter()
-        .map(|name| count_project(name, &queue.tasks))
-        .collect();
-    let blocked = queue
-        .tasks
-        .into_iter()
-        .filter(|t| t.state == TaskState::Blocked)
-        .collect();
-    let recent_events = match &store {
-        Some(s) => s
-            .recent_events(15)?
-            .into_iter()
-            .rev()
-            .map(|e| EventLine {
-                at: crate::tasks::stamp(e.at),
-                kind: e.kind,
-                session: e.session,
-                task: match (e.project, e.task_id) {
-                    (Some(p), Some(t)) => Some(format!("{p}/{t}")),
-                    _ => None,
-                },
-                detail: e.detail,
-            })
-            .collect(),
-        None => Vec::new(),
-    };
-    let kv = |key: &str| {
-        store
-            .as_ref()
-            .and_then(|s| s.get_kv(key).ok().flatten())
-            .filter(|v| !v.is_empty())
-    };
-    let accounts =
-        crate::account_view::account_statuses(cfg, store.as_ref(), jiff::Timestamp::now());
-    let pause: Option<crate::failover::Pause> =
-        kv(crate::failover::PAUSE_KEY).and_then(|json| serde_json::from_str(&json).ok());
-    let paused_until = pause
-        .as_ref()
-        .and_then(|p| p.until)
-        .map(crate::tasks::stamp);
-    let paused_why = pause.as_ref().map(|p| p.why.clone());
-    let last_swap = store
-        .as_ref()
-        .and_then(|s| s.recent_swaps(1).ok())
-        .and_then(|v| v.into_iter().next());
-    Ok(StatusReport {
-        daemon,
-        sessions,
-        projects,
-        blocked,
-        accounts,
-        paused: pause.is_some(),
-        paused_until,
-        paused_why,
-        last_swap,
-        recent_events,
-    })
+/// One stored event as status shows it.
+fn event_line(e: cf_store::EventRecord) -> EventLine {
+    EventLine {
+        at: crate::tasks::stamp(e.at),
+        kind: e.kind,
+        session: e.session,
+        task: match (e.project, e.task_id) {
+            (Some(p), Some(t)) => Some(format!("{p}/{t}")),
+            _ => None,
+        },
+        detail: e.detail,
+    }
 }
 
 fn count_project(name: &str, tasks: &[TaskLine]) -> ProjectCounts {

@@ -20,9 +20,12 @@ struct BlockedFacts {
     key: TaskKey,
     path: PathBuf,
     reason: String,
+    since: jiff::Timestamp,
 }
 
 impl Daemon {
+    /// One watchdog round: claims nobody holds, the janitor, marked accounts whose credentials
+    /// changed, then what has been blocked or running too long.
     pub(crate) async fn run_watchdog(&mut self) {
         let now = self.clock.now();
         // Claims someone holds: a session's task, or a task waiting to go on in its conversation.
@@ -32,92 +35,81 @@ impl Daemon {
             .map(|t| t.dispatched_path.clone())
             .chain(self.waiting.keys().cloned())
             .collect();
-        let mut blocked = Vec::new();
-        let mut facts: HashMap<TaskKey, BlockedFacts> = HashMap::new();
-        let projects = self.projects.all();
-        for project in projects {
+        let mut blocked: HashMap<TaskKey, BlockedFacts> = HashMap::new();
+        for project in self.projects.all() {
             let Ok(scan) = cf_queue::scan_inbox(&project) else {
                 continue;
             };
-            for queued in scan.queued.iter().filter(|q| q.has_blocked_sidecar) {
-                if let Ok(Some((reason, since))) = cf_queue::blocked_marker(&queued.path) {
-                    let key = TaskKey::new(project.name.clone(), queued.id.clone());
-                    blocked.push(BlockedTask {
-                        key: key.clone(),
-                        since,
-                    });
-                    facts.insert(
-                        key.clone(),
-                        BlockedFacts {
-                            key,
-                            path: queued.path.clone(),
-                            reason,
-                        },
-                    );
-                }
-            }
+            blocked.extend(blocked_in(&project, &scan));
             for dispatched in &scan.dispatched {
-                // A `.delegated` sidecar next to it: the reaper's own claim, finished by the reaper.
-                let reapers = cf_queue::sidecar_path(
-                    &dispatched.path.with_extension(""),
-                    cf_queue::SidecarKind::Delegated,
-                )
-                .exists();
-                if reapers
-                    || held.contains(&dispatched.path)
-                    || self.claims.is_unfinishable(&dispatched.path)
-                {
-                    continue;
-                }
-                // Nobody holds a claim whose conversation holds the task: it goes on there.
-                if dispatched.has_retry_sidecar
-                    && let Some(record) = self.read_retry_record(&dispatched.path)
-                    && let Some(task) = record.task(dispatched.path.clone())
-                {
-                    let due = record.next_at.unwrap_or(now);
-                    tracing::warn!(task = %task.id, "watchdog: a claim waiting to go on was held by nobody");
-                    self.wait_to_go_on(task, due, record.reason);
-                    continue;
-                }
-                let label = TaskKey::new(project.name.clone(), dispatched.id.clone());
-                // It starts afresh: no conversation of an earlier run may be resumed for it.
-                self.forget_conversation_of(&project.name, dispatched.id.as_str());
-                match cf_queue::put_back(&dispatched.path) {
-                    Ok(back) => self.say(
-                        NoticeKind::OrphanRequeued,
-                        About::default().task(&label),
-                        format!(
-                            "claimed but no session works on it; back in the inbox as {}",
-                            back.display()
-                        ),
-                    ),
-                    Err(e) => self.say(
-                        NoticeKind::Problem,
-                        About::default().task(&label),
-                        format!("cannot put an orphaned claim back: {e}"),
-                    ),
-                }
-                self.dispatch_wanted = true;
-            }
-            for orphan in &scan.orphan_sidecars {
-                if !matches!(
-                    orphan.kind,
-                    SidecarKind::Blocked | SidecarKind::Invalid | SidecarKind::Retry
-                ) {
-                    continue;
-                }
-                match cf_queue::remove_orphan_sidecar(orphan) {
-                    Ok(()) => tracing::info!(
-                        "janitor: removed {} (its task file is gone)",
-                        orphan.path.display()
-                    ),
-                    Err(e) => {
-                        tracing::warn!("janitor: cannot remove {}: {e}", orphan.path.display())
-                    }
+                if !held.contains(&dispatched.path) {
+                    self.claim_nobody_holds(&project, dispatched, now);
                 }
             }
+            janitor(&scan);
         }
         self.check_credentials();
+        self.review_round(blocked, now);
+    }
+
+    /// A claim no session holds and no task waits on: the reaper's own, one that ran but could not
+    /// be moved, one that goes on in its conversation, or an orphan put back in the inbox.
+    fn claim_nobody_holds(
+        &mut self,
+        project: &cf_queue::Project,
+        dispatched: &cf_queue::DispatchedFile,
+        now: jiff::Timestamp,
+    ) {
+        // A `.delegated` sidecar next to it: the reaper's own claim, finished by the reaper.
+        let reapers = cf_queue::sidecar_path(
+            &dispatched.path.with_extension(""),
+            cf_queue::SidecarKind::Delegated,
+        )
+        .exists();
+        if reapers || self.claims.is_unfinishable(&dispatched.path) {
+            return;
+        }
+        // Nobody holds a claim whose conversation holds the task: it goes on there.
+        if dispatched.has_retry_sidecar
+            && let Some(record) = self.read_retry_record(&dispatched.path)
+            && let Some(task) = record.task(dispatched.path.clone())
+        {
+            let due = record.next_at.unwrap_or(now);
+            tracing::warn!(task = %task.id, "watchdog: a claim waiting to go on was held by nobody");
+            self.wait_to_go_on(task, due, record.reason);
+            return;
+        }
+        let label = TaskKey::new(project.name.clone(), dispatched.id.clone());
+        // It starts afresh: no conversation of an earlier run may be resumed for it.
+        self.forget_conversation_of(&project.name, dispatched.id.as_str());
+        match cf_queue::put_back(&dispatched.path) {
+            Ok(back) => self.say(
+                NoticeKind::OrphanRequeued,
+                About::default().task(&label),
+                format!(
+                    "claimed but no session works on it; back in the inbox as {}",
+                    back.display()
+                ),
+            ),
+            Err(e) => self.say(
+                NoticeKind::Problem,
+                About::default().task(&label),
+                format!("cannot put an orphaned claim back: {e}"),
+            ),
+        }
+        self.dispatch_wanted = true;
+    }
+
+    /// Reports (or fails) what has been blocked too long and reports what runs too long, each
+    /// once (`cf_core::watchdog::review`).
+    fn review_round(&mut self, mut blocked: HashMap<TaskKey, BlockedFacts>, now: jiff::Timestamp) {
+        let blocked_tasks: Vec<BlockedTask> = blocked
+            .values()
+            .map(|f| BlockedTask {
+                key: f.key.clone(),
+                since: f.since,
+            })
+            .collect();
         let running: Vec<RunningTask> = self
             .pool
             .tasks()
@@ -136,43 +128,43 @@ impl Daemon {
             },
             stale_after: w.stale_after,
         };
-        for action in review(
-            &blocked,
+        let actions = review(
+            &blocked_tasks,
             &running,
             now,
             &policy,
             &mut self.watchdog_reported,
-        ) {
+        );
+        for action in actions {
             match action {
                 WatchdogAction::ReportBlocked { key, for_how_long } => {
-                    let f = &facts[&key];
-                    self.say(
-                        NoticeKind::BlockedTooLong,
-                        About::default().task(&f.key),
-                        format!("blocked for {}: {}", human(for_how_long), f.reason),
-                    );
+                    if let Some(f) = blocked.get(&key) {
+                        self.say(
+                            NoticeKind::BlockedTooLong,
+                            About::default().task(&f.key),
+                            format!("blocked for {}: {}", human(for_how_long), f.reason),
+                        );
+                    }
                 }
                 WatchdogAction::FailBlocked { key, for_how_long } => {
-                    if let Some(f) = facts.remove(&key) {
+                    if let Some(f) = blocked.remove(&key) {
                         self.fail_blocked(f, for_how_long, now);
                     }
                 }
-                WatchdogAction::ReportStale { key, for_how_long } => {
-                    self.say(
-                        NoticeKind::Stale,
-                        About::default().task(&key),
-                        format!(
-                            "running for {} (watchdog.stale_after is {})",
-                            human(for_how_long),
-                            human(self.cfg.watchdog.stale_after)
-                        ),
-                    );
-                }
+                WatchdogAction::ReportStale { key, for_how_long } => self.say(
+                    NoticeKind::Stale,
+                    About::default().task(&key),
+                    format!(
+                        "running for {} (watchdog.stale_after is {})",
+                        human(for_how_long),
+                        human(self.cfg.watchdog.stale_after)
+                    ),
+                ),
             }
         }
         tracing::debug!(
             "watchdog round done: {} blocked, {} running",
-            blocked.len(),
+            blocked_tasks.len(),
             running.len()
         );
     }
@@ -220,6 +212,47 @@ impl Daemon {
                 About::default().task(&label),
                 format!("cannot fail the blocked task: {e}"),
             ),
+        }
+    }
+}
+
+/// The blocked tasks of one inbox scan, with what the gate said and since when.
+fn blocked_in(
+    project: &cf_queue::Project,
+    scan: &cf_queue::InboxScan,
+) -> Vec<(TaskKey, BlockedFacts)> {
+    scan.queued
+        .iter()
+        .filter(|q| q.has_blocked_sidecar)
+        .filter_map(|queued| {
+            let (reason, since) = cf_queue::blocked_marker(&queued.path).ok().flatten()?;
+            let key = TaskKey::new(project.name.clone(), queued.id.clone());
+            let facts = BlockedFacts {
+                key: key.clone(),
+                path: queued.path.clone(),
+                reason,
+                since,
+            };
+            Some((key, facts))
+        })
+        .collect()
+}
+
+/// Removes the sidecars whose task file is gone (`.blocked`, `.invalid`, `.retry`).
+fn janitor(scan: &cf_queue::InboxScan) {
+    for orphan in &scan.orphan_sidecars {
+        if !matches!(
+            orphan.kind,
+            SidecarKind::Blocked | SidecarKind::Invalid | SidecarKind::Retry
+        ) {
+            continue;
+        }
+        match cf_queue::remove_orphan_sidecar(orphan) {
+            Ok(()) => tracing::info!(
+                "janitor: removed {} (its task file is gone)",
+                orphan.path.display()
+            ),
+            Err(e) => tracing::warn!("janitor: cannot remove {}: {e}", orphan.path.display()),
         }
     }
 }
