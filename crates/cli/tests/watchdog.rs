@@ -93,9 +93,7 @@ fn fail_blocked_moves_the_task_to_failed() {
     sandbox.add_task("alpha", "stuck", STUCK).expect("add");
     let mut daemon = DaemonProcess::start(&sandbox, "failblocked");
     wait_until(Duration::from_secs(20), "the task is failed", || {
-        sandbox
-            .files_in("alpha", "failed")
-            .contains(&"stuck.md".to_string())
+        support::is_finished_in(&sandbox, "alpha", "failed", "stuck")
     });
     let text = sandbox
         .read_file_in("alpha", "failed", "stuck.md")

@@ -196,12 +196,21 @@ pub fn assert_each_ran_once_and_none_failed(sandbox: &Sandbox, tasks: &[(&str, &
     }
 }
 
-/// Whether `<project>/.agent-queue/done/<id>.md` exists.
+/// Whether `<id>.md` is in `done/` and its claim and sidecars have left the inbox.
 pub fn is_done(sandbox: &Sandbox, project: &str, id: &str) -> bool {
-    sandbox
-        .files_in(project, "done")
-        .iter()
-        .any(|f| f == &format!("{id}.md"))
+    is_finished_in(sandbox, project, "done", id)
+}
+
+/// Whether `<id>.md` is in `folder` (`done`, `failed`) and its claim and sidecars have left the
+/// inbox. The daemon writes the finished file first and cleans up after it (a crash in between
+/// loses nothing): a test that waited for the file alone could look at the inbox in between.
+pub fn is_finished_in(sandbox: &Sandbox, project: &str, folder: &str, id: &str) -> bool {
+    let name = format!("{id}.md");
+    sandbox.files_in(project, folder).contains(&name)
+        && !sandbox
+            .files_in(project, "inbox")
+            .iter()
+            .any(|f| f.starts_with(&name))
 }
 
 /// Every file under `dir`, recursively, relative to it (to prove nothing else was touched).
