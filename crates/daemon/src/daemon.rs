@@ -152,7 +152,7 @@ impl Daemon {
         let cfg = Arc::new(cfg);
         create_dir("state_dir", &cfg.state_dir)?;
         // First of all: one daemon per state dir (and so per pool).
-        let lock = crate::lock::StateLock::acquire(&cfg.state_dir)?;
+        let lock = acquire_lock(&cfg.state_dir).await?;
         create_dir("watcher.done_signal_dir", &cfg.watcher.done_signal_dir)?;
         if !cfg.dispatcher.projects_dir.is_dir() {
             return Err(StartError::NoProjectsDir {
@@ -475,6 +475,20 @@ pub const EVENTS_KEPT: usize = 100_000;
 
 /// The shell pool sessions run between agents.
 pub const POOL_SHELL: &str = "/bin/sh";
+
+/// Takes the state dir's lock, waiting up to [`crate::lock::LOCK_WAIT`] while it is held (the
+/// previous daemon may be dying: a crash's forked-but-not-exec'd child holds it for a moment).
+async fn acquire_lock(state_dir: &std::path::Path) -> Result<crate::lock::StateLock, StartError> {
+    let deadline = tokio::time::Instant::now() + crate::lock::LOCK_WAIT;
+    loop {
+        match crate::lock::StateLock::acquire(state_dir) {
+            Err(crate::lock::LockError::Held { .. }) if tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            other => return other.map_err(StartError::from),
+        }
+    }
+}
 
 /// Creates a folder the daemon needs (`what` names its setting).
 fn create_dir(what: &'static str, path: &std::path::Path) -> Result<(), StartError> {

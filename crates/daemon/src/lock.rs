@@ -7,6 +7,11 @@
 //! closed, and it conflicts within one process too (two in-process daemons on one state dir are
 //! refused like two processes). The holder writes its pid into the file so that a refused
 //! second `run` and `status` can name it; `status` asks with `F_OFD_GETLK`, which never takes it.
+//!
+//! The kernel drops the lock when the last descriptor of the open file goes. A child the dead
+//! daemon had forked but not yet exec'd still holds one for a moment (the descriptor is
+//! close-on-exec), so a start right after a crash — a service manager restarting it, a test —
+//! waits up to [`LOCK_WAIT`] for the lock before it reports another daemon.
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -16,6 +21,9 @@ use std::path::{Path, PathBuf};
 
 /// The lock file's name inside `state_dir`.
 pub const LOCK_FILE: &str = "daemon.lock";
+
+/// How long a start waits for a lock held by a daemon that may be dying.
+pub const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// Why the lock could not be taken.
 #[derive(Debug, thiserror::Error)]

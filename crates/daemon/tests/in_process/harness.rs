@@ -99,6 +99,11 @@ impl Harness {
 
     /// Starts the daemon on the scripted terminal.
     pub async fn start(&mut self) {
+        self.try_start().await.expect("the daemon starts");
+    }
+
+    /// Starts the daemon on the scripted terminal, or says why it cannot.
+    pub async fn try_start(&mut self) -> Result<(), cf_daemon::StartError> {
         let (tx, rx) = mpsc::unbounded_channel();
         self.term.announce_to(tx.clone());
         let adapters = Adapters {
@@ -110,9 +115,7 @@ impl Harness {
             launch_poll: Duration::from_millis(50),
             ..DaemonOptions::default()
         };
-        let daemon = Daemon::start_with(self.config(), opts, adapters)
-            .await
-            .expect("the daemon starts");
+        let daemon = Daemon::start_with(self.config(), opts, adapters).await?;
         let mut rx = daemon.subscribe();
         let seen = self.notices.clone();
         tokio::spawn(async move {
@@ -126,6 +129,7 @@ impl Harness {
         });
         self.events = Some(tx);
         self.running = Some(daemon.spawn());
+        Ok(())
     }
 
     /// Stops the daemon as SIGTERM would.

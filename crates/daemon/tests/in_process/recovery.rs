@@ -39,3 +39,38 @@ async fn a_task_whose_session_died_with_the_daemon_resumes_its_own_conversation(
     );
     h.stop().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_start_waits_for_the_lock_of_a_daemon_that_is_dying() {
+    let mut h = Harness::new(&Spec::default());
+    let state = h.root.join("state");
+    std::fs::create_dir_all(&state).expect("state dir");
+    // The dead daemon's forked child still holds the lock for a moment.
+    let dying = cf_daemon::lock::StateLock::acquire(&state).expect("lock");
+    let release = tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        drop(dying);
+    });
+    let before = tokio::time::Instant::now();
+    h.try_start()
+        .await
+        .expect("it starts once the lock is free");
+    assert!(
+        before.elapsed() >= std::time::Duration::from_secs(1),
+        "it waited"
+    );
+    release.await.expect("released");
+    h.stop().await;
+
+    // A daemon that keeps running is reported after the wait.
+    let _alive = cf_daemon::lock::StateLock::acquire(&state).expect("lock");
+    let before = tokio::time::Instant::now();
+    let refused = h.try_start().await.expect_err("another daemon runs");
+    assert!(before.elapsed() >= cf_daemon::lock::LOCK_WAIT);
+    assert!(
+        refused
+            .to_string()
+            .contains("another claude-failover daemon"),
+        "{refused}"
+    );
+}
