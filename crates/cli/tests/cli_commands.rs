@@ -343,3 +343,33 @@ fn screen_classify_says_how_a_recorded_error_turn_ended() {
         assert!(out.contains(turn), "{file}: {out}");
     }
 }
+
+#[test]
+fn completions_and_the_man_page_come_from_the_cli_definition() {
+    for shell in ["bash", "zsh", "fish"] {
+        let script = stdout_of(cli().args(["completions", shell]));
+        assert!(
+            script.contains("claude-failover")
+                && script.contains("status")
+                && script.contains("swap"),
+            "{shell}: {script}"
+        );
+    }
+    let bash = stdout_of(cli().args(["completions", "bash"]));
+    assert!(bash.contains("--config"), "flags are completed too");
+    let page = stdout_of(cli().arg("man"));
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH claude-failover"),
+        "{page}"
+    );
+    assert!(
+        page.contains("status") && page.contains("completions"),
+        "{page}"
+    );
+    let refused = cli().args(["completions", "tcsh"]).output().expect("run");
+    assert_eq!(
+        refused.status.code(),
+        Some(2),
+        "an unknown shell is a usage error"
+    );
+}

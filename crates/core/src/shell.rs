@@ -50,7 +50,11 @@ pub struct LaunchSpec {
     pub program: String,
     /// Arguments before the generated flags (e.g. for a wrapper).
     pub program_args: Vec<String>,
-    /// Environment for the agent only, e.g. `CLAUDE_CONFIG_DIR`.
+    /// A file the shell sources first (`. '<file>'`): the configured `agent.env`, whose values
+    /// (API keys) must never be typed into a pane, where the scrollback would keep them.
+    pub env_file: Option<PathBuf>,
+    /// Environment for the agent only, typed before the program: values that are no secret
+    /// (`CLAUDE_CONFIG_DIR`, the session name).
     pub env: Vec<(String, String)>,
     /// `--model <model>` when set.
     pub model: Option<String>,
@@ -136,6 +140,13 @@ pub fn launch_command_line(spec: &LaunchSpec) -> Result<String, ShellError> {
         shell_quote(cwd),
         "&&".to_string(),
     ];
+    if let Some(file) = &spec.env_file {
+        let file = file.to_str().ok_or_else(|| ShellError::NonUtf8Cwd {
+            cwd: file.to_string_lossy().into_owned(),
+        })?;
+        check_value(|| "env file".to_string(), file)?;
+        words.extend([".".to_string(), shell_quote(file), "&&".to_string()]);
+    }
     for (key, value) in &spec.env {
         if !is_env_key(key) {
             return Err(ShellError::BadEnvKey {
@@ -163,6 +174,23 @@ pub fn launch_command_line(spec: &LaunchSpec) -> Result<String, ShellError> {
         words.push(shell_quote(resume.as_str()));
     }
     Ok(words.join(" "))
+}
+
+/// The text of an env file for [`LaunchSpec::env_file`]: one `export KEY='value'` line per
+/// entry, checked like the typed assignments.
+pub fn env_file_text(env: &[(String, String)]) -> Result<String, ShellError> {
+    let mut text =
+        String::from("# Written by claude-failover: the agent's environment (agent.env).\n");
+    for (key, value) in env {
+        if !is_env_key(key) {
+            return Err(ShellError::BadEnvKey {
+                key: key.escape_debug().to_string(),
+            });
+        }
+        check_value(|| format!("env {key}"), value)?;
+        text.push_str(&format!("export {key}={}\n", always_quote(value)));
+    }
+    Ok(text)
 }
 
 #[cfg(test)]

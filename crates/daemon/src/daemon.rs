@@ -153,6 +153,9 @@ impl Daemon {
         create_dir("state_dir", &cfg.state_dir)?;
         // First of all: one daemon per state dir (and so per pool).
         let lock = acquire_lock(&cfg.state_dir).await?;
+        // The agent's environment is sourced from a private file, never typed into a pane.
+        crate::launch_spec::write_agent_env(&cfg.state_dir, &cfg.agent)
+            .map_err(|e| StartError::AgentEnv(Box::new(e)))?;
         create_dir("watcher.done_signal_dir", &cfg.watcher.done_signal_dir)?;
         if !cfg.dispatcher.projects_dir.is_dir() {
             return Err(StartError::NoProjectsDir {

@@ -15,7 +15,7 @@ use cf_store::{NewRun, RunId};
 use crate::daemon::Daemon;
 use crate::gate::Gate;
 use crate::launch::{self, LaunchError, LaunchPlan, LaunchReport};
-use crate::launch_spec::{AgentStart, launch_spec};
+use crate::launch_spec::{AgentStart, agent_env_path, launch_spec};
 use crate::notice::{About, NoticeKind};
 use crate::signals;
 use crate::slots::{ClaimedTask, Held, Phase, Probe};
@@ -278,6 +278,7 @@ impl Daemon {
             .unwrap_or_default();
         let spec = launch_spec(
             &self.cfg.agent,
+            &agent_env_path(&self.cfg.state_dir),
             AgentStart {
                 cwd: project_root,
                 config_dir: &config_dir,

@@ -69,6 +69,9 @@ pub enum StartError {
         /// The link report, a problem per line.
         report: String,
     },
+    /// The agent's env file cannot be written.
+    #[error(transparent)]
+    AgentEnv(Box<crate::launch_spec::AgentEnvError>),
     /// `delegation.base_url` is set but the platform client cannot be built.
     #[error("delegation.base_url is set but the platform client cannot be built")]
     Delegation(#[source] Box<cf_delegation::DelegationError>),

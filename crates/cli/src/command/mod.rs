@@ -5,6 +5,7 @@ mod accounts;
 mod config_check;
 mod delegate;
 mod demo;
+mod docs;
 mod hook;
 mod hooks;
 mod run;
@@ -94,6 +95,14 @@ enum Command {
     /// Install or check the Claude Code hooks that signal the end of a turn.
     #[command(subcommand)]
     Hooks(HooksCommand),
+    /// Print shell completions (`claude-failover completions bash > …`).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff: `claude-failover man | man -l -`).
+    Man,
     /// Run a demo: a private tmux server, two fake agents, five tasks in three projects.
     Demo(demo::DemoArgs),
     /// Called by the Claude Code hooks installed by `hooks install` (reads the hook JSON on stdin).
@@ -161,13 +170,55 @@ pub fn init_logging(cli: &Cli) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    // Colours only on a terminal: a log redirected to a file stays plain text.
-    let _ = tracing_subscriber::fmt()
+    let style = LogStyle::for_output(
+        std::env::var_os("JOURNAL_STREAM").is_some(),
+        std::io::IsTerminal::is_terminal(&std::io::stderr()),
+    );
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_ansi(style.ansi)
         .with_writer(std::io::stderr)
-        .with_target(false)
-        .try_init();
+        .with_target(false);
+    let _ = match style.timestamps {
+        Timestamps::Own => builder.try_init(),
+        Timestamps::Journal => builder.without_time().try_init(),
+    };
+}
+
+/// How log lines look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct LogStyle {
+    /// ANSI colours.
+    ansi: bool,
+    /// Who stamps the time.
+    timestamps: Timestamps,
+}
+
+/// Who stamps a log line's time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Timestamps {
+    /// The line carries its own.
+    Own,
+    /// journald stamps every line: a second time would be noise.
+    Journal,
+}
+
+impl LogStyle {
+    /// Colours only on a terminal (a log redirected to a file stays plain text); under journald
+    /// (`JOURNAL_STREAM` set) no colour and no own timestamp.
+    fn for_output(under_journald: bool, stderr_is_terminal: bool) -> LogStyle {
+        if under_journald {
+            LogStyle {
+                ansi: false,
+                timestamps: Timestamps::Journal,
+            }
+        } else {
+            LogStyle {
+                ansi: stderr_is_terminal,
+                timestamps: Timestamps::Own,
+            }
+        }
+    }
 }
 
 /// Runs the chosen subcommand.
@@ -190,6 +241,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Screen(ScreenCommand::Classify { file }) => screen::run(&file),
         Command::Hooks(HooksCommand::Install(c)) => hooks::install(&c.config),
         Command::Hooks(HooksCommand::Check(c)) => hooks::check(&c.config),
+        Command::Completions { shell } => docs::completions(shell),
+        Command::Man => docs::man(),
         Command::Demo(args) => runtime()?.block_on(demo::run(args)),
         Command::Hook(args) => hook::run(&args),
         Command::FakeAgent { args } => {
@@ -214,4 +267,27 @@ pub fn load_config(path: &std::path::Path) -> anyhow::Result<cf_config::Config> 
             path.display()
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn journald_gets_plain_lines_without_a_second_timestamp() {
+        let journal = LogStyle::for_output(true, true);
+        assert_eq!(
+            (journal.ansi, journal.timestamps),
+            (false, Timestamps::Journal)
+        );
+        let terminal = LogStyle::for_output(false, true);
+        assert_eq!(
+            (terminal.ansi, terminal.timestamps),
+            (true, Timestamps::Own)
+        );
+        assert!(
+            !LogStyle::for_output(false, false).ansi,
+            "a file stays plain"
+        );
+    }
 }

@@ -31,6 +31,7 @@ fn quoting() {
 
 fn spec(cwd: &str) -> LaunchSpec {
     LaunchSpec {
+        env_file: None,
         cwd: PathBuf::from(cwd),
         program: "claude".into(),
         program_args: vec![],
@@ -150,6 +151,7 @@ fn hostile_values_pass_through_a_real_shell_exactly() {
     write_script(&program);
 
     let spec = LaunchSpec {
+        env_file: None,
         cwd: cwd.clone(),
         program: program.to_str().unwrap().to_string(),
         program_args: HOSTILE.iter().map(|s| s.to_string()).collect(),
@@ -198,4 +200,36 @@ fn hostile_values_pass_through_a_real_shell_exactly() {
             dir.display()
         );
     }
+}
+
+#[test]
+fn agent_env_goes_in_a_sourced_file_never_in_the_line() {
+    let mut s = spec("/p");
+    s.env = vec![("CLAUDE_CONFIG_DIR".into(), "/a".into())];
+    s.env_file = Some("/state dir/agent-env.sh".into());
+    let line = launch_command_line(&s).unwrap();
+    assert!(
+        line.starts_with(
+            "cd -- /p && . '/state dir/agent-env.sh' && CLAUDE_CONFIG_DIR='/a' 'claude'"
+        ),
+        "{line}"
+    );
+    let text = env_file_text(&[
+        ("ANTHROPIC_API_KEY".into(), "sk-it's-secret".into()),
+        ("IS_SANDBOX".into(), "1".into()),
+    ])
+    .unwrap();
+    assert!(
+        text.contains("export ANTHROPIC_API_KEY='sk-it'\\''s-secret'\n"),
+        "{text}"
+    );
+    assert!(text.contains("export IS_SANDBOX='1'\n"), "{text}");
+    assert_eq!(
+        env_file_text(&[("1BAD".into(), "v".into())]),
+        Err(ShellError::BadEnvKey { key: "1BAD".into() })
+    );
+    assert!(matches!(
+        env_file_text(&[("K".into(), "a\nb".into())]),
+        Err(ShellError::ControlCharacter { .. })
+    ));
 }

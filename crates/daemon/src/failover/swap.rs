@@ -6,7 +6,7 @@ use cf_core::failover::plan::{Carry, Destination, Reached, SwapRequest, carry, p
 use cf_core::resume::{ResumeId, find_resume_hint};
 use cf_core::shell::launch_command_line;
 
-use crate::launch_spec::{AgentStart, launch_spec};
+use crate::launch_spec::{AgentStart, agent_env_path, launch_spec};
 use cf_store::NewSwap;
 use cf_tmux::NewSession;
 
@@ -278,6 +278,7 @@ impl Daemon {
             Some(id) => {
                 let spec = launch_spec(
                     &self.cfg.agent,
+                    &agent_env_path(&self.cfg.state_dir),
                     AgentStart {
                         cwd: project.to_path_buf(),
                         config_dir,

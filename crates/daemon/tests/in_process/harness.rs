@@ -25,6 +25,8 @@ pub struct Spec {
     pub accounts: Vec<&'static str>,
     /// More top-level YAML.
     pub extra_yaml: String,
+    /// More `agent.env` entries.
+    pub agent_env: Vec<(&'static str, &'static str)>,
 }
 
 impl Default for Spec {
@@ -34,6 +36,7 @@ impl Default for Spec {
             pool: 2,
             accounts: vec!["a"],
             extra_yaml: String::new(),
+            agent_env: Vec::new(),
         }
     }
 }
@@ -328,7 +331,7 @@ tmux:\n  socket: in-process\n\
 pool:\n  autonomous:\n    prefix: pool-\n    start_index: 1\n    min: {n}\n    max: {n}\n  dedicated: []\n\
 dispatcher:\n  projects_dir: {projects}\n  prompt_timeout: 20s\n  rescan_interval: 5s\n  launch_cooldown: 2s\n  resume_dir: {resume}\n\
 watcher:\n  interval: 1s\n  idle_timeout: 30m\n  done_signal_dir: {signals}\n  stable_idle: 3s\n\
-agent:\n  command: claude\n  env:\n    IS_SANDBOX: \"1\"\n\
+agent:\n  command: claude\n  env:\n    IS_SANDBOX: \"1\"\n{agent_env}\
 {accounts}{extra}",
         state = q(&root.join("state")),
         n = spec.pool,
@@ -336,5 +339,10 @@ agent:\n  command: claude\n  env:\n    IS_SANDBOX: \"1\"\n\
         resume = q(&root.join("resume")),
         signals = q(&root.join("signals")),
         extra = spec.extra_yaml,
+        agent_env = spec
+            .agent_env
+            .iter()
+            .map(|(k, v)| format!("    {k}: {}\n", serde_json::to_string(v).expect("json")))
+            .collect::<String>(),
     )
 }

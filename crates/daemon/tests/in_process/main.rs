@@ -14,3 +14,4 @@ mod failover;
 mod gate;
 mod outage;
 mod recovery;
+mod secrets;

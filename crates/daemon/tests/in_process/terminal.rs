@@ -74,6 +74,8 @@ struct State {
     hooks_off: bool,
     /// Turns that end by themselves (otherwise the test ends each).
     auto: Option<AutoTurns>,
+    /// Every text typed or pasted into any session, in order.
+    typed: Vec<String>,
 }
 
 /// The scripted terminal; cheap to share (`Arc`).
@@ -140,6 +142,19 @@ impl ScriptedTerminal {
         for (session, ending) in due {
             self.end_turn(&session, ending);
         }
+    }
+
+    /// Every text typed or pasted into any session so far.
+    pub fn everything_typed(&self) -> Vec<String> {
+        self.state().typed.clone()
+    }
+
+    /// Every session's screen now.
+    pub fn every_screen(&self) -> Vec<String> {
+        self.session_names()
+            .iter()
+            .filter_map(|name| self.screen_of(name).ok())
+            .collect()
     }
 
     /// Every prompt taken so far.
@@ -440,6 +455,7 @@ impl ScriptedTerminal {
 
     fn typed(&self, name: &str, text: &str, how: Typing) -> Result<(), TmuxError> {
         let mut state = self.state();
+        state.typed.push(text.to_string());
         let s = state
             .sessions
             .get_mut(name)
