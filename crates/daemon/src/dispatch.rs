@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use cf_core::TaskDoc;
+use cf_core::TaskKey;
 use cf_core::order::{QueuedTask, dispatch_order};
 use cf_core::resume::ResumeId;
 use cf_core::shell::launch_command_line;
@@ -26,6 +27,20 @@ pub const MAX_RESUME_FAILURES: u32 = 3;
 
 /// Largest task file the daemon reads.
 pub const MAX_TASK_BYTES: u64 = cf_queue::DEFAULT_MAX_TASK_BYTES;
+
+/// A claim going back to the inbox ([`Daemon::return_to_inbox`]).
+pub(crate) struct Requeue<'a> {
+    /// The task.
+    pub(crate) key: &'a TaskKey,
+    /// Its `.md.dispatched` file.
+    pub(crate) claim: &'a std::path::Path,
+    /// What else the notice is about (the session, if any).
+    pub(crate) about: About,
+    /// The notice when it is back.
+    pub(crate) kind: NoticeKind,
+    /// Why, said first.
+    pub(crate) reason: &'a str,
+}
 
 /// A queued task that passed every check and may be claimed.
 pub(crate) struct Candidate {
@@ -392,23 +407,37 @@ impl Daemon {
     /// count, its probe.
     pub(crate) fn put_back(&mut self, task: &ClaimedTask, reason: &str) {
         self.abandon_probe(&task.account, task.probe);
-        let _ = cf_queue::remove_retry(&task.dispatched_path);
-        self.forget_conversation(task);
-        self.claims.ended(&task.dispatched_path);
-        match cf_queue::put_back(&task.dispatched_path) {
-            Ok(path) => self.say(
-                NoticeKind::LaunchFailed,
-                About::default()
-                    .project(task.project.clone())
-                    .task_id(task.id.to_string()),
-                format!("{reason}; back in the inbox as {}", path.display()),
+        self.return_to_inbox(&Requeue {
+            key: &task.key(),
+            claim: &task.dispatched_path,
+            about: About::default(),
+            kind: NoticeKind::LaunchFailed,
+            reason,
+        });
+    }
+
+    /// Puts a claim back in the inbox to start afresh — no `.retry` record, no conversation of
+    /// an earlier run, no interruption count — and says so (a problem when it cannot be put
+    /// back). Every requeue goes through here: a failed launch, recovery, the watchdog.
+    pub(crate) fn return_to_inbox(&mut self, requeue: &Requeue<'_>) {
+        let _ = cf_queue::remove_retry(requeue.claim);
+        self.forget_conversation_of(&requeue.key.project, requeue.key.id.as_str());
+        self.claims.ended(requeue.claim);
+        let about = requeue.about.clone().task(requeue.key);
+        match cf_queue::put_back(requeue.claim) {
+            Ok(back) => self.say(
+                requeue.kind,
+                about,
+                format!(
+                    "{}; back in the inbox as {}",
+                    requeue.reason,
+                    back.display()
+                ),
             ),
             Err(e) => self.say(
                 NoticeKind::Problem,
-                About::default()
-                    .project(task.project.clone())
-                    .task_id(task.id.to_string()),
-                format!("{reason}; and putting it back failed: {e}"),
+                about,
+                format!("{}; and putting it back failed: {e}", requeue.reason),
             ),
         }
     }

@@ -19,6 +19,7 @@ use cf_core::{Priority, TaskId};
 use cf_store::RunRecord;
 
 use crate::daemon::Daemon;
+use crate::dispatch::Requeue;
 use crate::launch::is_shell;
 use crate::notice::{About, NoticeKind};
 use crate::signals::{self, SignalKind};
@@ -254,23 +255,13 @@ impl Daemon {
                 .store
                 .finish_run(run.id, self.clock.now(), "requeued", reason);
         }
-        let _ = cf_queue::remove_retry(path);
-        self.forget_conversation_of(project, id.as_str());
-        let label = TaskKey::new(project, id.clone());
-        match cf_queue::put_back(path) {
-            Ok(back) => self.say(
-                NoticeKind::OrphanRequeued,
-                About::default()
-                    .maybe_session(run.map(|r| r.session.clone()))
-                    .task(&label),
-                format!("{reason}; back in the inbox as {}", back.display()),
-            ),
-            Err(e) => self.say(
-                NoticeKind::Problem,
-                About::default().task(&label),
-                format!("{reason}; putting it back failed: {e}"),
-            ),
-        }
+        self.return_to_inbox(&Requeue {
+            key: &TaskKey::new(project, id.clone()),
+            claim: path,
+            about: About::default().maybe_session(run.map(|r| r.session.clone())),
+            kind: NoticeKind::OrphanRequeued,
+            reason,
+        });
     }
 
     async fn reset_session_at_start(&mut self, session: &str) {

@@ -13,6 +13,7 @@ use cf_core::watchdog::{
 use cf_queue::{Claim, Destination, SidecarKind};
 
 use crate::daemon::Daemon;
+use crate::dispatch::Requeue;
 use crate::notice::{About, NoticeKind};
 
 /// A blocked task the watchdog may act on.
@@ -79,24 +80,14 @@ impl Daemon {
             self.wait_to_go_on(task, due, record.reason);
             return;
         }
-        let label = TaskKey::new(project.name.clone(), dispatched.id.clone());
         // It starts afresh: no conversation of an earlier run may be resumed for it.
-        self.forget_conversation_of(&project.name, dispatched.id.as_str());
-        match cf_queue::put_back(&dispatched.path) {
-            Ok(back) => self.say(
-                NoticeKind::OrphanRequeued,
-                About::default().task(&label),
-                format!(
-                    "claimed but no session works on it; back in the inbox as {}",
-                    back.display()
-                ),
-            ),
-            Err(e) => self.say(
-                NoticeKind::Problem,
-                About::default().task(&label),
-                format!("cannot put an orphaned claim back: {e}"),
-            ),
-        }
+        self.return_to_inbox(&Requeue {
+            key: &TaskKey::new(project.name.clone(), dispatched.id.clone()),
+            claim: &dispatched.path,
+            about: About::default(),
+            kind: NoticeKind::OrphanRequeued,
+            reason: "claimed but no session works on it",
+        });
         self.dispatch_wanted = true;
     }
 
