@@ -55,18 +55,8 @@ pub fn eprint(args: fmt::Arguments<'_>) {
 /// whose text its outer message already includes (`cannot open x: {source}` over that same
 /// `source`) is not repeated.
 pub fn error_text(error: &anyhow::Error) -> String {
-    let mut text = String::new();
-    for cause in error.chain() {
-        let part = cause.to_string();
-        if text.contains(&part) {
-            continue;
-        }
-        if !text.is_empty() {
-            text.push_str(": ");
-        }
-        text.push_str(&part);
-    }
-    text
+    let error: &(dyn std::error::Error + 'static) = error.as_ref();
+    cf_daemon::error_chain(error)
 }
 
 /// `print!` that returns an error instead of panicking: `out!("…")?`.

@@ -135,6 +135,18 @@ pub struct Pause {
     pub why: String,
 }
 
+impl Pause {
+    /// The pause the store records ([`PAUSE_KEY`]), if any.
+    pub fn stored(store: &cf_store::Store) -> Option<Pause> {
+        store
+            .get_kv(PAUSE_KEY)
+            .ok()
+            .flatten()
+            .filter(|v| !v.is_empty())
+            .and_then(|json| serde_json::from_str(&json).ok())
+    }
+}
+
 pub use cf_core::failover::plan::SwapCause;
 
 /// Why a swap happens.
@@ -174,7 +186,7 @@ impl Daemon {
         let active = active_name
             .and_then(|name| states.iter().position(|s| s.name == name))
             .unwrap_or(0);
-        let pause = get(PAUSE_KEY).and_then(|json| serde_json::from_str(&json).ok());
+        let pause = Pause::stored(&self.store);
         // Breakers start closed with every run: what status shows of them starts afresh too.
         for account in &self.cfg.accounts {
             self.store_kv(&format!("breaker.{}", account.name), "");

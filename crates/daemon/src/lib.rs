@@ -42,7 +42,7 @@ mod watchdog;
 pub use clock::{Clock, SystemClock, TokioClock};
 pub use daemon::{Adapters, Daemon, DaemonOptions, RunningDaemon, store_path};
 pub use dispatch::MAX_TASK_BYTES;
-pub use error::{RunError, StartError, StatusError};
+pub use error::{RunError, StartError, StatusError, error_chain};
 pub use event::Event;
 pub use file_events::FileEvents;
 pub use health::BreakerView;

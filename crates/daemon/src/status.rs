@@ -162,11 +162,7 @@ fn report_from(
         .into_iter()
         .filter(|t| t.state == TaskState::Blocked)
         .collect();
-    let pause: Option<crate::failover::Pause> = store
-        .as_ref()
-        .and_then(|s| s.get_kv(crate::failover::PAUSE_KEY).ok().flatten())
-        .filter(|v| !v.is_empty())
-        .and_then(|json| serde_json::from_str(&json).ok());
+    let pause = store.as_ref().and_then(crate::failover::Pause::stored);
     Ok(StatusReport {
         daemon: daemon_status(cfg, store.as_ref()),
         sessions: session_statuses(cfg, &rows, alive),
