@@ -29,6 +29,7 @@ const ROOT_KEYS: &[&str] = &[
     "shared_dir",
     "delegation",
     "api",
+    "notify",
 ];
 
 /// Builds the config from the root node; problems go to `walk.errors` (the returned value is
@@ -59,6 +60,7 @@ pub(crate) fn read_config(walk: &mut Walk<'_>, root: &Node) -> Config {
     let shared_dir = walk.path(&top, "shared_dir");
     let delegation = read_delegation(walk, &top);
     let api = read_api(walk, &top);
+    let notify = crate::build_notify::read_notify(walk, &top);
     if accounts.len() > 1 && shared_dir.is_none() && walk.errors.is_empty() {
         walk.report_at(
             1,
@@ -85,6 +87,7 @@ pub(crate) fn read_config(walk: &mut Walk<'_>, root: &Node) -> Config {
         shared_dir,
         delegation,
         api,
+        notify,
     }
 }
 

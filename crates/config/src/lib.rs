@@ -4,6 +4,7 @@
 
 mod build;
 mod build_agent;
+mod build_notify;
 mod duration;
 mod error;
 mod model;
@@ -16,8 +17,8 @@ use std::path::{Path, PathBuf};
 pub use error::{ConfigError, ConfigErrors, Problem};
 pub use model::{
     Account, AgentConfig, ApiSettings, AutonomousPool, Config, DedicatedSession,
-    DelegationSettings, DispatcherConfig, Models, PoolConfig, QuotaConfig, RetryConfig, TmuxConfig,
-    UnknownAccount, WatchdogConfig, WatcherConfig,
+    DelegationSettings, DispatcherConfig, Models, NotifyConfig, PoolConfig, QuotaConfig,
+    RetryConfig, SinkConfig, SinkTarget, TmuxConfig, UnknownAccount, WatchdogConfig, WatcherConfig,
 };
 
 /// Where a config text came from: needed for messages and to resolve `~` and relative paths.

@@ -36,6 +36,8 @@ pub struct Config {
     pub api: ApiSettings,
     /// The Claude accounts to fail over between, in order of preference.
     pub accounts: Vec<Account>,
+    /// Notifications to the operator (none without `notify.sinks`).
+    pub notify: NotifyConfig,
 }
 
 impl Config {
@@ -281,4 +283,83 @@ pub struct Account {
     pub name: String,
     /// The account's Claude config directory.
     pub config_dir: PathBuf,
+}
+
+/// `notify:` — where the daemon tells the operator what needs them, and how hard it tries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotifyConfig {
+    /// The receivers, in config order.
+    pub sinks: Vec<SinkConfig>,
+    /// More alerts of one kind than this in a minute become one summary.
+    pub flood_per_minute: u32,
+    /// Alerts waiting for one sink; when it is full, new ones are dropped (and that is said).
+    pub queue: usize,
+    /// Tries per alert and sink before giving up (and saying so).
+    pub max_attempts: u32,
+    /// The first wait between tries; it doubles up to a minute.
+    pub retry_backoff: Duration,
+    /// Limit of one try (an HTTP request, or a command's run).
+    pub timeout: Duration,
+}
+
+/// One receiver of notifications. URLs and tokens are never in the file: only the names of the
+/// environment variables holding them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SinkConfig {
+    /// Its name in logs, `status` and `notify test --sink`.
+    pub name: String,
+    /// What it is and where it is.
+    pub target: SinkTarget,
+    /// The alerts it wants (all of them when the config lists none).
+    pub events: Vec<cf_core::alert::AlertKind>,
+}
+
+impl SinkConfig {
+    /// Whether this sink wants alerts of `kind` (`test` always reaches every sink).
+    pub fn wants(&self, kind: cf_core::alert::AlertKind) -> bool {
+        self.events.is_empty()
+            || kind == cf_core::alert::AlertKind::Test
+            || self.events.contains(&kind)
+    }
+}
+
+/// What a sink is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SinkTarget {
+    /// A JSON POST of the alert.
+    Webhook {
+        /// The variable holding the URL.
+        url_env: String,
+        /// The variable holding a bearer token, if the receiver wants one.
+        token_env: Option<String>,
+    },
+    /// An ntfy topic (title, priority and tags as ntfy headers).
+    Ntfy {
+        /// The variable holding the topic URL (`https://ntfy.sh/my-topic`).
+        url_env: String,
+        /// The variable holding an access token, if the topic is protected.
+        token_env: Option<String>,
+    },
+    /// A Slack incoming webhook (also Mattermost, and Discord's `/slack` endpoint).
+    Slack {
+        /// The variable holding the webhook URL.
+        url_env: String,
+    },
+    /// A program run with the alert as JSON on stdin (no shell).
+    Command {
+        /// The program and its arguments.
+        argv: Vec<String>,
+    },
+}
+
+impl SinkTarget {
+    /// The config word for this kind of sink.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            SinkTarget::Webhook { .. } => "webhook",
+            SinkTarget::Ntfy { .. } => "ntfy",
+            SinkTarget::Slack { .. } => "slack",
+            SinkTarget::Command { .. } => "command",
+        }
+    }
 }

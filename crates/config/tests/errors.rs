@@ -356,3 +356,38 @@ accounts:
         "{rendered}"
     );
 }
+
+#[test]
+fn notify_sinks_refuse_secrets_in_the_file_and_unknown_words() {
+    let sinks = |body: &str| format!("{MINIMAL}notify:\n  sinks:\n    - {body}\n");
+    check_err(
+        &sinks("{name: a, kind: webhook, url: \"https://x/y\"}"),
+        "notify.sinks[0].url: a sink's url is a secret and is never written in the config: put it in an environment variable and write its name as `url_env`",
+    );
+    check_err(
+        &sinks("{name: a, kind: webhook}"),
+        "5:7: notify.sinks[0].url_env: is required: name the environment variable that holds the URL",
+    );
+    check_err(
+        &sinks("{name: a, kind: pager, url_env: X}"),
+        "notify.sinks[0].kind: `pager` is no kind of sink",
+    );
+    check_err(
+        &sinks("{name: a, kind: ntfy, url_env: X, events: [task_done]}"),
+        "5:50: notify.sinks[0].events[0]: `task_done` is no event; use one of task_failed,",
+    );
+    check_err(
+        &sinks("{name: a, kind: command, command: \"page-me --now\"}"),
+        "notify.sinks[0].command: expected a list: the program, then its arguments",
+    );
+    check_err(
+        &sinks("{name: a, kind: slack, url_env: 9X}"),
+        "notify.sinks[0].url_env: `9X` is not a variable name",
+    );
+    check_err(
+        &format!(
+            "{MINIMAL}notify:\n  sinks:\n    - {{name: a, kind: slack, url_env: X}}\n    - {{name: a, kind: slack, url_env: Y}}\n"
+        ),
+        "6:7: notify.sinks[1].name: is given twice (first on line 5)",
+    );
+}

@@ -2,6 +2,9 @@
 
 mod common;
 
+use cf_config::SinkTarget;
+use cf_core::alert::AlertKind;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -240,6 +243,47 @@ fn the_example_parses_and_sets_every_section() {
         .map(|account| account.name.as_str())
         .collect();
     assert_eq!(names, ["a", "b"]);
+    let phone = &config.notify.sinks[0];
+    assert_eq!(phone.name, "phone");
+    assert_eq!(
+        phone.target,
+        SinkTarget::Ntfy {
+            url_env: "NTFY_TOPIC_URL".into(),
+            token_env: None
+        }
+    );
+    assert!(phone.wants(AlertKind::TaskFailed) && !phone.wants(AlertKind::Swapped));
+    assert!(phone.wants(AlertKind::Test), "a test reaches every sink");
+}
+
+#[test]
+fn notify_sinks_name_their_secrets_and_default_to_every_event() {
+    let yaml = format!(
+        "{MINIMAL}notify:\n  sinks:\n    - {{name: hook, kind: webhook, url_env: HOOK_URL, token_env: HOOK_TOKEN}}\n    - {{name: run, kind: command, command: [/bin/pager, -u, 1]}}\n    - {{name: chat, kind: slack, url_env: CHAT}}\n  flood_per_minute: 3\n"
+    );
+    let config = parse_ok(&yaml);
+    let notify = &config.notify;
+    assert_eq!(notify.sinks.len(), 3);
+    assert_eq!(
+        notify.sinks[0].target,
+        SinkTarget::Webhook {
+            url_env: "HOOK_URL".into(),
+            token_env: Some("HOOK_TOKEN".into())
+        }
+    );
+    assert_eq!(
+        notify.sinks[1].target,
+        SinkTarget::Command {
+            argv: vec!["/bin/pager".into(), "-u".into(), "1".into()]
+        }
+    );
+    assert!(AlertKind::ALL.iter().all(|k| notify.sinks[2].wants(*k)));
+    assert_eq!(notify.flood_per_minute, 3);
+    assert_eq!((notify.queue, notify.max_attempts), (100, 5));
+    assert!(
+        parse_ok(MINIMAL).notify.sinks.is_empty(),
+        "no sinks by default"
+    );
 }
 
 #[test]

@@ -5,6 +5,7 @@
 //! disk, runs a process or sleeps: that is what makes it testable with plain
 //! values and the recorded screens.
 
+pub mod alert;
 pub mod deps;
 pub mod failover;
 pub mod footer;
