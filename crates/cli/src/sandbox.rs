@@ -161,9 +161,20 @@ impl Sandbox {
         cf_daemon::RunningDaemon,
         tokio::sync::broadcast::Receiver<cf_daemon::Notice>,
     )> {
-        let daemon =
-            cf_daemon::Daemon::start(self.config()?, cf_daemon::DaemonOptions::default(), clock)
-                .await?;
+        self.start_daemon_with(clock, cf_daemon::DaemonOptions::default())
+            .await
+    }
+
+    /// [`Sandbox::start_daemon`] with other options (e.g. notification sinks).
+    pub async fn start_daemon_with(
+        &self,
+        clock: std::sync::Arc<dyn cf_daemon::Clock>,
+        options: cf_daemon::DaemonOptions,
+    ) -> anyhow::Result<(
+        cf_daemon::RunningDaemon,
+        tokio::sync::broadcast::Receiver<cf_daemon::Notice>,
+    )> {
+        let daemon = cf_daemon::Daemon::start(self.config()?, options, clock).await?;
         let notices = daemon.subscribe();
         Ok((daemon.spawn(), notices))
     }

@@ -54,6 +54,9 @@ pub struct DaemonOptions {
     pub verify_timeout: Duration,
     /// How often a launch looks at the screen.
     pub launch_poll: Duration,
+    /// The notification sinks, their secrets read from the environment by the caller
+    /// (`cf_notify::resolve_sinks`); none by default.
+    pub sinks: Vec<cf_notify::Sink>,
 }
 
 impl Default for DaemonOptions {
@@ -63,6 +66,7 @@ impl Default for DaemonOptions {
             shell_timeout: Duration::from_secs(15),
             verify_timeout: Duration::from_secs(15),
             launch_poll: Duration::from_millis(25),
+            sinks: Vec::new(),
         }
     }
 }
@@ -123,6 +127,8 @@ pub struct Daemon {
     pub(crate) failover: crate::failover::Failover,
     /// The delegation part: the job platform and what is in flight with it.
     pub(crate) delegation: crate::delegate::Delegations,
+    /// Notifications to the operator: never waited for.
+    pub(crate) notifier: cf_notify::Notifier,
 }
 
 impl Daemon {
@@ -183,6 +189,13 @@ impl Daemon {
         let cfg_cooldown = cfg.quota.reactivate_cooldown;
         crate::upkeep::check_shared_links(&cfg)?;
         let delegation = crate::delegate::manager_from_config(&cfg)?;
+        let notifier = {
+            let tx = tx.clone();
+            let report: cf_notify::Reporter = Arc::new(move |report| {
+                let _ = tx.send(Event::Delivery(report));
+            });
+            cf_notify::Notifier::start(opts.sinks.clone(), &cfg.notify, report)
+        };
         let mut daemon = Daemon {
             _lock: lock,
             terminal,
@@ -205,6 +218,7 @@ impl Daemon {
             health: crate::health::Health::default(),
             failover: crate::failover::Failover::new(cfg_cooldown),
             delegation: crate::delegate::Delegations::new(delegation),
+            notifier,
         };
         daemon.load_accounts();
         daemon.restore_delegation_counters();
@@ -303,6 +317,9 @@ impl Daemon {
         }
         // A reap aborted at the grace's end may have counted jobs it never reported.
         self.save_delegation_counters();
+        // The last notifications (the daemon stopping among them) go out, within a bound.
+        let notifier = std::mem::replace(&mut self.notifier, cf_notify::Notifier::none());
+        notifier.close(NOTIFY_GRACE).await;
     }
 
     async fn handle(&mut self, event: Event) {
@@ -313,7 +330,11 @@ impl Daemon {
                 run,
                 outcome,
             } => self.on_launch_finished(session, run, outcome).await,
-            Event::PollScreens => self.poll_screens().await,
+            Event::PollScreens => {
+                self.notifier.tick(self.clock.now());
+                self.poll_screens().await
+            }
+            Event::Delivery(report) => self.on_delivery(report),
             Event::Watchdog => self.run_watchdog().await,
             Event::Reap => self.start_reap(),
             Event::Reaped(reaped) => self.on_reaped(reaped),
@@ -417,7 +438,35 @@ impl Daemon {
         if let Err(e) = self.store.record_event(&event) {
             tracing::error!("cannot record an event in the store: {e}");
         }
+        if let Some(alert) = notice.alert() {
+            self.notifier.offer(alert);
+        }
         let _ = self.notices.send(notice);
+    }
+
+    /// What became of a notification: said when it was dropped or given up on.
+    fn on_delivery(&mut self, report: cf_notify::DeliveryReport) {
+        let sink = &report.sink;
+        let event = report.event.as_str();
+        match report.outcome {
+            cf_notify::Outcome::Delivered { attempts, answer } => {
+                tracing::debug!(%sink, "notification {event} delivered after {attempts} try(s): {}", answer.0);
+            }
+            cf_notify::Outcome::GaveUp { attempts, error } => self.say(
+                NoticeKind::Problem,
+                About::default(),
+                format!(
+                    "notification {event} to sink {sink} given up after {attempts} try(s): {error}"
+                ),
+            ),
+            cf_notify::Outcome::Dropped { queue } => self.say(
+                NoticeKind::Problem,
+                About::default(),
+                format!(
+                    "notification {event} to sink {sink} dropped: its queue of {queue} is full"
+                ),
+            ),
+        }
     }
 
     /// Writes a slot's current state to the store, for `status`.
@@ -472,6 +521,9 @@ impl Daemon {
 /// How long shutdown waits for the jobs in flight (launches, platform calls) before it aborts
 /// them: well inside the ~90 s a service manager gives a stopping process.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(60);
+
+/// How long the last notifications may take at shutdown.
+const NOTIFY_GRACE: Duration = Duration::from_secs(10);
 
 /// How many events the store keeps (the newest); older ones are pruned on every rescan.
 pub const EVENTS_KEPT: usize = 100_000;

@@ -39,4 +39,6 @@ pub enum Event {
     Reap,
     /// Time for the watchdog round (blocked too long, stale, orphaned claims, janitor).
     Watchdog,
+    /// What became of a notification at one sink.
+    Delivery(cf_notify::DeliveryReport),
 }

@@ -280,9 +280,9 @@ impl Daemon {
         let Some(index) = ready else { return };
         let name = self.failover.accounts.states[index].name.clone();
         self.say(
-            NoticeKind::Swapped,
-            About::default(),
-            format!("an account reset: resuming on {name}"),
+            NoticeKind::Resumed,
+            About::default().account(&name),
+            format!("account {name} is usable again: work resumes on it"),
         );
         if self.failover.pending_swap.is_some() {
             // A swap is already due (it picks a usable target itself).

@@ -49,8 +49,13 @@ impl Daemon {
             None => Err(format!("project {} is no longer known", task.project)),
         };
         let outcome_word = outcome_word(&outcome);
+        // A failure says why (the operator is told it): the outcome with its reason.
+        let said = match success {
+            true => outcome_word.to_string(),
+            false => outcome.to_string(),
+        };
         let detail = match &moved {
-            Ok(path) => format!("{outcome_word}: {}", path.display()),
+            Ok(path) => format!("{said}: {}", path.display()),
             Err(e) => {
                 format!("{outcome_word}, but moving the task failed (it stays .dispatched): {e}")
             }

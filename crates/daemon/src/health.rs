@@ -66,7 +66,7 @@ impl Daemon {
             credentials,
         });
         self.save_accounts();
-        self.say(NoticeKind::AccountAttention, About::default(), format!(
+        self.say(NoticeKind::AccountAttention, About::default().account(account), format!(
                 "account {account} needs attention since {now} ({}): {}; it gets no work until its credentials change or `claude-failover accounts clear {account}`",
                 failure.kind, failure.reason
             ));
@@ -102,7 +102,7 @@ impl Daemon {
         self.save_accounts();
         self.say(
             NoticeKind::AccountUsable,
-            About::default(),
+            About::default().account(name),
             format!("account {name} is usable again: {why}"),
         );
         self.end_pause_if_due();

@@ -35,8 +35,14 @@ pub enum NoticeKind {
     QuotaHit,
     /// Every session moved to another account.
     Swapped,
+    /// After a pause, the interrupted tasks went on on the account they were on.
+    Continued,
+    /// An account ran out of quota (until its reset).
+    AccountExhausted,
     /// Every account is out of quota: dispatching waits for a reset.
     Paused,
+    /// The pause is over: an account is usable again and work goes on.
+    Resumed,
     /// A dedicated session was relaunched on the new account with its conversation.
     Relaunched,
     /// A task is being submitted to the job platform.
@@ -92,7 +98,10 @@ impl NoticeKind {
             NoticeKind::Stale => "stale",
             NoticeKind::QuotaHit => "quota_hit",
             NoticeKind::Swapped => "swapped",
+            NoticeKind::Continued => "continued",
+            NoticeKind::AccountExhausted => "account_exhausted",
             NoticeKind::Paused => "paused",
+            NoticeKind::Resumed => "resumed",
             NoticeKind::Relaunched => "relaunched",
             NoticeKind::Delegating => "delegating",
             NoticeKind::Delegated => "delegated",
@@ -127,6 +136,12 @@ pub struct Notice {
     pub project: Option<String>,
     /// The task id involved, if any.
     pub task_id: Option<String>,
+    /// The account involved, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// When the condition it announces ends (a reset), if known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub until: Option<Timestamp>,
     /// A human sentence with the details.
     pub detail: String,
 }
@@ -155,6 +170,8 @@ pub struct About {
     session: Option<String>,
     project: Option<String>,
     task_id: Option<String>,
+    account: Option<String>,
+    until: Option<Timestamp>,
 }
 
 impl About {
@@ -196,6 +213,18 @@ impl About {
         self
     }
 
+    /// About this account.
+    pub fn account(mut self, name: impl Into<String>) -> About {
+        self.account = Some(name.into());
+        self
+    }
+
+    /// Lasting until this time, if known.
+    pub fn until(mut self, until: Option<Timestamp>) -> About {
+        self.until = until;
+        self
+    }
+
     /// The notice of `kind` at `at` saying `detail`.
     pub fn notice(self, at: Timestamp, kind: NoticeKind, detail: String) -> Notice {
         Notice {
@@ -204,8 +233,61 @@ impl About {
             session: self.session,
             project: self.project,
             task_id: self.task_id,
+            account: self.account,
+            until: self.until,
             detail,
         }
+    }
+}
+
+impl Notice {
+    /// The alert the operator is sent for this notice, if it is one they want to hear about.
+    pub fn alert(&self) -> Option<cf_notify::Alert> {
+        use cf_core::alert::AlertKind;
+        let task = match (&self.project, &self.task_id) {
+            (Some(project), Some(id)) => format!("{project}/{id}"),
+            _ => "?".to_owned(),
+        };
+        let account = self.account.as_deref().unwrap_or("?");
+        let (kind, title) = match self.kind {
+            NoticeKind::Failed => (AlertKind::TaskFailed, format!("task {task} failed")),
+            NoticeKind::AccountAttention => (
+                AlertKind::AccountAttention,
+                format!("account {account} needs attention"),
+            ),
+            NoticeKind::AccountUsable => (
+                AlertKind::AccountUsable,
+                format!("account {account} is usable again"),
+            ),
+            NoticeKind::AccountExhausted => (
+                AlertKind::AccountExhausted,
+                format!("account {account} is out of quota"),
+            ),
+            NoticeKind::Paused => (
+                AlertKind::AllExhausted,
+                "every account is out: work is paused".to_owned(),
+            ),
+            NoticeKind::Resumed => (AlertKind::Resumed, "work resumed".to_owned()),
+            NoticeKind::Swapped => (
+                AlertKind::Swapped,
+                "sessions moved to another account".to_owned(),
+            ),
+            NoticeKind::BlockedTooLong => (
+                AlertKind::BlockedTooLong,
+                format!("task {task} is blocked too long"),
+            ),
+            NoticeKind::Stale => (AlertKind::Stale, format!("task {task} is stale")),
+            NoticeKind::Started => (AlertKind::DaemonStarted, "daemon started".to_owned()),
+            NoticeKind::Stopping => (AlertKind::DaemonStopped, "daemon stopping".to_owned()),
+            _ => return None,
+        };
+        let mut alert = cf_notify::Alert::new(kind, self.at, title, self.detail.clone());
+        alert.project.clone_from(&self.project);
+        alert.task.clone_from(&self.task_id);
+        alert.session.clone_from(&self.session);
+        alert.account.clone_from(&self.account);
+        alert.until = self.until;
+        Some(alert)
     }
 }
 

@@ -72,7 +72,8 @@ struct Queue {
 
 /// Hands alerts to the sinks without ever waiting for one.
 pub struct Notifier {
-    gate: Gate,
+    /// Behind a lock so that offering needs no `&mut` (the daemon says things from `&self`).
+    gate: std::sync::Mutex<Gate>,
     host: String,
     queues: Vec<Queue>,
     capacity: usize,
@@ -112,7 +113,7 @@ impl Notifier {
             ));
         }
         Notifier {
-            gate: Gate::new(settings.flood_per_minute),
+            gate: std::sync::Mutex::new(Gate::new(settings.flood_per_minute)),
             host: host_name(),
             queues,
             capacity: settings.queue.max(1),
@@ -124,7 +125,7 @@ impl Notifier {
     /// A notifier with no sinks: offers go nowhere.
     pub fn none() -> Notifier {
         Notifier {
-            gate: Gate::new(1),
+            gate: std::sync::Mutex::new(Gate::new(1)),
             host: String::new(),
             queues: Vec::new(),
             capacity: 0,
@@ -140,16 +141,18 @@ impl Notifier {
 
     /// Offers an alert: summaries of floods that are over go first, then the alert, if the gate
     /// lets it through, onto the queue of every sink that wants it. Never waits.
-    pub fn offer(&mut self, alert: Alert) {
+    pub fn offer(&self, alert: Alert) {
         if self.queues.is_empty() {
             return;
         }
         self.tick(alert.at);
-        let verdict = self.gate.admit(Candidate {
-            kind: alert.event,
-            account: alert.account.as_deref(),
-            until: alert.until,
-            at: alert.at,
+        let verdict = self.with_gate(|gate| {
+            gate.admit(Candidate {
+                kind: alert.event,
+                account: alert.account.as_deref(),
+                until: alert.until,
+                at: alert.at,
+            })
         });
         if verdict == Verdict::Send {
             self.enqueue(alert);
@@ -157,14 +160,26 @@ impl Notifier {
     }
 
     /// Sends the summaries of the floods whose minute is over at `now`.
-    pub fn tick(&mut self, now: Timestamp) {
-        for summary in self.gate.due_summaries(now) {
+    pub fn tick(&self, now: Timestamp) {
+        if self.queues.is_empty() {
+            return;
+        }
+        for summary in self.with_gate(|gate| gate.due_summaries(now)) {
             self.enqueue(summary_alert(&summary));
         }
     }
 
+    /// The gate, even after a panic elsewhere poisoned its lock (its state stays consistent).
+    fn with_gate<T>(&self, f: impl FnOnce(&mut Gate) -> T) -> T {
+        let mut gate = self
+            .gate
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(&mut gate)
+    }
+
     /// Puts `alert` on every wanting sink's queue; a full queue drops it and says so.
-    fn enqueue(&mut self, mut alert: Alert) {
+    fn enqueue(&self, mut alert: Alert) {
         alert.host.clone_from(&self.host);
         for queue in &self.queues {
             if !(queue.wants)(alert.event) {

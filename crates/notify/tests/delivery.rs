@@ -153,7 +153,7 @@ async fn each_sink_gets_each_alert_once_in_order_with_its_own_format() {
         sink("phone", ntfy, &ntfy_url),
         sink("chat", slack, &slack_url),
     ];
-    let (mut notifier, mut reports) = notifier(sinks, &settings(3));
+    let (notifier, mut reports) = notifier(sinks, &settings(3));
     for task in ["t1", "t2", "t3"] {
         notifier.offer(failed(task));
     }
@@ -196,7 +196,7 @@ async fn each_sink_gets_each_alert_once_in_order_with_its_own_format() {
 #[tokio::test]
 async fn a_receiver_that_fails_once_gets_the_alert_on_the_retry_and_order_holds() {
     let (rx, url) = receiver(vec![Answer::Status(500)]).await;
-    let (mut notifier, mut reports) = notifier(vec![webhook(&url)], &settings(3));
+    let (notifier, mut reports) = notifier(vec![webhook(&url)], &settings(3));
     notifier.offer(failed("first"));
     notifier.offer(failed("second"));
     let first = next_report(&mut reports).await;
@@ -235,7 +235,7 @@ async fn a_hanging_receiver_holds_up_neither_the_caller_nor_the_other_sinks() {
             &fine_url,
         ),
     ];
-    let (mut notifier, mut reports) = notifier(sinks, &settings(2));
+    let (notifier, mut reports) = notifier(sinks, &settings(2));
     notifier.offer(failed("t1"));
     let first = next_report(&mut reports).await;
     assert_eq!(
@@ -262,7 +262,7 @@ async fn a_full_queue_drops_and_says_so_and_errors_never_quote_the_url() {
     settings.queue = 1;
     settings.retry_backoff = Duration::from_millis(300);
     let url = "http://127.0.0.1:9/very-secret-path?key=abc";
-    let (mut notifier, mut reports) = notifier(vec![webhook(url)], &settings);
+    let (notifier, mut reports) = notifier(vec![webhook(url)], &settings);
     notifier.offer(failed("t1"));
     notifier.offer(failed("t2"));
     notifier.offer(failed("t3"));
@@ -319,7 +319,7 @@ async fn a_flood_becomes_one_summary() {
     let (rx, url) = receiver(Vec::new()).await;
     let mut settings = settings(1);
     settings.flood_per_minute = 2;
-    let (mut notifier, mut reports) = notifier(vec![webhook(&url)], &settings);
+    let (notifier, mut reports) = notifier(vec![webhook(&url)], &settings);
     let start = Timestamp::now();
     for n in 0..6 {
         let mut alert = failed(&format!("t{n}"));

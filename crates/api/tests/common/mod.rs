@@ -216,6 +216,8 @@ pub fn notice(kind: NoticeKind, task: &str) -> Notice {
         session: Some("ccl-auto-11".into()),
         project: Some("alpha".into()),
         task_id: Some(task.into()),
+        account: None,
+        until: None,
         detail: "launching".into(),
     }
 }

@@ -8,6 +8,7 @@ mod demo;
 mod docs;
 mod hook;
 mod hooks;
+mod notify;
 mod run;
 mod screen;
 mod status;
@@ -95,6 +96,9 @@ enum Command {
     /// Install or check the Claude Code hooks that signal the end of a turn.
     #[command(subcommand)]
     Hooks(HooksCommand),
+    /// Notifications: `notify test [--sink NAME]` sends a test alert and says what each sink answered.
+    #[command(subcommand)]
+    Notify(NotifyCommand),
     /// Print shell completions (`claude-failover completions bash > …`).
     Completions {
         /// The shell.
@@ -144,6 +148,18 @@ enum ScreenCommand {
     Classify {
         /// The captured screen; `-` for standard input.
         file: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum NotifyCommand {
+    /// Send a test alert to every sink (or one) and print what each answered.
+    Test {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// Only this sink.
+        #[arg(long, value_name = "NAME")]
+        sink: Option<String>,
     },
 }
 
@@ -241,6 +257,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Screen(ScreenCommand::Classify { file }) => screen::run(&file),
         Command::Hooks(HooksCommand::Install(c)) => hooks::install(&c.config),
         Command::Hooks(HooksCommand::Check(c)) => hooks::check(&c.config),
+        Command::Notify(NotifyCommand::Test { config, sink }) => {
+            runtime()?.block_on(notify::test(&config.config, sink.as_deref()))
+        }
         Command::Completions { shell } => docs::completions(shell),
         Command::Man => docs::man(),
         Command::Demo(args) => runtime()?.block_on(demo::run(args)),

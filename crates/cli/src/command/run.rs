@@ -30,6 +30,10 @@ pub async fn run(config: &Path) -> anyhow::Result<ExitCode> {
         .into());
     }
     let api = api_config(&cfg)?;
+    let options = DaemonOptions {
+        sinks: super::notify::sinks_from_env(&cfg)?,
+        ..DaemonOptions::default()
+    };
     let listener = match &api {
         Some(api) => Some(
             api.bind()
@@ -38,7 +42,7 @@ pub async fn run(config: &Path) -> anyhow::Result<ExitCode> {
         ),
         None => None,
     };
-    let daemon = Daemon::start(cfg, DaemonOptions::default(), Arc::new(SystemClock)).await?;
+    let daemon = Daemon::start(cfg, options, Arc::new(SystemClock)).await?;
     let (stop_api, api_stopped) = tokio::sync::oneshot::channel::<()>();
     let server = match (api, listener) {
         (Some(api), Some(listener)) => {

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use claude_failover::sandbox::{Sandbox, SandboxSpec};
 
 pub mod in_process;
+pub mod receiver;
 
 /// The message that resumes a task in its conversation.
 pub const CONTINUE: &str = "Continue from where you left off.";

@@ -29,7 +29,7 @@ impl Daemon {
         };
         self.say(
             NoticeKind::Paused,
-            About::default().maybe_session(trigger),
+            About::default().maybe_session(trigger).until(earliest),
             format!(
                 "no usable account ({why}): dispatching pauses {until}; tasks stay where they are"
             ),

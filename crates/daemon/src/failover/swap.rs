@@ -48,6 +48,12 @@ impl Daemon {
             self.failover.accounts.states.get_mut(from),
         ) {
             left.exhausted_until = Some(until);
+            let name = left.name.clone();
+            self.say(
+                NoticeKind::AccountExhausted,
+                About::default().account(&name).until(Some(until)),
+                format!("account {name} is out of quota until {until}"),
+            );
         }
         let to = match plan.destination {
             Destination::Account(to) => to,
@@ -187,8 +193,15 @@ impl Daemon {
     ) {
         let from_name = self.failover.accounts.active_name();
         self.failover.accounts.active = to;
-        self.failover.accounts.pause = None;
+        let was_paused = self.failover.accounts.pause.take().is_some();
         let to_name = self.failover.accounts.active_name();
+        if was_paused {
+            self.say(
+                NoticeKind::Resumed,
+                About::default().account(&to_name),
+                format!("work resumes on account {to_name}"),
+            );
+        }
         self.save_accounts();
         self.failover.monitor.note_swap(now);
         let detail = format!(
@@ -212,9 +225,16 @@ impl Daemon {
         if let Err(e) = self.store.record_swap(&swap) {
             tracing::error!("cannot record the swap: {e}");
         }
+        // After a pause the sessions may go on on the account they were on: no swap to tell of.
+        let kind = match from_name == to_name {
+            true => NoticeKind::Continued,
+            false => NoticeKind::Swapped,
+        };
         self.say(
-            NoticeKind::Swapped,
-            About::default().maybe_session(trigger.session.clone()),
+            kind,
+            About::default()
+                .maybe_session(trigger.session.clone())
+                .account(&to_name),
             format!("{from_name} -> {to_name} ({}); {detail}", trigger.pattern),
         );
     }
