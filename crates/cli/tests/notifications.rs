@@ -225,3 +225,69 @@ async fn each_sink_hears_each_condition_once_in_order() {
         assert!(!text.contains(path), "a sink URL in the log");
     }
 }
+
+/// `notify test` says what each sink answered, and names a variable that is not set.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notify_test_says_what_each_sink_answered() {
+    let fine = Receiver::start(Vec::new(), Reply::Status(200)).await;
+    let refusing = Receiver::start(Vec::new(), Reply::Status(503)).await;
+    let mut spec = support::spec();
+    spec.extra_yaml = "notify:\n  sinks:\n    - {name: fine, kind: slack, url_env: T_FINE}\n    - {name: refusing, kind: ntfy, url_env: T_REFUSING}\n  timeout: 5s\n".into();
+    let sandbox = Sandbox::create(&spec).expect("sandbox");
+    let config = sandbox.config_path.clone();
+    let run = move |env: Vec<(&'static str, String)>, sink: Option<&'static str>| {
+        let config = config.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut command = std::process::Command::new(support::binary());
+            command.args(["notify", "test", "--config"]).arg(&config);
+            if let Some(sink) = sink {
+                command.args(["--sink", sink]);
+            }
+            command.env_remove("T_FINE").env_remove("T_REFUSING");
+            command.envs(env);
+            command.output().expect("run")
+        })
+    };
+    let env = vec![
+        ("T_FINE", fine.url.clone()),
+        ("T_REFUSING", refusing.url.clone()),
+    ];
+    let out = run(env.clone(), None).await.expect("joined");
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(!out.status.success(), "one sink refused: {said}");
+    assert!(
+        said.contains("fine (slack): delivered (HTTP 200)"),
+        "{said}"
+    );
+    assert!(said.contains("refusing (ntfy): failed: HTTP 503"), "{said}");
+    assert!(
+        !said.contains(&refusing.url) && !said.contains(&fine.url),
+        "{said}"
+    );
+    let test_alert: serde_json::Value =
+        serde_json::from_str(&fine.received()[0].body).expect("json");
+    assert!(
+        test_alert["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("test notification"))
+    );
+
+    let out = run(env, Some("fine")).await.expect("joined");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(refusing.received().len(), 1, "--sink tries only that one");
+
+    let out = run(vec![("T_FINE", fine.url.clone())], None)
+        .await
+        .expect("joined");
+    let error = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        error.contains(
+            "notify sink `refusing`: the environment variable T_REFUSING (its `url_env`) is not set"
+        ),
+        "{error}"
+    );
+}

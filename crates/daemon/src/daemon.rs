@@ -57,6 +57,9 @@ pub struct DaemonOptions {
     /// The notification sinks, their secrets read from the environment by the caller
     /// (`cf_notify::resolve_sinks`); none by default.
     pub sinks: Vec<cf_notify::Sink>,
+    /// How often the loop pings the service manager's watchdog (`service::watchdog_period`);
+    /// `None`: no watchdog.
+    pub service_watchdog: Option<Duration>,
 }
 
 impl Default for DaemonOptions {
@@ -67,6 +70,7 @@ impl Default for DaemonOptions {
             verify_timeout: Duration::from_secs(15),
             launch_poll: Duration::from_millis(25),
             sinks: Vec::new(),
+            service_watchdog: None,
         }
     }
 }
@@ -279,6 +283,12 @@ impl Daemon {
         reap.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut watchdog = tokio::time::interval(self.cfg.watchdog.interval);
         watchdog.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let pinging = self.opts.service_watchdog.is_some();
+        let mut service_ping = tokio::time::interval(
+            self.opts
+                .service_watchdog
+                .unwrap_or(Duration::from_secs(3600)),
+        );
         loop {
             self.after_batch().await;
             let event = tokio::select! {
@@ -289,6 +299,7 @@ impl Daemon {
                 _ = rescan.tick() => Event::Rescan,
                 _ = watchdog.tick() => Event::Watchdog,
                 _ = reap.tick(), if self.delegation.is_on() => Event::Reap,
+                _ = service_ping.tick(), if pinging => Event::ServiceWatchdog,
             };
             self.handle(event).await;
             // Drain what is already queued before dispatching once for the whole batch.
@@ -296,6 +307,7 @@ impl Daemon {
                 self.handle(event).await;
             }
         }
+        crate::service::stopping();
         self.say(NoticeKind::Stopping, About::default(), "shutting down");
         let grace = tokio::time::sleep(SHUTDOWN_GRACE);
         tokio::pin!(grace);
@@ -335,6 +347,7 @@ impl Daemon {
                 self.poll_screens().await
             }
             Event::Delivery(report) => self.on_delivery(report),
+            Event::ServiceWatchdog => crate::service::ping(),
             Event::Watchdog => self.run_watchdog().await,
             Event::Reap => self.start_reap(),
             Event::Reaped(reaped) => self.on_reaped(reaped),

@@ -41,4 +41,6 @@ pub enum Event {
     Watchdog,
     /// What became of a notification at one sink.
     Delivery(cf_notify::DeliveryReport),
+    /// Time to tell the service manager's watchdog that the loop is alive.
+    ServiceWatchdog,
 }

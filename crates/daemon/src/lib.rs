@@ -29,6 +29,7 @@ mod notice;
 mod pool;
 mod projects;
 mod recover;
+pub mod service;
 pub mod signals;
 mod slots;
 pub mod status;

@@ -11,6 +11,7 @@ mod hooks;
 mod notify;
 mod run;
 mod screen;
+mod service;
 mod status;
 mod task_add;
 
@@ -99,6 +100,9 @@ enum Command {
     /// Notifications: `notify test [--sink NAME]` sends a test alert and says what each sink answered.
     #[command(subcommand)]
     Notify(NotifyCommand),
+    /// Run the daemon as a systemd service: `service install [--system] [--print]`, `service uninstall`.
+    #[command(subcommand)]
+    Service(ServiceCommand),
     /// Print shell completions (`claude-failover completions bash > …`).
     Completions {
         /// The shell.
@@ -148,6 +152,25 @@ enum ScreenCommand {
     Classify {
         /// The captured screen; `-` for standard input.
         file: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ServiceCommand {
+    /// Write a systemd unit for `run --config FILE` (a user unit unless --system) and reload systemd.
+    Install {
+        #[command(flatten)]
+        config: ConfigArg,
+        #[command(flatten)]
+        scope: service::ServiceArgs,
+        /// Only print the unit.
+        #[arg(long)]
+        print: bool,
+    },
+    /// Stop and disable the service and remove its unit (the agents keep running).
+    Uninstall {
+        #[command(flatten)]
+        scope: service::ServiceArgs,
     },
 }
 
@@ -260,6 +283,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Notify(NotifyCommand::Test { config, sink }) => {
             runtime()?.block_on(notify::test(&config.config, sink.as_deref()))
         }
+        Command::Service(ServiceCommand::Install {
+            config,
+            scope,
+            print,
+        }) => service::install(&config.config, &scope, print),
+        Command::Service(ServiceCommand::Uninstall { scope }) => service::uninstall(&scope),
         Command::Completions { shell } => docs::completions(shell),
         Command::Man => docs::man(),
         Command::Demo(args) => runtime()?.block_on(demo::run(args)),

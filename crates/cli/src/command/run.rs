@@ -32,6 +32,7 @@ pub async fn run(config: &Path) -> anyhow::Result<ExitCode> {
     let api = api_config(&cfg)?;
     let options = DaemonOptions {
         sinks: super::notify::sinks_from_env(&cfg)?,
+        service_watchdog: cf_daemon::service::watchdog_period(),
         ..DaemonOptions::default()
     };
     let listener = match &api {
@@ -68,6 +69,8 @@ pub async fn run(config: &Path) -> anyhow::Result<ExitCode> {
         }
         _ => None,
     };
+    // The pool is up and the API listens: the service manager may call the daemon started.
+    cf_daemon::service::ready();
     let mut interrupt = signal(SignalKind::interrupt()).context("cannot listen for SIGINT")?;
     let mut terminate = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
     let shutdown = async move {
