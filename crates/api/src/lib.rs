@@ -8,9 +8,11 @@
 
 mod auth;
 mod config;
+mod dashboard;
 mod error;
 mod events;
 mod metrics;
+mod panes;
 mod read;
 mod router;
 mod state;

@@ -2,13 +2,16 @@
 //! they would keep the server from stopping).
 
 use axum::Router;
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::Response;
 use axum::routing::{get, post};
 use tokio::sync::watch;
 
 use crate::error::{ApiError, HttpError};
 use crate::state::ApiState;
-use crate::{events, metrics, read, write};
+use crate::{dashboard, events, metrics, panes, read, write};
 
 /// The state handlers get: the caller's state plus the shutdown flag SSE streams watch.
 #[derive(Clone, Debug)]
@@ -18,27 +21,51 @@ pub(crate) struct Shared {
 }
 
 fn router(shared: Shared) -> Router {
+    // The page and its assets hold no data: they load without the token (it is typed in there).
+    let open = Router::new()
+        .route("/", get(dashboard::page))
+        .route("/dashboard.js", get(dashboard::script))
+        .route("/dashboard.css", get(dashboard::style))
+        .route("/favicon.svg", get(dashboard::icon))
+        .route("/healthz", get(read::healthz));
     Router::new()
-        .route("/healthz", get(read::healthz))
         .route("/api/status", get(read::status))
         .route("/api/sessions", get(read::sessions))
         .route("/api/tasks", get(read::tasks).post(write::add_task))
+        .route("/api/tasks/requeue", post(write::requeue))
+        .route("/api/accounts/clear", post(write::clear_account))
+        .route("/api/sessions/{name}/pane", get(panes::pane))
         .route("/api/swaps", get(read::swaps))
         .route("/api/swap", post(write::swap))
         .route("/api/delegated/status", get(read::delegated))
         .route("/api/events", get(events::events))
         .route("/watchdog/status", get(read::watchdog))
         .route("/metrics", get(metrics::metrics))
+        .route_layer(middleware::from_fn_with_state(shared.clone(), reads_guard))
+        .merge(open)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(shared)
 }
 
+/// Beyond loopback, reads need the token as much as changes do.
+async fn reads_guard(
+    State(shared): State<Shared>,
+    request: Request,
+    next: Next,
+) -> Result<Response, HttpError> {
+    if shared.api.reads_need_token {
+        crate::auth::require_token(&shared.api, request.headers())?;
+    }
+    Ok(next.run(request).await)
+}
+
 async fn not_found() -> HttpError {
     HttpError::new(
         StatusCode::NOT_FOUND,
-        "no such endpoint: see /healthz, /api/status, /api/sessions, /api/tasks, /api/swaps, \
-         /api/delegated/status, /api/events, /watchdog/status, /metrics",
+        "no such endpoint: see / (the dashboard), /healthz, /api/status, /api/sessions, \
+         /api/sessions/NAME/pane, /api/tasks, /api/tasks/requeue, /api/accounts/clear, /api/swaps, \
+         /api/swap, /api/delegated/status, /api/events, /watchdog/status, /metrics",
     )
 }
 

@@ -40,6 +40,10 @@ pub struct ApiState {
     pub delegation: Arc<dyn DelegationStats>,
     /// The bearer token for changes; `None` refuses every change over HTTP.
     pub token: Option<ApiToken>,
+    /// Reads need the token too (the API listens beyond loopback).
+    pub reads_need_token: bool,
+    /// The sessions' panes, for the dashboard (`capture-pane` on demand).
+    pub terminal: cf_daemon::terminal::SharedTerminal,
 }
 
 /// Capacity of the channel [`relay_notices`] creates: enough for a burst of dispatches.

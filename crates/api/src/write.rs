@@ -162,3 +162,96 @@ fn place_task(cfg: &Config, task: NewTaskBody) -> Result<(StatusCode, Json<Value
         })),
     ))
 }
+
+/// The body of `POST /api/tasks/requeue`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RequeueBody {
+    /// The project name.
+    project: String,
+    /// The failed task's file name (as `/api/tasks` lists it).
+    file: String,
+}
+
+/// `POST /api/tasks/requeue`: puts a failed task back into its project's inbox (without the
+/// footers of its earlier runs); 201 with the new path.
+pub(crate) async fn requeue(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<(StatusCode, Json<Value>), HttpError> {
+    require_token(&shared.api, &headers)?;
+    let bytes = read_body(body).await?;
+    let asked: RequeueBody = decode(&bytes, r#"{"project": "<name>", "file": "<id>.md"}"#)?;
+    let cfg = Arc::clone(&shared.api.cfg);
+    tokio::task::spawn_blocking(move || {
+        let project = find_project(&cfg, &asked.project)?;
+        let path = cf_queue::requeue_failed(&project, &asked.file).map_err(|e| match e {
+            cf_queue::QueueError::NotFailed { .. } => {
+                HttpError::new(StatusCode::NOT_FOUND, format!("field `file`: {e}"))
+            }
+            cf_queue::QueueError::TaskExists { .. } => {
+                HttpError::new(StatusCode::CONFLICT, format!("field `file`: {e}"))
+            }
+            other => HttpError::internal(format!("cannot requeue the task: {other}")),
+        })?;
+        tracing::info!(project = %asked.project, file = %asked.file, "failed task requeued over http");
+        Ok((
+            StatusCode::CREATED,
+            Json(json!({ "project": asked.project, "path": path })),
+        ))
+    })
+    .await
+    .map_err(|e| HttpError::internal(format!("requeueing the task failed: {e}")))?
+}
+
+/// The project called `name` among the configured ones.
+fn find_project(cfg: &Config, name: &str) -> Result<cf_queue::Project, HttpError> {
+    let found = cf_queue::discover_projects(&cfg.dispatcher.projects_dir, &cfg.dispatcher.projects)
+        .map_err(|e| HttpError::internal(format!("cannot list the projects: {e}")))?;
+    found
+        .projects
+        .into_iter()
+        .find(|p| p.name == name)
+        .ok_or_else(|| {
+            HttpError::bad_request(format!("field `project`: no project named `{name}`"))
+        })
+}
+
+/// The body of `POST /api/accounts/clear`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClearBody {
+    /// The account whose attention mark goes.
+    account: String,
+}
+
+/// `POST /api/accounts/clear`: asks the daemon to make an account that needs attention usable
+/// again (as `claude-failover accounts clear NAME`); 202 means asked.
+pub(crate) async fn clear_account(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<(StatusCode, Json<Value>), HttpError> {
+    require_token(&shared.api, &headers)?;
+    let bytes = read_body(body).await?;
+    let asked: ClearBody = decode(&bytes, r#"{"account": "<name>"}"#)?;
+    let cfg = Arc::clone(&shared.api.cfg);
+    if let Err(unknown) = cfg.account_named(&asked.account) {
+        return Err(HttpError::bad_request(format!(
+            "field `account`: {unknown}"
+        )));
+    }
+    let account = asked.account.clone();
+    tokio::task::spawn_blocking(move || {
+        cf_daemon::account_view::write_clear_request(&cfg.state_dir, &account)
+            .map_err(|e| HttpError::internal(format!("cannot place the clear request: {e}")))
+    })
+    .await
+    .map_err(|e| HttpError::internal(format!("writing the clear request failed: {e}")))??;
+    tracing::info!(account = %asked.account, "account clear requested over http");
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({ "requested": true, "account": asked.account })),
+    ))
+}

@@ -130,6 +130,20 @@ pub fn render_block(lead: &str, marker: &str, lines: &[(&str, String)]) -> Strin
     out
 }
 
+/// The task's own text: what comes before the first footer block (of any kind) the daemon
+/// appended. A task that is run again must not carry its old footers into the agent's prompt.
+pub fn without_footers(text: &str) -> &str {
+    let mut search = 0;
+    while let Some(found) = text[search..].find("---\n<!-- claude-failover ") {
+        let at = search + found;
+        if at == 0 || text[..at].ends_with('\n') {
+            return text[..at].trim_end();
+        }
+        search = at + 3;
+    }
+    text
+}
+
 /// The marker of the block the watchdog appends to a task it fails (blocked too long).
 pub const WATCHDOG_MARKER: &str = "<!-- claude-failover watchdog -->";
 
@@ -179,6 +193,20 @@ pub fn format_duration(start: jiff::Timestamp, end: jiff::Timestamp) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_task_without_its_footers_is_its_own_text() {
+        let task = "---\npriority: high\n---\n# Do it\n\nbody with --- inside\n";
+        let footer = render_block("\n\n", FOOTER_MARKER, &[("outcome", "timed out".into())]);
+        let watchdog = render_block("\n\n", WATCHDOG_MARKER, &[("outcome", "blocked".into())]);
+        let finished = format!("{task}{footer}{watchdog}");
+        assert_eq!(without_footers(&finished), task.trim_end());
+        assert_eq!(
+            without_footers(task),
+            task,
+            "a task without footers is unchanged"
+        );
+    }
 
     fn ts(s: &str) -> jiff::Timestamp {
         s.parse().unwrap()

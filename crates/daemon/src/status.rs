@@ -61,6 +61,8 @@ pub struct SessionStatus {
     pub state: String,
     /// The account of the task it runs.
     pub account: Option<String>,
+    /// Since when it is in this state (RFC 3339), if known.
+    pub since: Option<String>,
     /// Not used for tasks before this.
     pub cooldown_until: Option<String>,
 }
@@ -215,6 +217,7 @@ fn session_statuses(
             kind: "pool".into(),
             state: row.map(|r| r.state.clone()).unwrap_or_else(|| "-".into()),
             account: row.map(|r| r.account.clone()).filter(|a| !a.is_empty()),
+            since: row.map(|r| crate::tasks::stamp(r.updated_at)),
             cooldown_until: row.and_then(|r| r.cooldown_until).map(crate::tasks::stamp),
             name,
         });
@@ -226,6 +229,7 @@ fn session_statuses(
             alive: alive.contains(&dedicated.name),
             state: "-".into(),
             account: None,
+            since: None,
             cooldown_until: None,
         });
     }

@@ -131,6 +131,16 @@ pub enum QueueError {
         /// What to do.
         hint: &'static str,
     },
+    /// A requeue named no failed task of the project.
+    #[error(
+        "`{file}` is no failed task of project {project}: name a file listed under failed/ (see `claude-failover tasks`)"
+    )]
+    NotFailed {
+        /// The file name asked for.
+        file: String,
+        /// The project.
+        project: String,
+    },
     /// `add_task` would overwrite an existing task.
     #[error("task {path} already exists: choose another task id")]
     TaskExists {

@@ -9,6 +9,7 @@ use cf_core::TaskId;
 use cf_core::deps::done_file_matches;
 
 use crate::claim::Destination;
+use crate::error::QueueError;
 use crate::project::Project;
 
 /// The visible `.md` file names in `done/` or `failed/` of `project`, sorted; an unreadable or
@@ -39,6 +40,31 @@ pub fn finished_copies(project: &Project, id: &TaskId) -> Vec<PathBuf> {
                 .map(move |name| dir.join(name))
         })
         .collect()
+}
+
+/// Puts the failed task `file` (a name in `failed/`) back into the inbox as a new try: its own
+/// text without the footers of its earlier runs, under its file stem as id. Written to the inbox
+/// first, then removed from `failed/`: a crash in between leaves a copy in each, never none.
+pub fn requeue_failed(project: &Project, file: &str) -> Result<PathBuf, QueueError> {
+    let not_failed = || QueueError::NotFailed {
+        file: file.to_owned(),
+        project: project.name.clone(),
+    };
+    let stem = file.strip_suffix(".md").ok_or_else(not_failed)?;
+    if file.contains('/') || file.starts_with('.') {
+        return Err(not_failed());
+    }
+    let id = TaskId::parse(stem).map_err(|_| not_failed())?;
+    let path = Destination::Failed.dir(project).join(file);
+    let text = match crate::read::read_task_file(&path, crate::read::DEFAULT_MAX_TASK_BYTES) {
+        Ok(text) => text,
+        Err(e) if e.is_not_found() => return Err(not_failed()),
+        Err(e) => return Err(e.into()),
+    };
+    let own = cf_core::footer::without_footers(&String::from_utf8_lossy(&text)).to_owned();
+    let queued = crate::add::add_task(project, &id, format!("{own}\n").as_bytes())?;
+    fs::remove_file(&path).map_err(|e| QueueError::io(&path, "remove the failed copy", e))?;
+    Ok(queued)
 }
 
 #[cfg(test)]
@@ -76,5 +102,48 @@ mod tests {
             finished_names(&project, Destination::Done),
             vec!["other.md", "t1-2.md", "t1.md"]
         );
+    }
+
+    fn project(dir: &std::path::Path) -> Project {
+        let project = Project {
+            name: "alpha".into(),
+            root: dir.to_path_buf(),
+        };
+        for folder in [project.inbox_dir(), Destination::Failed.dir(&project)] {
+            fs::create_dir_all(folder).expect("folder");
+        }
+        project
+    }
+
+    #[test]
+    fn a_requeued_task_goes_back_without_its_footers_and_leaves_failed() {
+        let dir = tempfile::tempdir().expect("dir");
+        let project = project(dir.path());
+        let failed = Destination::Failed.dir(&project).join("fix.md");
+        let footer = "\n\n---\n<!-- claude-failover run -->\n- outcome: agent error: 400\n";
+        fs::write(&failed, format!("# Fix it\n\nplease{footer}")).expect("write");
+        let queued = requeue_failed(&project, "fix.md").expect("requeued");
+        assert_eq!(queued, project.inbox_dir().join("fix.md"));
+        assert_eq!(
+            fs::read_to_string(&queued).expect("read"),
+            "# Fix it\n\nplease\n"
+        );
+        assert!(!failed.exists(), "no longer failed");
+        let again = requeue_failed(&project, "fix.md").expect_err("gone from failed/");
+        assert!(
+            again
+                .to_string()
+                .contains("is no failed task of project alpha"),
+            "{again}"
+        );
+        for bad in ["../inbox/fix.md", ".hidden.md", "fix.txt", "a/b.md"] {
+            assert!(
+                matches!(
+                    requeue_failed(&project, bad),
+                    Err(QueueError::NotFailed { .. })
+                ),
+                "{bad}"
+            );
+        }
     }
 }

@@ -26,7 +26,7 @@ pub use claim::{
     put_back,
 };
 pub use error::{FileKind, QueueError, ReadError};
-pub use finished::{finished_copies, finished_names};
+pub use finished::{finished_copies, finished_names, requeue_failed};
 pub use id::new_task_id;
 pub use new_task::{AddedTask, NewTask, NewTaskError, add_new_task};
 pub use project::{

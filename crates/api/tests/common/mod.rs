@@ -41,6 +41,8 @@ pub struct Setup {
     pub token: Option<&'static str>,
     /// The delegation statistics to serve.
     pub delegation: Arc<dyn DelegationStats>,
+    /// Reads need the token (as beyond loopback).
+    pub reads_need_token: bool,
 }
 
 impl Default for Setup {
@@ -48,6 +50,7 @@ impl Default for Setup {
         Setup {
             token: Some(TOKEN),
             delegation: Arc::new(NoDelegation),
+            reads_need_token: false,
         }
     }
 }
@@ -99,6 +102,8 @@ impl Harness {
             notices: notices.clone(),
             delegation: setup.delegation,
             token: setup.token.map(|t| ApiToken::new(t).unwrap()),
+            reads_need_token: setup.reads_need_token,
+            terminal: Arc::new(cf_tmux::Tmux::new(Some(socket.clone()))),
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());

@@ -56,6 +56,8 @@ pub async fn run(config: &Path) -> anyhow::Result<ExitCode> {
                 notices: cf_api::relay_notices(daemon.subscribe()),
                 delegation,
                 token: api.token.clone(),
+                reads_need_token: !api.listen.ip().is_loopback(),
+                terminal: Arc::new(cf_tmux::Tmux::new(daemon.config().tmux.socket.clone())),
             };
             let bound = listener
                 .local_addr()

@@ -11,6 +11,7 @@ use claude_failover::sandbox::{Sandbox, SandboxSpec};
 
 pub mod in_process;
 pub mod receiver;
+pub mod webdriver;
 
 /// The message that resumes a task in its conversation.
 pub const CONTINUE: &str = "Continue from where you left off.";
