@@ -45,6 +45,7 @@ fn router(shared: Shared) -> Router {
         .merge(open)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(shared.clone(), host_guard))
         .with_state(shared)
 }
 
@@ -58,6 +59,42 @@ async fn reads_guard(
         crate::auth::require_token(&shared.api, request.headers())?;
     }
     Ok(next.run(request).await)
+}
+
+/// On loopback (reads without a token), a request must name a loopback host: a web page whose
+/// name was rebound to 127.0.0.1 (DNS rebinding) must not read the panes as "same origin".
+async fn host_guard(
+    State(shared): State<Shared>,
+    request: Request,
+    next: Next,
+) -> Result<Response, HttpError> {
+    if !shared.api.reads_need_token {
+        let host = request
+            .headers()
+            .get(axum::http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or_default();
+        if !is_loopback_host(host) {
+            return Err(HttpError::new(
+                StatusCode::FORBIDDEN,
+                "the Host header must name this machine's loopback address (localhost, 127.0.0.1 \
+                 or [::1]): the API listens on loopback only",
+            ));
+        }
+    }
+    Ok(next.run(request).await)
+}
+
+/// `localhost`, `127.x.y.z` or `[::1]`, with or without a port.
+fn is_loopback_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or_default(),
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 async fn not_found() -> HttpError {

@@ -167,3 +167,28 @@ async fn beyond_loopback_reads_need_the_token_but_the_page_loads() {
         assert_eq!(response.status(), 200, "{path}");
     }
 }
+
+#[tokio::test]
+async fn on_loopback_a_request_naming_another_host_is_refused() {
+    let h = Harness::start().await;
+    for host in ["evil.example", "evil.example:7878", "10.0.0.1"] {
+        let response = h
+            .client
+            .get(h.url("/api/sessions"))
+            .header("host", host)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 403, "{host}");
+    }
+    for host in ["localhost:7878", "127.0.0.1", "[::1]:80"] {
+        let response = h
+            .client
+            .get(h.url("/healthz"))
+            .header("host", host)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{host}");
+    }
+}

@@ -46,3 +46,47 @@ fn no_agent_env_value_is_in_any_pane_history() {
         "the daemon log shows the value"
     );
 }
+
+/// The daemon's own secrets (the API token, a sink's URL) are in its environment, but never in
+/// the environment of the tmux server it starts, and so never in a shell or agent of the pool.
+#[test]
+fn the_daemons_secrets_never_reach_the_tmux_server_it_starts() {
+    const TOKEN: &str = "daemon-token-never-in-tmux-5d1e3a";
+    const URL: &str = "http://127.0.0.1:9/never-in-tmux-8c2f";
+    let mut spec = support::spec();
+    spec.extra_yaml =
+        "notify:\n  sinks:\n    - {name: hook, kind: webhook, url_env: CF_TEST_SINK_URL}\n".into();
+    let sandbox = Sandbox::create(&spec).expect("sandbox");
+    let mut daemon = DaemonProcess::start_with_env(
+        &sandbox,
+        "private-env",
+        &[
+            ("CLAUDE_FAILOVER_API_TOKEN", TOKEN),
+            ("CF_TEST_SINK_URL", URL),
+            ("NOTIFY_SOCKET", ""),
+        ],
+    );
+    wait_until(Duration::from_secs(30), "the pool is up", || {
+        sandbox
+            .tmux_command(&["list-sessions"])
+            .is_ok_and(|out| out.status.success())
+    });
+    let global = sandbox
+        .tmux_command(&["show-environment", "-g"])
+        .expect("tmux");
+    let global = String::from_utf8_lossy(&global.stdout).into_owned();
+    assert!(
+        global.contains("PATH="),
+        "the server has an environment: {global}"
+    );
+    for (name, value) in [
+        ("CLAUDE_FAILOVER_API_TOKEN", TOKEN),
+        ("CF_TEST_SINK_URL", URL),
+    ] {
+        assert!(
+            !global.contains(value) && !global.contains(name),
+            "{name} reached tmux"
+        );
+    }
+    assert!(daemon.stop());
+}

@@ -46,6 +46,34 @@ impl Config {
         self.pool.autonomous.names()
     }
 
+    /// The environment variables that hold the daemon's secrets (the API token, the platform's
+    /// key, every sink's URL and token) and the service manager's own: none of them may reach a
+    /// tmux server the daemon starts, and so an agent or a pane.
+    pub fn private_env_names(&self) -> Vec<String> {
+        let mut names = vec![
+            self.api.token_env.clone(),
+            self.delegation.api_key_env.clone(),
+            "NOTIFY_SOCKET".to_owned(),
+            "WATCHDOG_USEC".to_owned(),
+            "WATCHDOG_PID".to_owned(),
+            "JOURNAL_STREAM".to_owned(),
+        ];
+        for sink in &self.notify.sinks {
+            match &sink.target {
+                SinkTarget::Webhook { url_env, token_env }
+                | SinkTarget::Ntfy { url_env, token_env } => {
+                    names.push(url_env.clone());
+                    names.extend(token_env.iter().cloned());
+                }
+                SinkTarget::Slack { url_env } => names.push(url_env.clone()),
+                SinkTarget::Command { .. } => {}
+            }
+        }
+        names.sort();
+        names.dedup();
+        names
+    }
+
     /// The configured account called `name`; the one place that says which names there are.
     pub fn account_named(&self, name: &str) -> Result<&Account, UnknownAccount> {
         self.accounts

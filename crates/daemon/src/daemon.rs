@@ -90,7 +90,9 @@ impl Adapters {
     pub fn real(cfg: &Config, clock: Arc<dyn Clock>) -> Adapters {
         Adapters {
             clock,
-            terminal: Arc::new(Tmux::new(cfg.tmux.socket.clone())),
+            terminal: Arc::new(
+                Tmux::new(cfg.tmux.socket.clone()).without_env(cfg.private_env_names()),
+            ),
             file_events: FileEvents::Watched,
         }
     }

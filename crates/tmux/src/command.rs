@@ -190,6 +190,9 @@ impl Tmux {
         for (flag, value) in self.global_options() {
             command.arg(flag).arg(value);
         }
+        for name in &self.hidden_env {
+            command.env_remove(name);
+        }
         command
             .args(invocation.args.iter().map(Arg::to_argv))
             .stdin(if invocation.stdin.is_some() {

@@ -38,6 +38,9 @@ pub struct Tmux {
     config_file: Option<PathBuf>,
     /// Deadline for each tmux process; it is killed when the deadline passes.
     timeout: Duration,
+    /// Variables left out of every tmux process's environment: a server that a command
+    /// starts hands its environment to every shell and agent in it.
+    hidden_env: Vec<String>,
 }
 
 impl Tmux {
@@ -49,7 +52,15 @@ impl Tmux {
             program: PathBuf::from("tmux"),
             config_file: None,
             timeout: DEFAULT_TIMEOUT,
+            hidden_env: Vec::new(),
         }
+    }
+
+    /// Leaves `names` out of the environment of every tmux process (and so of a server one
+    /// starts, and of every session in it): secrets the daemon holds must not reach an agent.
+    pub fn without_env(mut self, names: impl IntoIterator<Item = String>) -> Self {
+        self.hidden_env.extend(names);
+        self
     }
 
     /// Uses another tmux executable (e.g. an absolute path).

@@ -57,7 +57,10 @@ pub async fn run(config: &Path) -> anyhow::Result<ExitCode> {
                 delegation,
                 token: api.token.clone(),
                 reads_need_token: !api.listen.ip().is_loopback(),
-                terminal: Arc::new(cf_tmux::Tmux::new(daemon.config().tmux.socket.clone())),
+                terminal: Arc::new(
+                    cf_tmux::Tmux::new(daemon.config().tmux.socket.clone())
+                        .without_env(daemon.config().private_env_names()),
+                ),
             };
             let bound = listener
                 .local_addr()
