@@ -145,7 +145,14 @@ function renderSessions(sessions) {
       state.openPanes.delete(name);
     }
   }
-  box.replaceChildren(...sessions.map(sessionCard));
+  const nodes = sessions.map(sessionCard);
+  // Cards are updated in place; they move only when the sessions change (an open pane keeps
+  // its scroll position and a selection).
+  const order = sessions.map((s) => s.name).join('\n');
+  if (box.dataset.order !== order) {
+    box.dataset.order = order;
+    box.replaceChildren(...nodes);
+  }
 }
 
 async function refreshPane(name) {
@@ -153,7 +160,12 @@ async function refreshPane(name) {
   if (!card) return;
   try {
     const pane = await getJson('/api/sessions/' + encodeURIComponent(name) + '/pane');
-    card.pane.textContent = pane.text;
+    const box = card.pane;
+    // Follow the bottom (the newest output) unless the reader scrolled up.
+    const follow = !box.dataset.seen || box.scrollTop + box.clientHeight >= box.scrollHeight - 8;
+    if (box.textContent !== pane.text) box.textContent = pane.text;
+    if (follow) box.scrollTop = box.scrollHeight;
+    box.dataset.seen = 'yes';
   } catch (error) {
     card.pane.textContent = '(' + error.message + ')';
   }
@@ -220,7 +232,9 @@ function renderAccounts(accounts) {
     const lines = [];
     if (a.exhausted_until) lines.push('out of quota until ' + a.exhausted_until + ' (' + ago(a.exhausted_until) + ')');
     if (a.attention) lines.push('needs attention since ' + ago(a.attention.since) + ': ' + a.attention.kind + ' — ' + a.attention.reason);
-    if (a.breaker && a.breaker.state && a.breaker.state !== 'closed') lines.push('breaker ' + a.breaker.state);
+    if (a.breaker && a.breaker.open) {
+      lines.push('new work paused by the breaker' + (a.breaker.next_probe ? ', next probe ' + ago(a.breaker.next_probe) : ''));
+    }
     const clear = a.attention
       ? el('button', {
         class: 'small', type: 'button', 'data-action': 'clear', text: 'clear mark',
@@ -280,15 +294,39 @@ function renderDaemon(status) {
 let firstRefresh = true;
 const drawn = new Map();
 
-// Redraws a part only when its data changed: a row under the pointer stays where it is.
+// Redraws a part only when its data changed (a row under the pointer stays where it is), and
+// every quarter minute so that "5m ago" moves on.
+const AGE_REDRAW_MS = 15000;
 function drawIfChanged(part, data, draw) {
-  const key = JSON.stringify(data);
+  const key = Math.floor(Date.now() / AGE_REDRAW_MS) + JSON.stringify(data);
   if (drawn.get(part) === key) return;
   drawn.set(part, key);
   draw(data);
 }
 
+let refreshing = false;
+let refreshAgain = false;
+
+// One refresh at a time (an older answer must never paint over a newer one); a call during
+// one runs once more after it.
 async function refresh() {
+  if (refreshing) {
+    refreshAgain = true;
+    return;
+  }
+  refreshing = true;
+  try {
+    await refreshOnce();
+  } finally {
+    refreshing = false;
+  }
+  if (refreshAgain) {
+    refreshAgain = false;
+    refresh();
+  }
+}
+
+async function refreshOnce() {
   try {
     const [status, tasks, swaps] = await Promise.all([
       getJson('/api/status'), getJson('/api/tasks'), getJson('/api/swaps?limit=20')]);

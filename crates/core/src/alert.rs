@@ -200,8 +200,11 @@ impl Gate {
         }
     }
 
-    /// The summaries of the minutes that are over at `now` (and forgets those minutes).
+    /// The summaries of the minutes that are over at `now` (and forgets those minutes, and the
+    /// outages whose reset has passed).
     pub fn due_summaries(&mut self, now: Timestamp) -> Vec<FloodSummary> {
+        self.active
+            .retain(|c| !matches!(c, Condition::Exhausted(_, Some(until)) if *until <= now));
         let over: Vec<AlertKind> = self
             .windows
             .iter()
@@ -230,7 +233,12 @@ impl Gate {
         let account = alert.account.unwrap_or_default().to_owned();
         match alert.kind {
             AlertKind::AccountAttention => self.active.insert(Condition::Attention(account)),
-            AlertKind::AccountUsable => self.active.remove(&Condition::Attention(account)),
+            AlertKind::AccountUsable => {
+                // Said only when a real mark went (perhaps one from before a restart, which
+                // this gate never saw begin): always news.
+                self.active.remove(&Condition::Attention(account));
+                true
+            }
             AlertKind::AccountExhausted => self
                 .active
                 .insert(Condition::Exhausted(account, alert.until)),
@@ -289,9 +297,12 @@ mod tests {
             gate.admit(candidate(AlertKind::AccountUsable, a, 3)),
             Verdict::Send
         );
+        let mut restarted = Gate::new(10);
+        let usable = candidate(AlertKind::AccountUsable, a, 4);
         assert_eq!(
-            gate.admit(candidate(AlertKind::AccountUsable, a, 4)),
-            Verdict::Repeat
+            restarted.admit(usable),
+            Verdict::Send,
+            "a mark from before a restart ends too"
         );
         assert_eq!(
             gate.admit(candidate(AlertKind::AccountAttention, a, 5)),
@@ -333,6 +344,13 @@ mod tests {
             gate.admit(out),
             Verdict::Send,
             "a new outage after the resume"
+        );
+        assert_eq!(gate.admit(out), Verdict::Repeat);
+        gate.due_summaries(at(3600));
+        assert_eq!(
+            gate.admit(out),
+            Verdict::Send,
+            "its reset passed: forgotten"
         );
     }
 

@@ -130,18 +130,29 @@ pub fn render_block(lead: &str, marker: &str, lines: &[(&str, String)]) -> Strin
     out
 }
 
-/// The task's own text: what comes before the first footer block (of any kind) the daemon
-/// appended. A task that is run again must not carry its old footers into the agent's prompt.
+/// The task's own text: without the footer blocks (of any kind) the daemon appended to its end.
+/// A task that is run again must not carry its old footers into the agent's prompt. Blocks are
+/// peeled off from the end, each a rule, a `<!-- claude-failover … -->` marker and only
+/// `- key: value` lines, so a task that quotes a footer in its body keeps it.
 pub fn without_footers(text: &str) -> &str {
-    let mut search = 0;
-    while let Some(found) = text[search..].find("---\n<!-- claude-failover ") {
-        let at = search + found;
-        if at == 0 || text[..at].ends_with('\n') {
-            return text[..at].trim_end();
+    let mut end = text.len();
+    while let Some(at) = text[..end].rfind("---\n<!-- claude-failover ") {
+        let block = &text[at..end];
+        let only_fields = block
+            .lines()
+            .skip(2)
+            .all(|line| line.trim().is_empty() || line.starts_with("- "));
+        let starts_a_line = at == 0 || text[..at].ends_with('\n');
+        if !only_fields || !starts_a_line {
+            break;
         }
-        search = at + 3;
+        end = at;
     }
-    text
+    if end == text.len() {
+        text
+    } else {
+        text[..end].trim_end()
+    }
 }
 
 /// The marker of the block the watchdog appends to a task it fails (blocked too long).

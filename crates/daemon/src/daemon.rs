@@ -296,12 +296,13 @@ impl Daemon {
             let event = tokio::select! {
                 biased;
                 () = &mut shutdown => break,
+                // Before the event channel: a steady stream of events must not starve the ping.
+                _ = service_ping.tick(), if pinging => Event::ServiceWatchdog,
                 Some(event) = self.rx.recv() => event,
                 _ = poll.tick() => Event::PollScreens,
                 _ = rescan.tick() => Event::Rescan,
                 _ = watchdog.tick() => Event::Watchdog,
                 _ = reap.tick(), if self.delegation.is_on() => Event::Reap,
-                _ = service_ping.tick(), if pinging => Event::ServiceWatchdog,
             };
             self.handle(event).await;
             // Drain what is already queued before dispatching once for the whole batch.
@@ -334,6 +335,12 @@ impl Daemon {
         // The last notifications (the daemon stopping among them) go out, within a bound.
         let notifier = std::mem::replace(&mut self.notifier, cf_notify::Notifier::none());
         notifier.close(NOTIFY_GRACE).await;
+        // A give-up or a drop at the very end is still recorded.
+        while let Ok(event) = self.rx.try_recv() {
+            if let Event::Delivery(report) = event {
+                self.on_delivery(report);
+            }
+        }
     }
 
     async fn handle(&mut self, event: Event) {

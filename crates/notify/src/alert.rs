@@ -65,14 +65,15 @@ impl Alert {
         serde_json::to_string(self).unwrap_or_else(|_| String::from("{}"))
     }
 
-    /// The text of a chat message: the title, then the details.
+    /// The text of a chat message: the title, then the details, escaped so that task or agent
+    /// text can neither format, link nor mention anyone (`<!channel>`, `@everyone`).
     pub fn chat_text(&self) -> String {
         let mut text = format!("claude-failover on {}: {}", self.host, self.title);
         if !self.message.is_empty() {
             text.push('\n');
             text.push_str(&self.message);
         }
-        text
+        chat_escape(&text)
     }
 
     /// ntfy's priority: 5 (urgent) when nothing works without a person, 4 for trouble, 3 else.
@@ -94,6 +95,20 @@ impl Alert {
         };
         format!("{mood},{}", self.event.as_str())
     }
+}
+
+/// Slack's three escapes, and a zero-width space that keeps `@everyone`, `@here` and `@channel`
+/// from mentioning anyone (Discord and Mattermost read them in plain text).
+fn chat_escape(text: &str) -> String {
+    let escaped = text
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    ["everyone", "here", "channel", "all"]
+        .iter()
+        .fold(escaped, |t, word| {
+            t.replace(&format!("@{word}"), &format!("@\u{200b}{word}"))
+        })
 }
 
 #[cfg(test)]
@@ -122,5 +137,9 @@ mod tests {
             alert.chat_text(),
             "claude-failover on box: every account is out\ndispatching pauses"
         );
+        alert.message = "<!channel> <https://x|click> @everyone & co".into();
+        let text = alert.chat_text();
+        let expected = "&lt;!channel&gt; &lt;https://x|click&gt; @\u{200b}everyone &amp; co";
+        assert!(text.ends_with(expected), "{text}");
     }
 }

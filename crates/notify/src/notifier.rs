@@ -197,8 +197,10 @@ impl Notifier {
         }
     }
 
-    /// Closes the queues and waits up to `grace` for what is queued to be delivered.
+    /// Sends the floods' summaries still pending, closes the queues and waits up to `grace` for
+    /// what is queued to be delivered.
     pub async fn close(mut self, grace: Duration) {
+        self.tick(Timestamp::MAX);
         self.queues.clear();
         let drained = async { while self.workers.join_next().await.is_some() {} };
         if tokio::time::timeout(grace, drained).await.is_err() {
@@ -242,7 +244,7 @@ async fn try_until_taken(
         attempts += 1;
         match sink.send_once(client, alert, delivery.timeout).await {
             Ok(answer) => return Outcome::Delivered { attempts, answer },
-            Err(error) if attempts >= delivery.max_attempts => {
+            Err(error) if error.permanent || attempts >= delivery.max_attempts => {
                 return Outcome::GaveUp { attempts, error };
             }
             Err(error) => {

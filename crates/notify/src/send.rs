@@ -15,8 +15,29 @@ pub struct Answer(pub String);
 
 /// Why a try failed, with every secret of the sink replaced by `<redacted>`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct SendError(pub String);
+#[error("{message}")]
+pub struct SendError {
+    /// What went wrong.
+    pub message: String,
+    /// Trying again cannot help (the receiver refused the request itself: a 4xx other than
+    /// 408 and 429).
+    pub permanent: bool,
+}
+
+/// A try's failure before scrubbing.
+struct Failure {
+    text: String,
+    permanent: bool,
+}
+
+impl From<String> for Failure {
+    fn from(text: String) -> Failure {
+        Failure {
+            text,
+            permanent: false,
+        }
+    }
+}
 
 /// How much of a receiver's answer or a command's stderr is quoted.
 const QUOTED: usize = 200;
@@ -51,7 +72,10 @@ impl Sink {
             }
             Target::Command { argv } => command(argv, alert, timeout).await,
         };
-        tried.map_err(|e| SendError(scrub(&e, &self.secrets())))
+        tried.map_err(|e| SendError {
+            message: scrub(&e.text, &self.secrets()),
+            permanent: e.permanent,
+        })
     }
 }
 
@@ -70,22 +94,24 @@ fn header_text(text: &str) -> String {
 }
 
 /// Sends `request`; a 2xx status is an answer, anything else an error quoting the body's start.
-async fn http(request: reqwest::RequestBuilder, timeout: Duration) -> Result<Answer, String> {
-    let response = request
-        .timeout(timeout)
-        .send()
-        .await
-        .map_err(|e| match e.is_timeout() {
+async fn http(request: reqwest::RequestBuilder, timeout: Duration) -> Result<Answer, Failure> {
+    let response = request.timeout(timeout).send().await.map_err(|e| {
+        Failure::from(match e.is_timeout() {
             true => format!("no answer within {}s", timeout.as_secs_f64()),
             false => error_text(e.without_url()),
-        })?;
+        })
+    })?;
     let status = response.status();
     let body = response.text().await.unwrap_or_default();
     let quoted = quote(&body);
+    let code = status.as_u16();
     if status.is_success() {
-        Ok(Answer(format!("HTTP {}", status.as_u16())))
+        Ok(Answer(format!("HTTP {code}")))
     } else {
-        Err(format!("HTTP {}: {quoted}", status.as_u16()))
+        Err(Failure {
+            text: format!("HTTP {code}: {quoted}"),
+            permanent: status.is_client_error() && code != 408 && code != 429,
+        })
     }
 }
 
@@ -104,10 +130,14 @@ fn error_text(error: reqwest::Error) -> String {
     text
 }
 
-/// Runs `argv` with the alert as JSON on stdin; exit status 0 within `timeout` is an answer.
-async fn command(argv: &[String], alert: &Alert, timeout: Duration) -> Result<Answer, String> {
+/// How long a finished command's stderr is still read (a background child may hold it open).
+const STDERR_GRACE: Duration = Duration::from_millis(200);
+
+/// Runs `argv` in its own process group with the alert as JSON on stdin; exit status 0 within
+/// `timeout` is an answer. On the timeout the whole group is killed.
+async fn command(argv: &[String], alert: &Alert, timeout: Duration) -> Result<Answer, Failure> {
     let Some((program, args)) = argv.split_first() else {
-        return Err("no program to run".to_owned());
+        return Err(Failure::from("no program to run".to_owned()));
     };
     let mut child = tokio::process::Command::new(program)
         .args(args)
@@ -115,35 +145,62 @@ async fn command(argv: &[String], alert: &Alert, timeout: Duration) -> Result<An
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
+        .process_group(0)
         .kill_on_drop(true)
         .spawn()
-        .map_err(|e| format!("cannot run {program}: {e}"))?;
-    let json = alert.to_json();
-    let run = async {
-        if let Some(mut stdin) = child.stdin.take() {
-            // A program that does not read its input is its own business.
+        .map_err(|e| Failure::from(format!("cannot run {program}: {e}")))?;
+    let group = child.id();
+    if let Some(mut stdin) = child.stdin.take() {
+        let json = alert.to_json();
+        // Written beside the wait: a program that never reads its input must not hang us.
+        tokio::spawn(async move {
             let _ = stdin.write_all(json.as_bytes()).await;
+        });
+    }
+    let stderr = child.stderr.take().map(|mut pipe| {
+        tokio::spawn(async move {
+            let mut text = String::new();
+            let _ = (&mut pipe).take(4096).read_to_string(&mut text).await;
+            text
+        })
+    });
+    let status = match tokio::time::timeout(timeout, child.wait()).await {
+        Ok(status) => {
+            status.map_err(|e| Failure::from(format!("cannot wait for {program}: {e}")))?
         }
-        let mut stderr = String::new();
-        if let Some(mut pipe) = child.stderr.take() {
-            let _ = pipe.read_to_string(&mut stderr).await;
-        }
-        (child.wait().await, stderr)
-    };
-    let (status, stderr) = match tokio::time::timeout(timeout, run).await {
-        Ok(done) => done,
         Err(_) => {
-            return Err(format!(
+            kill_group(group);
+            return Err(Failure::from(format!(
                 "{program} did not finish within {}s (killed)",
                 timeout.as_secs_f64()
-            ));
+            )));
         }
     };
-    let status = status.map_err(|e| format!("cannot wait for {program}: {e}"))?;
     if status.success() {
-        Ok(Answer("exit status 0".to_owned()))
-    } else {
-        Err(format!("{program} failed ({status}): {}", quote(&stderr)))
+        return Ok(Answer("exit status 0".to_owned()));
+    }
+    let said = match stderr {
+        Some(task) => tokio::time::timeout(STDERR_GRACE, task)
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    Err(Failure::from(format!(
+        "{program} failed ({status}): {}",
+        quote(&said)
+    )))
+}
+
+/// Kills the process group `group` leads (the command and whatever it started).
+fn kill_group(group: Option<u32>) {
+    let Some(pid) = group.and_then(|g| i32::try_from(g).ok()) else {
+        return;
+    };
+    // SAFETY: kill(2) with a negative pid signals that process group; no memory is involved.
+    unsafe {
+        libc::kill(-pid, libc::SIGKILL);
     }
 }
 

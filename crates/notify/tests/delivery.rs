@@ -247,7 +247,7 @@ async fn a_hanging_receiver_holds_up_neither_the_caller_nor_the_other_sinks() {
     match hung.outcome {
         Outcome::GaveUp { attempts: 2, error } => {
             assert_eq!(
-                error.0, "no answer within 0.5s",
+                error.message, "no answer within 0.5s",
                 "each try is cut by the timeout"
             );
         }
@@ -272,9 +272,13 @@ async fn a_full_queue_drops_and_says_so_and_errors_never_quote_the_url() {
         match next_report(&mut reports).await.outcome {
             Outcome::Dropped { queue: 1 } => dropped += 1,
             Outcome::GaveUp { attempts: 3, error } => {
-                assert!(!error.0.contains("very-secret-path"), "{}", error.0);
-                assert!(!error.0.contains("key=abc"), "{}", error.0);
-                assert!(!error.0.contains("sekrit-token"), "{}", error.0);
+                assert!(
+                    !error.message.contains("very-secret-path"),
+                    "{}",
+                    error.message
+                );
+                assert!(!error.message.contains("key=abc"), "{}", error.message);
+                assert!(!error.message.contains("sekrit-token"), "{}", error.message);
                 gave_up += 1;
             }
             other => panic!("unexpected {other:?}"),
@@ -309,7 +313,7 @@ async fn a_command_gets_the_alert_on_stdin_and_one_that_hangs_is_cut() {
     assert_eq!(event.trim(), "test");
     let hung = answers[1].1.as_ref().expect_err("cut by the timeout");
     assert!(
-        hung.0.contains("did not finish within 0.5s (killed)"),
+        hung.message.contains("did not finish within 0.5s (killed)"),
         "{hung}"
     );
 }
@@ -343,4 +347,44 @@ async fn a_flood_becomes_one_summary() {
     assert_eq!(bodies.len(), 3, "two alerts and one summary");
     assert_eq!(bodies[2]["held_back"], 4);
     assert_eq!(bodies[2]["title"], "4 more task_failed alerts held back");
+}
+
+#[tokio::test]
+async fn a_refusal_of_the_request_itself_is_not_retried() {
+    let (rx, url) = receiver(vec![Answer::Status(404), Answer::Status(429)]).await;
+    let (notifier, mut reports) = notifier(vec![webhook(&url)], &settings(3));
+    notifier.offer(failed("gone"));
+    match next_report(&mut reports).await.outcome {
+        Outcome::GaveUp { attempts: 1, error } => assert!(error.message.starts_with("HTTP 404")),
+        other => panic!("a 404 is final: {other:?}"),
+    }
+    notifier.offer(failed("busy"));
+    let busy = next_report(&mut reports).await;
+    assert!(
+        matches!(busy.outcome, Outcome::Delivered { attempts: 2, .. }),
+        "a 429 is retried: {busy:?}"
+    );
+    assert_eq!(rx.seen.lock().expect("lock").len(), 3);
+}
+
+#[tokio::test]
+async fn a_command_that_leaves_a_child_behind_succeeds_once() {
+    let dir = tempfile::tempdir().expect("dir");
+    let runs = dir.path().join("runs");
+    let target = SinkTarget::Command {
+        argv: vec![
+            "/bin/sh".into(),
+            "-c".into(),
+            "echo run >> \"$1\"; sleep 30 & exit 0".into(),
+            "sh".into(),
+            runs.display().to_string(),
+        ],
+    };
+    let answers = test_sinks(&[sink("bg", target, "")], &settings(1), Timestamp::now()).await;
+    assert!(answers[0].1.is_ok(), "{answers:?}");
+    assert_eq!(
+        std::fs::read_to_string(&runs).expect("ran"),
+        "run\n",
+        "once"
+    );
 }

@@ -12,8 +12,12 @@ use crate::output::out;
 /// The configured sinks with their URLs and tokens read from this process's environment; every
 /// variable that is missing is named at once.
 pub fn sinks_from_env(cfg: &Config) -> anyhow::Result<Vec<cf_notify::Sink>> {
+    resolve_from_env(&cfg.notify)
+}
+
+fn resolve_from_env(notify: &cf_config::NotifyConfig) -> anyhow::Result<Vec<cf_notify::Sink>> {
     let lookup = |name: &str| std::env::var(name).ok();
-    cf_notify::resolve_sinks(&cfg.notify, &lookup).map_err(|errors| {
+    cf_notify::resolve_sinks(notify, &lookup).map_err(|errors| {
         let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
         anyhow::anyhow!("{}", lines.join("\n"))
     })
@@ -28,14 +32,16 @@ pub async fn test(config: &Path, sink: Option<&str>) -> anyhow::Result<ExitCode>
             config.display()
         );
     }
-    let mut sinks = sinks_from_env(&cfg)?;
+    // Only the sink asked for is resolved: another one's unset variable is no reason to fail.
+    let mut wanted = cfg.notify.clone();
     if let Some(name) = sink {
-        let known: Vec<String> = sinks.iter().map(|s| s.name.clone()).collect();
-        sinks.retain(|s| s.name == name);
-        if sinks.is_empty() {
+        let known: Vec<String> = wanted.sinks.iter().map(|s| s.name.clone()).collect();
+        wanted.sinks.retain(|s| s.name == name);
+        if wanted.sinks.is_empty() {
             bail!("no sink named `{name}` (sinks: {})", known.join(", "));
         }
     }
+    let sinks = resolve_from_env(&wanted)?;
     let kinds: Vec<(String, &'static str)> = sinks
         .iter()
         .map(|s| (s.name.clone(), s.kind_name()))

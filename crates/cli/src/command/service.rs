@@ -56,6 +56,9 @@ pub struct UnitSpec {
     pub env_file: PathBuf,
     /// The user a system unit runs as.
     pub run_as: Option<String>,
+    /// `PATH` for the daemon and its agents (the service manager's own lacks `~/.local/bin`
+    /// and npm's folder, where `claude` usually lives): the installing shell's.
+    pub path_env: Option<String>,
 }
 
 /// The unit's text.
@@ -78,17 +81,27 @@ pub fn render_unit(spec: &UnitSpec) -> String {
         Scope::User => "default.target",
         Scope::System => "multi-user.target",
     };
+    // A user manager has no network-online.target of its own.
+    let network = match spec.scope {
+        Scope::User => "",
+        Scope::System => "After=network-online.target\nWants=network-online.target\n",
+    };
+    let path = match &spec.path_env {
+        Some(path) => format!(
+            "# The PATH of the shell that installed the unit (agent.command is looked up in it).\nEnvironment={}\n",
+            environment_quote(&format!("PATH={path}"))
+        ),
+        None => String::new(),
+    };
     format!(
         "# Written by `claude-failover service install`; `claude-failover service uninstall` removes it.
 [Unit]
 Description=claude-failover: a pool of Claude Code sessions fed from task queues
-After=network-online.target
-Wants=network-online.target
-
+{network}
 [Service]
 Type=notify
 NotifyAccess=main
-{user}ExecStart={exec}
+{user}{path}ExecStart={exec}
 # Secrets (API token, notification URLs, …) as KEY=value lines; the leading - allows none.
 EnvironmentFile=-{env_file}
 Restart=on-failure
@@ -121,6 +134,20 @@ pub fn systemd_quote(arg: &str) -> String {
     format!("\"{inner}\"")
 }
 
+/// One `VAR=value` of an `Environment=` line: quoted, with `%` escaped (no `$` expansion there).
+fn environment_quote(assignment: &str) -> String {
+    let inner = assignment
+        .replace('%', "%%")
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"");
+    format!("\"{inner}\"")
+}
+
+/// Whether `text` can go into a unit file (a line break would start a new setting).
+fn fits_a_unit(text: &str) -> bool {
+    !text.chars().any(char::is_control)
+}
+
 /// A path in a setting that takes one path (no quotes: spaces are allowed as they are).
 fn systemd_quote_path(path: &Path) -> String {
     path.display().to_string().replace('%', "%%")
@@ -139,7 +166,27 @@ pub fn install(config: &Path, args: &ServiceArgs, print_only: bool) -> anyhow::R
         config,
         env_file: env_file_path(scope)?,
         run_as: user_name(),
+        path_env: std::env::var("PATH").ok().filter(|p| fits_a_unit(p)),
     };
+    for (what, text) in [
+        ("this program's path", spec.program.display().to_string()),
+        ("the config's path", spec.config.display().to_string()),
+        (
+            "the secrets file's path",
+            spec.env_file.display().to_string(),
+        ),
+    ] {
+        if !fits_a_unit(&text) {
+            bail!(
+                "{what} contains a control character (a line break?): a unit file cannot hold it; move the file"
+            );
+        }
+    }
+    if scope == Scope::System && spec.run_as.as_deref() == Some("root") {
+        tracing::warn!(
+            "the system unit would run the daemon as root: run `service install --system` with sudo from your own account (SUDO_USER), or prefer a user unit"
+        );
+    }
     let unit = render_unit(&spec);
     if print_only {
         out!("{unit}")?;
@@ -304,9 +351,10 @@ fn write_file(path: &Path, text: &str, mode: u32) -> anyhow::Result<()> {
         .with_context(|| format!("cannot write {}", path.display()))
 }
 
-/// The name of the user running this (`$USER`, else `$LOGNAME`).
+/// The name of the user running this: under sudo the one who ran sudo (`$SUDO_USER`), else
+/// `$USER` or `$LOGNAME`.
 fn user_name() -> Option<String> {
-    ["USER", "LOGNAME"]
+    ["SUDO_USER", "USER", "LOGNAME"]
         .iter()
         .find_map(|var| std::env::var(var).ok().filter(|name| !name.is_empty()))
 }
@@ -339,6 +387,7 @@ mod tests {
             config: "/home/op/cf.yaml".into(),
             env_file: "/home/op/.config/claude-failover/env".into(),
             run_as: Some("op".into()),
+            path_env: Some("/home/op/.local/bin:/usr/bin".into()),
         });
         for line in [
             "Type=notify",
@@ -348,9 +397,14 @@ mod tests {
             "WatchdogSec=60s",
             "KillMode=process",
             "WantedBy=default.target",
+            "Environment=\"PATH=/home/op/.local/bin:/usr/bin\"",
         ] {
             assert!(unit.lines().any(|l| l == line), "{line} in:\n{unit}");
         }
         assert!(!unit.contains("User="), "a user unit runs as its user");
+        assert!(
+            !unit.contains("network-online"),
+            "no such target in a user manager"
+        );
     }
 }
