@@ -194,6 +194,21 @@ async fn the_dashboard_follows_the_pool_live_and_never_runs_agent_output() {
         serde_json::json!(true),
         "the token is kept in the tab, never in the URL"
     );
+    // A task added from the page's form lands in the inbox and runs.
+    browser.type_into("#add-id", "from-the-page").await;
+    browser
+        .type_into("#add-content", "# Added from the dashboard\n\nDo it.")
+        .await;
+    browser.click("#add-form button[type=submit]").await;
+    browser
+        .until(
+            "the add said",
+            "return document.getElementById('message').textContent === 'task added to alpha';",
+        )
+        .await;
+    wait_until(Duration::from_secs(30), "the added task done", || {
+        support::is_done(&sandbox, "alpha", "from-the-page")
+    });
     browser.screenshot(&artefact("wide-failed.png")).await;
     browser.resize(390, 844).await;
     browser.screenshot(&artefact("phone.png")).await;
@@ -205,5 +220,20 @@ async fn the_dashboard_follows_the_pool_live_and_never_runs_agent_output() {
         .collect();
     assert!(errors.is_empty(), "console errors: {errors:?}");
     browser.quit().await;
+
+    // The dark theme, for the record.
+    let dark = Browser::start_with(1400, 1000, &["--force-dark-mode"]).await;
+    dark.goto(&format!("http://{addr}/")).await;
+    dark.until(
+        "the page drawn",
+        "return document.querySelector('[data-session]') !== null;",
+    )
+    .await;
+    let background = dark
+        .eval("return getComputedStyle(document.body).backgroundColor;")
+        .await;
+    assert_eq!(background, "rgb(18, 22, 28)", "the dark palette is used");
+    dark.screenshot(&artefact("wide-dark.png")).await;
+    dark.quit().await;
     assert!(daemon.stop(), "clean stop");
 }

@@ -21,6 +21,11 @@ pub struct Browser {
 impl Browser {
     /// Starts chromedriver on a free port and opens a headless Chromium window of `width`×`height`.
     pub async fn start(width: u32, height: u32) -> Browser {
+        Browser::start_with(width, height, &[]).await
+    }
+
+    /// [`Browser::start`] with more Chromium flags (e.g. `--force-dark-mode`).
+    pub async fn start_with(width: u32, height: u32, flags: &[&str]) -> Browser {
         let driver_path = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
             .into_iter()
             .find(|p| Path::new(p).exists())
@@ -47,7 +52,7 @@ impl Browser {
             _profile: profile,
         };
         browser.wait_ready().await;
-        let args = [
+        let mut args = vec![
             "--headless=new".to_string(),
             "--no-sandbox".into(),
             "--disable-gpu".into(),
@@ -60,6 +65,7 @@ impl Browser {
             format!("--window-size={width},{height}"),
             format!("--user-data-dir={}", browser._profile.path().display()),
         ];
+        args.extend(flags.iter().map(|f| f.to_string()));
         let capabilities = json!({ "capabilities": { "alwaysMatch": {
             "browserName": "chrome",
             "goog:chromeOptions": { "binary": "/usr/bin/chromium", "args": args },
