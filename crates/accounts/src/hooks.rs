@@ -44,6 +44,21 @@ pub(crate) fn reconcile(
     Ok(states)
 }
 
+/// Removes every hook entry of ours (all events); true if there was one.
+pub(crate) fn remove_ours(settings: &mut Map<String, Value>) -> bool {
+    let Some(hooks) = settings.get_mut("hooks").and_then(Value::as_object_mut) else {
+        return false;
+    };
+    let mut removed = false;
+    for groups in hooks.values_mut().filter_map(Value::as_array_mut) {
+        for (group, hook) in our_positions(groups).into_iter().rev() {
+            remove_hook(groups, group, hook);
+            removed = true;
+        }
+    }
+    removed
+}
+
 /// Where one of our hook entries sits: group index, then index inside the group's `hooks`.
 type Position = (usize, usize);
 

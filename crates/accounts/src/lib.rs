@@ -20,6 +20,7 @@ mod error;
 mod file;
 mod hooks;
 mod json;
+mod status_line;
 mod symlinks;
 mod trust;
 
@@ -30,6 +31,7 @@ use jiff::Timestamp;
 
 pub use credentials::{CREDENTIALS_FILE_NAME, credentials_fingerprint};
 pub use error::AccountsError;
+pub use status_line::{SAVED_STATUS_LINE, saved_status_line_command, saved_status_line_path};
 pub use symlinks::{
     FoundKind, LinkReport, LinkState, LinkStatus, MigrateReport, MigrateStart, SHARED_ENTRIES,
     TargetState, TargetStatus, check_links, ensure_links, migrate,
@@ -56,6 +58,9 @@ pub struct HookCommands {
     /// Run by the `SessionStart` hook: records the conversation's session id (the resume id)
     /// for the tmux session, so that an account swap can resume it. `None`: not managed.
     pub session_start: Option<String>,
+    /// The `statusLine` command: records the account's usage after every reply. `None`: not
+    /// managed.
+    pub status_line: Option<String>,
 }
 
 /// The Claude Code hook events we install.
@@ -67,6 +72,8 @@ pub enum HookEvent {
     StopFailure,
     /// The agent started or resumed a conversation.
     SessionStart,
+    /// Not a hook but the `statusLine` command: the usage after every reply.
+    StatusLine,
 }
 
 impl HookEvent {
@@ -76,6 +83,7 @@ impl HookEvent {
             HookEvent::Stop => "Stop",
             HookEvent::StopFailure => "StopFailure",
             HookEvent::SessionStart => "SessionStart",
+            HookEvent::StatusLine => "statusLine",
         }
     }
 }
@@ -134,6 +142,8 @@ pub struct InstallReport {
     pub added: Vec<HookEvent>,
     /// Hooks whose existing entry was corrected in place.
     pub updated: Vec<HookEvent>,
+    /// Where the operator's own status line was saved, when ours replaced it (ours runs it).
+    pub saved_status_line: Option<PathBuf>,
 }
 
 /// The settings file of the account whose config dir is `config_dir`.
@@ -155,9 +165,24 @@ pub fn install_hooks(
         path,
         loaded,
         states,
+        displaced,
     } = reconcile(config_dir, commands)?;
     let added = events_in(&states, HookState::Missing);
     let updated = events_in(&states, HookState::Outdated);
+    // Theirs is saved before ours replaces it in the file: it is never lost.
+    let saved_status_line = match displaced {
+        Some(theirs) => {
+            let saved = status_line::saved_status_line_path(config_dir);
+            let body = serde_json::to_vec_pretty(&serde_json::json!({ "statusLine": theirs }))
+                .map_err(|e| AccountsError::Write {
+                    path: saved.clone(),
+                    source: std::io::Error::other(e),
+                })?;
+            file::write_atomically(&saved, &body)?;
+            Some(saved)
+        }
+        None => None,
+    };
     let file = if added.is_empty() && updated.is_empty() {
         FileChange::Unchanged
     } else {
@@ -171,7 +196,34 @@ pub fn install_hooks(
         file,
         added,
         updated,
+        saved_status_line,
     })
+}
+
+/// Takes our hooks and status line out of `config_dir/settings.json` and puts the operator's
+/// own status line back; everything else stays. `Unchanged` when none of ours was there.
+pub fn uninstall_hooks(config_dir: &Path, now: Timestamp) -> Result<FileChange, AccountsError> {
+    let path = file::resolve(&settings_path(config_dir));
+    let mut loaded = file::load(json::Origin {
+        path: &path,
+        retry: hooks::RETRY,
+    })?;
+    let saved_path = status_line::saved_status_line_path(config_dir);
+    let saved = std::fs::read_to_string(&saved_path)
+        .ok()
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        .and_then(|v| v.get("statusLine").cloned());
+    let removed_hooks = hooks::remove_ours(&mut loaded.settings);
+    let removed_line = status_line::remove_status_line(&mut loaded.settings, saved);
+    if !removed_hooks && !removed_line {
+        return Ok(FileChange::Unchanged);
+    }
+    let change = match file::save(&path, &loaded, now)? {
+        None => FileChange::Created,
+        Some(backup) => FileChange::Rewritten { backup },
+    };
+    let _ = std::fs::remove_file(&saved_path);
+    Ok(change)
 }
 
 /// Reports whether our hooks are in `config_dir/settings.json`, without changing anything.
@@ -200,6 +252,8 @@ struct Reconciled {
     loaded: file::Loaded,
     /// Each hook's state before the change.
     states: Vec<(HookEvent, HookState)>,
+    /// The operator's own status line that ours replaced in memory.
+    displaced: Option<serde_json::Value>,
 }
 
 /// Reads `config_dir/settings.json` and reconciles our hooks in memory (nothing is written).
@@ -210,11 +264,18 @@ fn reconcile(config_dir: &Path, commands: &HookCommands) -> Result<Reconciled, A
         path: &path,
         retry: hooks::RETRY,
     })?;
-    let states = hooks::reconcile(&mut loaded.settings, commands, &path)?;
+    let mut states = hooks::reconcile(&mut loaded.settings, commands, &path)?;
+    let mut displaced = None;
+    if let Some(command) = &commands.status_line {
+        let change = status_line::reconcile_status_line(&mut loaded.settings, command);
+        states.push((HookEvent::StatusLine, change.state));
+        displaced = change.displaced;
+    }
     Ok(Reconciled {
         path,
         loaded,
         states,
+        displaced,
     })
 }
 
@@ -239,6 +300,12 @@ fn check_markers(commands: &HookCommands) -> Result<(), AccountsError> {
             .session_start
             .as_ref()
             .map(|c| (HookEvent::SessionStart, c)),
+    )
+    .chain(
+        commands
+            .status_line
+            .as_ref()
+            .map(|c| (HookEvent::StatusLine, c)),
     ) {
         if !command.contains(HOOK_MARKER) {
             return Err(AccountsError::CommandLacksMarker {

@@ -225,6 +225,7 @@ fn backups_in_the_same_second_do_not_overwrite_each_other() {
         stop: format!("{STOP} --verbose"),
         stop_failure: FAILURE.to_string(),
         session_start: None,
+        status_line: None,
     };
     let report = install_hooks(account.config_dir(), &newer, now()).unwrap();
     let second = account
@@ -299,4 +300,54 @@ fn the_session_start_hook_is_managed_when_asked() {
         install_hooks(&config_dir, &with_start, now()).unwrap().file,
         FileChange::Unchanged
     );
+}
+
+#[test]
+fn an_operators_status_line_is_saved_run_by_ours_and_restored_on_uninstall() {
+    let account = Account::new();
+    account.write(
+        r#"{"statusLine": {"type": "command", "command": "~/bin/my-line"}, "model": "opus"}"#,
+    );
+    let with_line = HookCommands {
+        status_line: Some("/bin/cf hook statusline # claude-failover hook (managed)".into()),
+        ..commands()
+    };
+    let report = install_hooks(account.config_dir(), &with_line, now()).unwrap();
+    let saved = report.saved_status_line.expect("theirs saved");
+    assert_eq!(
+        cf_accounts::saved_status_line_command(account.config_dir()).as_deref(),
+        Some("~/bin/my-line")
+    );
+    let settings: serde_json::Value = serde_json::from_str(&account.read()).unwrap();
+    assert!(
+        settings["statusLine"]["command"]
+            .as_str()
+            .unwrap()
+            .contains("hook statusline")
+    );
+    assert_eq!(
+        cf_accounts::check_hooks(account.config_dir(), &with_line).unwrap(),
+        cf_accounts::HookStatus::Installed
+    );
+    let again = install_hooks(account.config_dir(), &with_line, now()).unwrap();
+    assert_eq!(again.file, FileChange::Unchanged);
+    assert!(
+        again.saved_status_line.is_none(),
+        "ours is not saved as theirs"
+    );
+
+    cf_accounts::uninstall_hooks(account.config_dir(), now()).unwrap();
+    let settings: serde_json::Value = serde_json::from_str(&account.read()).unwrap();
+    assert_eq!(
+        settings["statusLine"]["command"], "~/bin/my-line",
+        "theirs is back"
+    );
+    assert_eq!(settings["model"], "opus");
+    assert!(
+        settings["hooks"]["Stop"]
+            .as_array()
+            .is_none_or(Vec::is_empty),
+        "{settings}"
+    );
+    assert!(!saved.exists(), "the saved copy is gone with ours");
 }

@@ -66,6 +66,7 @@ fn commands_without_the_marker_are_refused() {
         stop: "touch /tmp/done".to_string(),
         stop_failure: FAILURE.to_string(),
         session_start: None,
+        status_line: None,
     };
     let err = install_hooks(account.config_dir(), &unmarked, now()).unwrap_err();
     assert!(

@@ -232,6 +232,13 @@ function renderAccounts(accounts) {
     const lines = [];
     if (a.exhausted_until) lines.push('out of quota until ' + a.exhausted_until + ' (' + ago(a.exhausted_until) + ')');
     if (a.attention) lines.push('needs attention since ' + ago(a.attention.since) + ': ' + a.attention.kind + ' — ' + a.attention.reason);
+    if (a.usage) {
+      for (const [label, w] of [['5h', a.usage.five_hour], ['week', a.usage.seven_day]]) {
+        if (w) lines.push(label + ' ' + Math.round(w.used_percentage) + '% (resets ' + ago(w.resets_at) + ')');
+      }
+    } else {
+      lines.push('usage not reported yet');
+    }
     if (a.breaker && a.breaker.open) {
       lines.push('new work paused by the breaker' + (a.breaker.next_probe ? ', next probe ' + ago(a.breaker.next_probe) : ''));
     }

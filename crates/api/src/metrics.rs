@@ -101,6 +101,8 @@ pub(crate) async fn metrics(State(shared): State<Shared>) -> Result<impl IntoRes
         out.sample("cf_account_exhausted", &[("account", &a.name)], exhausted);
     }
 
+    account_usage(&mut out, &report.accounts);
+
     let snapshot = shared.api.delegation.snapshot();
     out.header(
         "cf_delegation_enabled",
@@ -148,6 +150,47 @@ fn metric_segment(name: &str) -> String {
 }
 
 /// The exposition text being built.
+/// Each account's reported usage: the ratio used (0–1) and when each window resets. An account
+/// that never reported has no sample (unknown is not 0).
+fn account_usage(out: &mut Metrics, accounts: &[cf_daemon::status::AccountStatus]) {
+    const RATIO: &str = "claude_failover_account_usage_ratio";
+    const RESETS: &str = "claude_failover_account_usage_resets_at_seconds";
+    out.header(
+        RATIO,
+        "Share of the account's usage window used, as the client last reported it.",
+        "gauge",
+    );
+    let windows = |a: &cf_daemon::status::AccountStatus| {
+        let usage = a.usage.as_ref();
+        [
+            ("five_hour", usage.and_then(|u| u.five_hour)),
+            ("seven_day", usage.and_then(|u| u.seven_day)),
+        ]
+    };
+    for a in accounts {
+        for (window, view) in windows(a) {
+            if let Some(w) = view {
+                let labels = [("account", a.name.as_str()), ("window", window)];
+                out.sample_f64(RATIO, &labels, w.used_percentage / 100.0);
+            }
+        }
+    }
+    out.header(
+        RESETS,
+        "When the account's usage window resets (Unix time).",
+        "gauge",
+    );
+    for a in accounts {
+        for (window, view) in windows(a) {
+            if let Some(w) = view {
+                let labels = [("account", a.name.as_str()), ("window", window)];
+                let at = u64::try_from(w.resets_at.as_second()).unwrap_or(0);
+                out.sample(RESETS, &labels, at);
+            }
+        }
+    }
+}
+
 #[derive(Default)]
 struct Metrics {
     text: String,
@@ -160,6 +203,14 @@ impl Metrics {
     }
 
     fn sample(&mut self, name: &str, labels: &[(&str, &str)], value: u64) {
+        self.sample_text(name, labels, &value.to_string());
+    }
+
+    fn sample_f64(&mut self, name: &str, labels: &[(&str, &str)], value: f64) {
+        self.sample_text(name, labels, &value.to_string());
+    }
+
+    fn sample_text(&mut self, name: &str, labels: &[(&str, &str)], value: &str) {
         self.text.push_str(name);
         if !labels.is_empty() {
             self.text.push('{');

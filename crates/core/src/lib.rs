@@ -21,6 +21,7 @@ pub mod task;
 pub mod text;
 pub mod transcript;
 pub mod turn;
+pub mod usage;
 pub mod watch;
 pub mod watchdog;
 

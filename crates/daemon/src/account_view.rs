@@ -26,6 +26,46 @@ pub struct AccountStatus {
     pub attention: Option<Attention>,
     /// Its circuit breaker (transient failures).
     pub breaker: BreakerView,
+    /// Its usage as the sessions on it last reported it; `None`: never reported (unknown).
+    pub usage: Option<UsageView>,
+}
+
+/// An account's usage at the time of the report, for people and dashboards.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct UsageView {
+    /// The five-hour window.
+    pub five_hour: Option<WindowView>,
+    /// The weekly window.
+    pub seven_day: Option<WindowView>,
+    /// When the newest report came.
+    pub reported_at: Option<jiff::Timestamp>,
+}
+
+/// One window: percent used now (0 once its reset passed) and when it resets.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct WindowView {
+    /// Percent used.
+    pub used_percentage: f64,
+    /// When it resets.
+    pub resets_at: jiff::Timestamp,
+}
+
+impl UsageView {
+    /// What `usage` says at `now`.
+    pub fn of(usage: &cf_core::usage::AccountUsage, now: jiff::Timestamp) -> UsageView {
+        let (five, week) = usage.windows_at(now);
+        let view = |window: Option<cf_core::usage::Window>, used: Option<f64>| {
+            window.zip(used).map(|(w, used)| WindowView {
+                used_percentage: used,
+                resets_at: w.resets_at,
+            })
+        };
+        UsageView {
+            five_hour: view(usage.limits.five_hour, five),
+            seven_day: view(usage.limits.seven_day, week),
+            reported_at: usage.reported_at,
+        }
+    }
 }
 
 impl AccountStatus {
@@ -60,6 +100,20 @@ impl AccountStatus {
         if b.recent_failures > 0 {
             let _ = write!(line, "; {} recent transient failure(s)", b.recent_failures);
         }
+        match &self.usage {
+            None => line.push_str("; usage not reported yet"),
+            Some(usage) => {
+                for (name, window) in [("5h", usage.five_hour), ("week", usage.seven_day)] {
+                    if let Some(w) = window {
+                        let _ = write!(
+                            line,
+                            "; {name} {:.0}% (resets {})",
+                            w.used_percentage, w.resets_at
+                        );
+                    }
+                }
+            }
+        }
         line
     }
 }
@@ -93,6 +147,9 @@ pub fn account_statuses(
                 (None, Some(_)) => "exhausted",
                 (None, None) => "usable",
             };
+            let usage = kv(&crate::usage::usage_key(&a.name))
+                .and_then(|json| serde_json::from_str::<cf_core::usage::AccountUsage>(&json).ok())
+                .map(|usage| UsageView::of(&usage, now));
             AccountStatus {
                 name: a.name.clone(),
                 active: a.name == active,
@@ -100,6 +157,7 @@ pub fn account_statuses(
                 exhausted_until,
                 attention,
                 breaker,
+                usage,
             }
         })
         .collect()

@@ -76,6 +76,10 @@ impl Daemon {
 
     /// A signal file appeared in the done-signal dir.
     pub(crate) async fn on_signal_file(&mut self, file_name: &str) {
+        if let Some(session) = signals::parse_usage_name(file_name) {
+            self.on_usage_report(session);
+            return;
+        }
         if let Some(session) = signals::parse_session_id_name(file_name) {
             self.learn_conversation(session);
             return;

@@ -135,6 +135,8 @@ pub struct Daemon {
     pub(crate) delegation: crate::delegate::Delegations,
     /// Notifications to the operator: never waited for.
     pub(crate) notifier: cf_notify::Notifier,
+    /// Each account's latest usage, from the sessions' status line reports.
+    pub(crate) usage: crate::usage::Usage,
 }
 
 impl Daemon {
@@ -225,8 +227,10 @@ impl Daemon {
             failover: crate::failover::Failover::new(cfg_cooldown),
             delegation: crate::delegate::Delegations::new(delegation),
             notifier,
+            usage: crate::usage::Usage::default(),
         };
         daemon.load_accounts();
+        daemon.restore_usage();
         daemon.restore_delegation_counters();
         daemon.watch_fixed_dirs()?;
         daemon.discover_projects();

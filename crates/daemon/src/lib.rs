@@ -37,6 +37,7 @@ pub mod tasks;
 pub mod terminal;
 mod transcript;
 mod upkeep;
+mod usage;
 pub mod waiting;
 mod watchdog;
 

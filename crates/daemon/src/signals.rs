@@ -33,26 +33,25 @@ pub fn signal_path(dir: &Path, kind: SignalKind, session: &str) -> PathBuf {
 
 /// Reads a signal file name back: which kind, for which session.
 pub fn parse_signal_name(name: &str) -> Option<(SignalKind, &str)> {
-    for kind in [SignalKind::StopFailure, SignalKind::Done] {
-        if let Some(session) = name.strip_prefix(kind.prefix()) {
-            let valid = !session.is_empty()
-                && session
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
-            return valid.then_some((kind, session));
-        }
-    }
-    None
+    [SignalKind::StopFailure, SignalKind::Done]
+        .into_iter()
+        .find(|kind| name.starts_with(kind.prefix()))
+        .and_then(|kind| Some((kind, session_after(name, kind.prefix())?)))
 }
 
-/// The tmux session of a conversation-id file name (`agent-session-<session>`).
-pub fn parse_session_id_name(name: &str) -> Option<&str> {
-    let session = name.strip_prefix(SESSION_ID_PREFIX)?;
+/// The session name after `prefix` in a signal folder's file name, if it is a usable one.
+fn session_after<'n>(name: &'n str, prefix: &str) -> Option<&'n str> {
+    let session = name.strip_prefix(prefix)?;
     let valid = !session.is_empty()
         && session
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
     valid.then_some(session)
+}
+
+/// The tmux session of a conversation-id file name (`agent-session-<session>`).
+pub fn parse_session_id_name(name: &str) -> Option<&str> {
+    session_after(name, SESSION_ID_PREFIX)
 }
 
 /// The prefix of the conversation-id files.
@@ -183,4 +182,46 @@ mod tests {
         assert_eq!(payload.session_id, None);
         assert!(payload.written_at.is_some());
     }
+}
+
+/// The prefix of the usage files the status line command writes (`agent-usage-<session>`).
+const USAGE_PREFIX: &str = "agent-usage-";
+
+/// The latest status line report of a tmux session, as `hook statusline` leaves it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct UsageFile {
+    /// When the status line command ran (RFC 3339).
+    pub at: jiff::Timestamp,
+    /// The client's conversation id.
+    #[serde(default)]
+    pub session_id: Option<String>,
+    /// The reply the figures are about (a redraw repeats it).
+    #[serde(default)]
+    pub prompt_id: Option<String>,
+    /// The client process's running cost, USD.
+    #[serde(default)]
+    pub total_cost_usd: Option<f64>,
+    /// The account's windows.
+    #[serde(default)]
+    pub rate_limits: cf_core::usage::RateLimits,
+    /// `$CLAUDE_CONFIG_DIR` of the agent: which account it runs on.
+    #[serde(default)]
+    pub config_dir: Option<std::path::PathBuf>,
+}
+
+/// The tmux session of a usage file name.
+pub fn parse_usage_name(name: &str) -> Option<&str> {
+    session_after(name, USAGE_PREFIX)
+}
+
+/// Writes the latest usage report of `session` (atomically; each report replaces the last).
+pub fn write_usage(dir: &Path, session: &str, usage: &UsageFile) -> std::io::Result<PathBuf> {
+    let body = serde_json::to_vec(usage).map_err(std::io::Error::other)?;
+    crate::atomic::write_atomically(dir, &format!("{USAGE_PREFIX}{session}"), &body)
+}
+
+/// The latest usage report of `session`, if one is there and readable.
+pub fn read_usage(dir: &Path, session: &str) -> Option<UsageFile> {
+    let bytes = std::fs::read(dir.join(format!("{USAGE_PREFIX}{session}"))).ok()?;
+    serde_json::from_slice(&bytes).ok()
 }

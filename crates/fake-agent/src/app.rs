@@ -124,12 +124,20 @@ pub struct App {
     banner: Option<[String; 2]>,
     /// The dim hint the empty input shows after a 2.1.329 error turn, until the next turn.
     input_hint: Option<&'static str>,
+    /// The `statusLine` command and what it printed.
+    status_line: crate::status_line::StatusLine,
+    /// This process's running cost, USD (`cost.total_cost_usd`).
+    cost_usd: f64,
 }
 
 impl App {
     /// A session showing `history` (replayed blocks; empty when fresh).
     pub fn new(info: SessionInfo, transcript: TranscriptWriter, history: Vec<Block>) -> Self {
         let hooks = HookRunner::new(
+            info.config_dir.join("settings.json"),
+            PathBuf::from(&info.cwd),
+        );
+        let status_line = crate::status_line::StatusLine::new(
             info.config_dir.join("settings.json"),
             PathBuf::from(&info.cwd),
         );
@@ -147,6 +155,8 @@ impl App {
             menu_history: MenuHistory::NotShown,
             banner: None,
             input_hint: None,
+            status_line,
+            cost_usd: 0.0,
         }
     }
 
@@ -187,6 +197,7 @@ impl App {
         payload["model"] = json!(self.info.model_id());
         self.hooks
             .fire(HookEvent::SessionStart, Some(source), &payload);
+        self.update_status_line(None);
     }
 
     /// Fires SessionEnd and waits up to `limit` for running hooks.
@@ -352,6 +363,27 @@ impl App {
         });
         let (event, payload) = self.end_payload(turn, &ending);
         self.hooks.fire(event, None, &payload);
+        self.cost_usd += crate::status_line::COST_PER_REPLY;
+        self.update_status_line(Some(&turn.prompt_id));
+    }
+
+    /// Calls the status line with the session's figures (`rate_limits` only after a reply).
+    fn update_status_line(&mut self, prompt_id: Option<&str>) {
+        let mut payload = self.base_payload(HookEvent::Stop);
+        if let Some(map) = payload.as_object_mut() {
+            map.remove("hook_event_name");
+        }
+        payload["model"] = json!({"id": self.info.model_id(), "display_name": self.model_line});
+        payload["version"] = json!(crate::args::VERSION);
+        payload["cost"] = json!({"total_cost_usd": self.cost_usd});
+        if let Some(prompt_id) = prompt_id {
+            payload["prompt_id"] = json!(prompt_id);
+            let now = jiff::Timestamp::now();
+            if let Some(limits) = crate::status_line::rate_limits(&self.info.config_dir, now) {
+                payload["rate_limits"] = limits;
+            }
+        }
+        self.status_line.update(&payload);
     }
 
     /// `Stop` after a reply, `StopFailure` (with the `error` kind) after an error or limit.
@@ -401,6 +433,7 @@ impl App {
             FooterNote::Plain
         };
         let input = self.input.display();
+        let status_text = self.status_line.text();
         let view = FrameView {
             model_line: &self.model_line,
             cwd: &self.info.cwd,
@@ -421,6 +454,7 @@ impl App {
             },
             note,
             banner: self.banner.as_ref().map_or(&[], |rows| rows.as_slice()),
+            status_line: status_text.as_deref(),
             menu: self.menu.map(|menu| MenuView {
                 command: MENU_COMMAND,
                 title: MENU_TITLE,

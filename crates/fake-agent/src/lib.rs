@@ -36,6 +36,7 @@ pub mod paths;
 pub mod record;
 pub mod render;
 mod session;
+pub mod status_line;
 pub mod terminal;
 #[cfg(test)]
 #[path = "../tests/support/sgr.rs"]

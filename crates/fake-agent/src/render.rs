@@ -106,6 +106,8 @@ pub struct FrameView<'a> {
     pub note: FooterNote,
     /// Rows between the lower rule and the footer (the 2.1.329 `⚠ Usage limit reached` lines).
     pub banner: &'a [String],
+    /// What the `statusLine` command printed, drawn under the input box.
+    pub status_line: Option<&'a str>,
     /// A menu in place of the input box and footer.
     pub menu: Option<MenuView<'a>>,
 }
@@ -312,6 +314,9 @@ pub fn render_frame(view: &FrameView<'_>, width: u16, height: u16) -> Frame {
         len: lines[row].chars().count() - INPUT_PROMPT.chars().count(),
     });
     lines.push(rule);
+    if let Some(text) = view.status_line {
+        lines.extend(text.lines().map(|line| format!("  {line}")));
+    }
     lines.extend(view.banner.iter().cloned());
     lines.push(footer(view.permission_mode, view.activity, view.note));
     fit(lines, hint, width, height)

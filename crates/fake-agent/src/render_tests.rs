@@ -19,6 +19,7 @@ fn view<'a>(blocks: &'a [Block], input: &'a str) -> FrameView<'a> {
         activity: Activity::Idle,
         note: FooterNote::Plain,
         banner: &[],
+        status_line: None,
         menu: None,
     }
 }

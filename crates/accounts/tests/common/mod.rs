@@ -18,6 +18,7 @@ pub fn commands() -> HookCommands {
         stop: STOP.to_string(),
         stop_failure: FAILURE.to_string(),
         session_start: None,
+        status_line: None,
     }
 }
 

@@ -25,6 +25,8 @@ enum HookEventArg {
     Stop,
     StopFailure,
     SessionStart,
+    /// The `statusLine` command (prints one line).
+    Statusline,
 }
 
 /// The environment variable the daemon sets for the agents it launches.
@@ -33,6 +35,15 @@ const SESSION_VAR: &str = "CLAUDE_FAILOVER_SESSION";
 pub fn run(args: &HookArgs) -> anyhow::Result<ExitCode> {
     let mut input = Vec::new();
     let _ = std::io::stdin().take(1024 * 1024).read_to_end(&mut input);
+    if let HookEventArg::Statusline = args.event {
+        let session = tmux_session().filter(|s| {
+            cf_daemon::signals::parse_usage_name(&format!("agent-usage-{s}")).is_some()
+        });
+        let line = super::statusline::run(&input, &args.signal_dir, session.as_deref());
+        // The client draws what we print; a closed pipe is its business.
+        let _ = std::io::Write::write_all(&mut std::io::stdout(), line.as_bytes());
+        return Ok(ExitCode::SUCCESS);
+    }
     let Some(session) = tmux_session() else {
         // Not inside tmux: no session to signal for.
         return Ok(ExitCode::SUCCESS);
@@ -56,7 +67,7 @@ pub fn run(args: &HookArgs) -> anyhow::Result<ExitCode> {
     let kind = match args.event {
         HookEventArg::Stop => SignalKind::Done,
         HookEventArg::StopFailure => SignalKind::StopFailure,
-        HookEventArg::SessionStart => return Ok(ExitCode::SUCCESS),
+        HookEventArg::SessionStart | HookEventArg::Statusline => return Ok(ExitCode::SUCCESS),
     };
     // Only agents the daemon launched end tasks; a dedicated session's turns signal nothing.
     if std::env::var_os(SESSION_VAR).is_none() {

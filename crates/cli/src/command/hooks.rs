@@ -28,6 +28,9 @@ pub fn hook_commands_for(program: &Path, signal_dir: &Path) -> HookCommands {
         session_start: Some(format!(
             "{exe} hook session-start --signal-dir {dir} # claude-failover hook (managed)"
         )),
+        status_line: Some(format!(
+            "{exe} hook statusline --signal-dir {dir} # claude-failover hook (managed)"
+        )),
     }
 }
 
@@ -48,6 +51,34 @@ pub fn install(config: &Path) -> anyhow::Result<ExitCode> {
             account.name,
             report.settings_path.display()
         )?;
+        if let Some(saved) = &report.saved_status_line {
+            outln!(
+                "{}: your own status line was saved in {}; ours runs it and shows what it prints (`hooks uninstall` puts it back)",
+                account.name,
+                saved.display()
+            )?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `hooks uninstall`: takes our hooks and status line out and puts the operator's own back.
+pub fn uninstall(config: &Path) -> anyhow::Result<ExitCode> {
+    let cfg = super::load_config(config)?;
+    for account in &cfg.accounts {
+        let change = cf_accounts::uninstall_hooks(&account.config_dir, jiff::Timestamp::now())
+            .with_context(|| format!("account {}: cannot remove the hooks", account.name))?;
+        let what = match change {
+            FileChange::Unchanged => "none of ours was there, nothing changed".to_string(),
+            FileChange::Created => "written".to_string(),
+            FileChange::Rewritten { backup } => {
+                format!(
+                    "hooks and status line removed (backup: {})",
+                    backup.display()
+                )
+            }
+        };
+        outln!("{}: {what}", account.name)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -61,7 +92,15 @@ pub fn check(config: &Path) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("account {}: cannot check the hooks", account.name))?;
         let line = match &status {
             HookStatus::Installed => {
-                "ok: Stop, StopFailure and SessionStart hooks in place".to_string()
+                match cf_accounts::saved_status_line_command(&account.config_dir) {
+                    Some(theirs) => format!(
+                        "ok: Stop, StopFailure and SessionStart hooks and the status line in place (it also runs yours: {theirs})"
+                    ),
+                    None => {
+                        "ok: Stop, StopFailure and SessionStart hooks and the status line in place"
+                            .to_string()
+                    }
+                }
             }
             HookStatus::Missing(events) => format!("missing: {}", join(events)),
             HookStatus::Outdated(events) => format!("outdated: {}", join(events)),

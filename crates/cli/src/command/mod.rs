@@ -13,6 +13,7 @@ mod run;
 mod screen;
 mod service;
 mod status;
+mod statusline;
 mod task_add;
 
 pub use hooks::hook_commands_for;
@@ -192,6 +193,8 @@ enum HooksCommand {
     Install(ConfigArg),
     /// Say whether the hooks are in place for every account.
     Check(ConfigArg),
+    /// Take our hooks and status line out of every account (your own status line comes back).
+    Uninstall(ConfigArg),
 }
 
 /// Sets up logging to stderr.
@@ -280,6 +283,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Screen(ScreenCommand::Classify { file }) => screen::run(&file),
         Command::Hooks(HooksCommand::Install(c)) => hooks::install(&c.config),
         Command::Hooks(HooksCommand::Check(c)) => hooks::check(&c.config),
+        Command::Hooks(HooksCommand::Uninstall(c)) => hooks::uninstall(&c.config),
         Command::Notify(NotifyCommand::Test { config, sink }) => {
             runtime()?.block_on(notify::test(&config.config, sink.as_deref()))
         }

@@ -191,6 +191,7 @@ impl Agent {
                 FooterNote::Plain
             },
             banner: &[],
+            status_line: None,
             menu: None,
         };
         let mut text = String::new();

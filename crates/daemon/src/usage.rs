@@ -1,0 +1,154 @@
+//! The usage part: each account's latest five-hour and weekly figures, from the status line
+//! reports of the sessions that run on it (`agent-usage-<session>` files). A redraw repeats the
+//! last reply's figures, so a report counts only when its `prompt_id` is new for its session.
+//! The newest report of any session on the account wins; it is kept in the store
+//! (`usage.<account>`) for `status`, `accounts`, the API, `/metrics` and the dashboard.
+
+use std::collections::{BTreeMap, HashMap};
+
+use cf_core::usage::AccountUsage;
+
+use crate::daemon::Daemon;
+use crate::signals::{UsageFile, read_usage};
+
+/// The store key of an account's usage.
+pub(crate) fn usage_key(account: &str) -> String {
+    format!("usage.{account}")
+}
+
+/// What is known of every account's usage.
+#[derive(Debug, Default)]
+pub(crate) struct Usage {
+    accounts: BTreeMap<String, AccountUsage>,
+    last_prompt: HashMap<String, String>,
+}
+
+impl Usage {
+    /// Takes a session's report for `account`; the account's usage when it changed.
+    fn record(&mut self, session: &str, account: &str, report: &UsageFile) -> Option<AccountUsage> {
+        let prompt = report.prompt_id.clone()?;
+        if self.last_prompt.get(session) == Some(&prompt) {
+            return None;
+        }
+        self.last_prompt.insert(session.to_owned(), prompt);
+        let usage = self.accounts.entry(account.to_owned()).or_default();
+        usage
+            .record(report.rate_limits, report.at)
+            .then_some(*usage)
+    }
+
+    /// Puts back what the store kept.
+    fn restore(&mut self, account: &str, usage: AccountUsage) {
+        self.accounts.insert(account.to_owned(), usage);
+    }
+}
+
+impl Daemon {
+    /// Loads each account's usage from the store (at start).
+    pub(crate) fn restore_usage(&mut self) {
+        for account in &self.cfg.accounts {
+            let kept = self
+                .store
+                .get_kv(&usage_key(&account.name))
+                .ok()
+                .flatten()
+                .and_then(|json| serde_json::from_str::<AccountUsage>(&json).ok());
+            if let Some(usage) = kept {
+                self.usage.restore(&account.name, usage);
+            }
+        }
+    }
+
+    /// A session's status line wrote a report: note it for the account it runs on.
+    pub(crate) fn on_usage_report(&mut self, session: &str) {
+        let Some(report) = read_usage(&self.cfg.watcher.done_signal_dir, session) else {
+            return;
+        };
+        let Some(account) = self.account_of_report(session, &report) else {
+            tracing::debug!(%session, "a usage report from a session on no known account");
+            return;
+        };
+        let Some(usage) = self.usage.record(session, &account, &report) else {
+            return;
+        };
+        let now = self.clock.now();
+        let (five, week) = usage.windows_at(now);
+        tracing::info!(
+            %session,
+            %account,
+            five_hour = ?five,
+            week = ?week,
+            "usage reported"
+        );
+        match serde_json::to_string(&usage) {
+            Ok(json) => self.store_kv(&usage_key(&account), &json),
+            Err(e) => tracing::warn!("cannot encode the usage of {account}: {e}"),
+        }
+    }
+
+    /// The account a report is from: its `CLAUDE_CONFIG_DIR`, else the account of the task the
+    /// session runs.
+    fn account_of_report(&self, session: &str, report: &UsageFile) -> Option<String> {
+        if let Some(dir) = &report.config_dir {
+            let same = |a: &&cf_config::Account| {
+                a.config_dir == *dir
+                    || std::fs::canonicalize(&a.config_dir)
+                        .ok()
+                        .zip(std::fs::canonicalize(dir).ok())
+                        .is_some_and(|(x, y)| x == y)
+            };
+            if let Some(account) = self.cfg.accounts.iter().find(same) {
+                return Some(account.name.clone());
+            }
+        }
+        self.pool
+            .slot(session)
+            .and_then(|slot| slot.task())
+            .map(|task| task.account.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cf_core::usage::{RateLimits, Window};
+
+    fn report(prompt: &str, at: i64, five: f64) -> UsageFile {
+        let at = jiff::Timestamp::from_second(at).expect("time");
+        UsageFile {
+            at,
+            session_id: None,
+            prompt_id: Some(prompt.into()),
+            total_cost_usd: None,
+            rate_limits: RateLimits {
+                five_hour: Some(Window {
+                    used_percentage: five,
+                    resets_at: jiff::Timestamp::from_second(1_900_000_000).expect("time"),
+                }),
+                seven_day: None,
+            },
+            config_dir: None,
+        }
+    }
+
+    #[test]
+    fn a_redraw_is_no_new_report_and_the_newest_of_any_session_wins() {
+        let mut usage = Usage::default();
+        assert!(usage.record("s1", "a", &report("p1", 100, 80.0)).is_some());
+        assert!(
+            usage.record("s1", "a", &report("p1", 101, 80.0)).is_none(),
+            "a redraw"
+        );
+        let newer = usage
+            .record("s2", "a", &report("q1", 200, 95.0))
+            .expect("newer");
+        assert_eq!(
+            newer.used_at(jiff::Timestamp::from_second(300).expect("t")),
+            Some(95.0)
+        );
+        assert!(
+            usage.record("s1", "a", &report("p2", 150, 50.0)).is_none(),
+            "older than known"
+        );
+    }
+}
