@@ -10,6 +10,7 @@ pub mod deps;
 pub mod failover;
 pub mod footer;
 pub mod order;
+pub mod placement;
 pub mod pool;
 pub mod quota;
 pub mod resume;
