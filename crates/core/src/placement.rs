@@ -195,11 +195,13 @@ mod tests {
         }
     }
 
+    /// Use per account, the preferred one, the policy, the expected account and why.
+    type Row = (Vec<Option<f64>>, Option<usize>, PlacementPolicy, usize, Why);
+
     #[test]
     fn the_placement_table() {
         use Why::*;
-        // (use per account, preferred, policy, expected account, why)
-        let table: Vec<(Vec<Option<f64>>, Option<usize>, PlacementPolicy, usize, Why)> = vec![
+        let table: Vec<Row> = vec![
             (
                 vec![Some(80.0), Some(10.0)],
                 Some(0),
