@@ -12,6 +12,7 @@ use crate::model::{
 };
 use crate::tree::{Node, Value};
 use crate::walk::{Section, Walk, Zero};
+use cf_core::placement::{PlacementPolicy, Strategy};
 use cf_core::retry::{BreakerPolicy, RetryPolicy};
 
 /// Keys allowed at the top level.
@@ -332,10 +333,53 @@ fn read_watcher(walk: &mut Walk<'_>, top: &Section<'_>, state_dir: &Path) -> Wat
 
 /// `quota:`.
 fn read_quota(walk: &mut Walk<'_>, top: &Section<'_>) -> QuotaConfig {
-    let section = walk.child_section(top, "quota", &["reactivate_cooldown"]);
+    let known = ["reactivate_cooldown", "switch_at", "strategy", "hysteresis"];
+    let section = walk.child_section(top, "quota", &known);
     let cooldown = walk.duration(&section, "reactivate_cooldown", Zero::Allowed);
+    let defaults = PlacementPolicy::default();
+    let percent = |walk: &mut Walk<'_>, name: &str, range: std::ops::RangeInclusive<u32>| {
+        let value = walk.u32(&section, name)?;
+        if range.contains(&value) {
+            return Some(f64::from(value));
+        }
+        let (line, column) = section.value_position(name);
+        let message = format!(
+            "{value} is out of range; write a percentage from {} to {}",
+            range.start(),
+            range.end()
+        );
+        walk.report_at(
+            line,
+            column,
+            &section.child(name),
+            Problem::Invalid(message),
+        );
+        None
+    };
+    let switch_at = percent(walk, "switch_at", 1..=100).unwrap_or(defaults.switch_at);
+    let hysteresis = percent(walk, "hysteresis", 0..=50).unwrap_or(defaults.hysteresis);
+    let strategy = match walk.string(&section, "strategy").as_deref() {
+        None | Some("fill-first") => Strategy::FillFirst,
+        Some("spread") => Strategy::Spread,
+        Some(other) => {
+            let (line, column) = section.value_position("strategy");
+            let message = format!("`{other}` is no strategy; write `fill-first` or `spread`");
+            walk.report_at(
+                line,
+                column,
+                &section.child("strategy"),
+                Problem::Invalid(message),
+            );
+            Strategy::FillFirst
+        }
+    };
     QuotaConfig {
         reactivate_cooldown: cooldown.unwrap_or(Duration::from_secs(300)),
+        placement: PlacementPolicy {
+            switch_at,
+            strategy,
+            hysteresis,
+        },
     }
 }
 

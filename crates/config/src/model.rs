@@ -155,11 +155,13 @@ pub struct WatcherConfig {
     pub stable_idle: Duration,
 }
 
-/// Quota failover timing.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Quota failover timing, and where new work goes by usage.
+#[derive(Debug, Clone, PartialEq)]
 pub struct QuotaConfig {
     /// After a swap, quota detection is suppressed this long.
     pub reactivate_cooldown: Duration,
+    /// `switch_at`, `strategy`, `hysteresis`: which account a new task starts on.
+    pub placement: cf_core::placement::PlacementPolicy,
 }
 
 /// `retry:` — tasks whose turn ended on a transient API error (server error, overload, a

@@ -234,6 +234,13 @@ impl Daemon {
         daemon.restore_delegation_counters();
         daemon.watch_fixed_dirs()?;
         daemon.discover_projects();
+        // New work may start on any account (placement by usage): each must trust the projects.
+        if daemon.cfg.accounts.len() > 1 {
+            let now = daemon.clock.now();
+            for index in 0..daemon.cfg.accounts.len() {
+                daemon.trust_folders_for(index, &[], now);
+            }
+        }
         daemon.maintain_pool().await;
         daemon.recover().await;
         let pid = std::process::id().to_string();

@@ -218,8 +218,7 @@ impl Daemon {
 
     /// A probe admitted for a launch that did not start.
     fn probe_not_started(&mut self, probe: Probe) {
-        let (account, _) = self.active_account();
-        let account = account.to_string();
+        let (account, _, _) = self.placed_account(self.clock.now());
         self.abandon_probe(&account, probe);
     }
 
@@ -231,8 +230,7 @@ impl Daemon {
         probe: Probe,
     ) {
         let now = self.clock.now();
-        let (account, _) = self.active_account();
-        let account = account.to_string();
+        let (account, _, _) = self.placed_account(now);
         let model = self
             .cfg
             .agent
@@ -275,8 +273,8 @@ impl Daemon {
         message: String,
     ) {
         let now = self.clock.now();
-        let (account, config_dir) = self.active_account();
-        let (account, config_dir) = (account.to_string(), config_dir.to_path_buf());
+        let (account, config_dir, placement) = self.placed_account(now);
+        self.store_kv("placement", &placement);
         task.account = account.clone();
         task.launched_at = now;
         if task.held == Held::Yes && resume.is_some() {
@@ -346,7 +344,7 @@ impl Daemon {
                 .project(task.project.clone())
                 .task_id(task.id.to_string()),
             format!(
-                "priority {}, model {model}, account {account}{resumed}",
+                "priority {}, model {model}, account {account}{resumed} (placed: {placement})",
                 task.priority
             ),
         );

@@ -90,6 +90,11 @@ impl Failover {
         &self.accounts.states
     }
 
+    /// The index of the active (preferred) account.
+    pub(crate) fn active_index(&self) -> usize {
+        self.accounts.active
+    }
+
     /// The state of the account named `name`, to change.
     pub(crate) fn account_mut(&mut self, name: &str) -> Option<&mut AccountState> {
         self.accounts.states.iter_mut().find(|s| s.name == name)

@@ -113,8 +113,7 @@ impl Daemon {
     /// Whether a launch may start on the active account now: `Some(Probe::Yes)` for the one
     /// probe of an open breaker, `None` while it is open.
     pub(crate) fn admit_launch(&mut self, now: Timestamp) -> Option<Probe> {
-        let (account, _) = self.active_account();
-        let account = account.to_string();
+        let (account, _, _) = self.placed_account(now);
         let breaker = self.health.breaker(&account);
         let admission = breaker.admit(now);
         match admission {

@@ -31,6 +31,8 @@ pub struct StatusReport {
     pub paused_until: Option<String>,
     /// Why (each account's state).
     pub paused_why: Option<String>,
+    /// Where the last launch went and why (the placement by usage).
+    pub placement: Option<String>,
     /// The last account swap.
     pub last_swap: Option<cf_store::SwapRecord>,
     /// The latest events, newest last.
@@ -181,6 +183,10 @@ fn report_from(
             .and_then(|p| p.until)
             .map(crate::tasks::stamp),
         paused_why: pause.as_ref().map(|p| p.why.clone()),
+        placement: store
+            .as_ref()
+            .and_then(|s| s.get_kv("placement").ok().flatten())
+            .filter(|p| !p.is_empty()),
         last_swap: store
             .as_ref()
             .and_then(|s| s.recent_swaps(1).ok())
@@ -298,6 +304,9 @@ pub fn render_text(report: &StatusReport) -> String {
         };
         let why = report.paused_why.as_deref().unwrap_or("no usable account");
         let _ = writeln!(out, "  dispatching paused {until}: {why}");
+    }
+    if let Some(placement) = &report.placement {
+        let _ = writeln!(out, "  new work goes to: {placement} (at the last launch)");
     }
     if let Some(s) = &report.last_swap {
         let _ = writeln!(

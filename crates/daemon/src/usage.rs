@@ -24,6 +24,11 @@ pub(crate) struct Usage {
 }
 
 impl Usage {
+    /// The account's higher window's use at `now`; `None` when it never reported.
+    pub(crate) fn used_at(&self, account: &str, now: jiff::Timestamp) -> Option<f64> {
+        self.accounts.get(account).and_then(|u| u.used_at(now))
+    }
+
     /// Takes a session's report for `account`; the account's usage when it changed.
     fn record(&mut self, session: &str, account: &str, report: &UsageFile) -> Option<AccountUsage> {
         let prompt = report.prompt_id.clone()?;
@@ -55,6 +60,47 @@ impl Daemon {
                 .and_then(|json| serde_json::from_str::<AccountUsage>(&json).ok());
             if let Some(usage) = kept {
                 self.usage.restore(&account.name, usage);
+            }
+        }
+    }
+
+    /// The account the next launch goes to, by usage (`cf_core::placement`, the active account
+    /// preferred), with the one line that says why. With no usable account: the active one.
+    pub(crate) fn placed_account(
+        &self,
+        now: jiff::Timestamp,
+    ) -> (String, std::path::PathBuf, String) {
+        let states = self.failover.account_states();
+        let candidates: Vec<cf_core::placement::Candidate<'_>> = self
+            .cfg
+            .accounts
+            .iter()
+            .map(|a| cf_core::placement::Candidate {
+                name: &a.name,
+                usable: states
+                    .iter()
+                    .find(|s| s.name == a.name)
+                    .is_none_or(|s| s.is_available(now)),
+                used: self.usage.used_at(&a.name, now),
+            })
+            .collect();
+        let policy = &self.cfg.quota.placement;
+        let preferred = Some(self.failover.active_index());
+        let placed = cf_core::placement::place(&candidates, preferred, policy)
+            .and_then(|p| Some((self.cfg.accounts.get(p.index)?, p)));
+        match placed {
+            Some((account, placement)) => (
+                account.name.clone(),
+                account.config_dir.clone(),
+                cf_core::placement::describe(&candidates, &placement, policy),
+            ),
+            None => {
+                let (name, dir) = self.active_account();
+                (
+                    name.to_owned(),
+                    dir.to_path_buf(),
+                    format!("{name}: no account is usable"),
+                )
             }
         }
     }

@@ -26,6 +26,17 @@ struct Moving {
     carry: Carry,
 }
 
+/// Which account's sessions move where.
+#[derive(Debug, Clone, Copy)]
+struct Route {
+    /// The account left.
+    from: usize,
+    /// The account moved to.
+    to: usize,
+    /// Every session moves (a swap by hand, the end of a pause), not only those on `from`.
+    moves_all: bool,
+}
+
 /// A dedicated session to relaunch on the target, with its conversation when known.
 type Relaunch = (cf_config::DedicatedSession, Option<ResumeId>);
 
@@ -34,7 +45,12 @@ impl Daemon {
     /// this carries it out.
     pub(crate) async fn swap(&mut self, trigger: SwapTrigger) {
         let now = self.clock.now();
-        let from = self.failover.accounts.active;
+        let active = self.failover.accounts.active;
+        // Sessions run on several accounts: a limit or a failed login moves the sessions of the
+        // account it hit; a swap by hand (and the end of a pause) moves every session.
+        let from = self.swap_source(&trigger).unwrap_or(active);
+        let moves_all = matches!(trigger.cause, SwapCause::ByHand | SwapCause::Resumed);
+        let leaves_active = from == active || trigger.cause == SwapCause::ByHand;
         let plan = plan_swap(&SwapRequest {
             accounts: &self.failover.accounts.states,
             active: from,
@@ -78,9 +94,32 @@ impl Daemon {
         let Some(to_dir) = self.cfg.accounts.get(to).map(|a| a.config_dir.clone()) else {
             return;
         };
-        let moving = self.take_moving_tasks(&trigger, to, now);
-        let dedicated = self.dedicated_to_relaunch().await;
-        self.switch_to(to, &trigger, &moving, &dedicated, now);
+        let moving = self.take_moving_tasks(
+            &trigger,
+            Route {
+                from,
+                to,
+                moves_all,
+            },
+            now,
+        );
+        // Dedicated sessions run on the active account: they move when it does.
+        let dedicated = match leaves_active {
+            true => self.dedicated_to_relaunch().await,
+            false => Vec::new(),
+        };
+        self.switch_to(
+            Route {
+                from,
+                to,
+                moves_all,
+            },
+            leaves_active,
+            &trigger,
+            &moving,
+            &dedicated,
+            now,
+        );
         self.trust_folders_for(to, &dedicated, now);
         // Fresh sessions (own range and dedicated only).
         for m in &moving {
@@ -102,15 +141,31 @@ impl Daemon {
         self.dispatch_wanted = true;
     }
 
-    /// Takes every claimed task off its session, closes its run and decides what becomes of it.
+    /// The account whose sessions a limit or a failed login moves: that of the task in the
+    /// session that showed it (`None`: the active one).
+    fn swap_source(&self, trigger: &SwapTrigger) -> Option<usize> {
+        if !matches!(trigger.cause, SwapCause::Quota | SwapCause::Account) {
+            return None;
+        }
+        let session = trigger.session.as_deref()?;
+        let account = self.pool.slot(session)?.task()?.account.clone();
+        self.failover
+            .accounts
+            .states
+            .iter()
+            .position(|s| s.name == account)
+    }
+
+    /// Takes the claimed tasks that move off their sessions, closes their runs and decides what
+    /// becomes of each.
     fn take_moving_tasks(
         &mut self,
         trigger: &SwapTrigger,
-        to: usize,
+        route: Route,
         now: Timestamp,
     ) -> Vec<Moving> {
-        let from_name = self.failover.accounts.active_name();
-        let to_name = self.failover.accounts.states[to].name.clone();
+        let from_name = self.failover.accounts.states[route.from].name.clone();
+        let to_name = self.failover.accounts.states[route.to].name.clone();
         let why = match trigger.cause {
             SwapCause::Quota => format!("account {from_name} ran out of quota"),
             SwapCause::Account => format!("account {from_name} needs attention"),
@@ -119,6 +174,15 @@ impl Daemon {
         };
         let mut moving = Vec::new();
         for session in self.sessions_with_tasks() {
+            let on_from = self
+                .pool
+                .slot(&session)
+                .and_then(|slot| slot.task())
+                .is_some_and(|task| task.account == from_name);
+            if !route.moves_all && !on_from {
+                // It runs on another account: it finishes where it is.
+                continue;
+            }
             let Some((run, mut task)) = self.pool.take_task(&session) else {
                 continue;
             };
@@ -182,19 +246,22 @@ impl Daemon {
         dedicated
     }
 
-    /// Makes `to` the active account and records the swap.
+    /// Records the swap; `to` becomes the active account when the active one is left.
     fn switch_to(
         &mut self,
-        to: usize,
+        route: Route,
+        leaves_active: bool,
         trigger: &SwapTrigger,
         moving: &[Moving],
         dedicated: &[Relaunch],
         now: Timestamp,
     ) {
-        let from_name = self.failover.accounts.active_name();
-        self.failover.accounts.active = to;
+        let from_name = self.failover.accounts.states[route.from].name.clone();
+        if leaves_active {
+            self.failover.accounts.active = route.to;
+        }
         let was_paused = self.failover.accounts.pause.take().is_some();
-        let to_name = self.failover.accounts.active_name();
+        let to_name = self.failover.accounts.states[route.to].name.clone();
         if was_paused {
             self.say(
                 NoticeKind::Resumed,
@@ -240,7 +307,7 @@ impl Daemon {
     }
 
     /// The target must be able to open the conversations: trust their folders.
-    fn trust_folders_for(&self, to: usize, dedicated: &[Relaunch], now: Timestamp) {
+    pub(crate) fn trust_folders_for(&self, to: usize, dedicated: &[Relaunch], now: Timestamp) {
         let Some(account) = self.cfg.accounts.get(to) else {
             return;
         };
