@@ -2,8 +2,10 @@
 //! work while another has headroom; `fill-first` keeps using the preferred account until it
 //! reaches the line (like one active account), `spread` takes the one with the most headroom.
 //! Hysteresis keeps an account just under the line from flapping. An account that never
-//! reported is unknown: after those that report headroom, before those above the line — never
-//! taken for 0 % or 100 %. Pure: usage at `now` is computed by the caller.
+//! reported is unknown — never taken for 0 % or 100 %: with `fill-first` the preferred account
+//! keeps the work while it is unknown (the operator chose it: `swap --to`); any other unknown
+//! account comes after those that report headroom and before those above the line. Pure: usage
+//! at `now` is computed by the caller.
 
 /// How new work is spread over the accounts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,9 +99,14 @@ pub fn place(
         .iter()
         .find(|(i, _)| Some(*i) == preferred)
         .copied();
+    let preferred_unknown = usable
+        .iter()
+        .find(|(i, c)| Some(*i) == preferred && c.used.is_none())
+        .map(|(i, _)| *i);
     let chosen = match policy.strategy {
         Strategy::FillFirst => preferred_headroom
             .map(|(i, _)| (i, Why::Preferred))
+            .or_else(|| preferred_unknown.map(|i| (i, Why::Preferred)))
             .or_else(|| headroom.first().map(|(i, _)| (*i, Why::Headroom))),
         Strategy::Spread => {
             let emptiest = lowest(&headroom);
@@ -113,6 +120,7 @@ pub fn place(
         }
     };
     let chosen = chosen
+        .or_else(|| preferred_unknown.map(|i| (i, Why::Unknown)))
         .or_else(|| {
             usable
                 .iter()
@@ -271,7 +279,12 @@ mod tests {
                 Unknown,
             ),
             (vec![None, None], None, fill_first(), 0, Unknown),
-            (vec![None, Some(30.0)], Some(0), fill_first(), 1, Headroom),
+            // Fill-first keeps an unknown preferred account (the operator chose it); spread
+            // takes an account that reports headroom first.
+            (vec![None, Some(30.0)], Some(0), fill_first(), 0, Preferred),
+            (vec![None, Some(30.0)], Some(0), spread(), 1, Headroom),
+            (vec![Some(30.0), None], Some(1), fill_first(), 1, Preferred),
+            (vec![Some(95.0), None, None], Some(2), spread(), 2, Unknown),
             // Spread: the most headroom, unless the preferred one is close enough.
             (vec![Some(40.0), Some(10.0)], Some(0), spread(), 1, Headroom),
             (
