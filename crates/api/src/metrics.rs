@@ -175,6 +175,31 @@ fn account_usage(out: &mut Metrics, accounts: &[cf_daemon::status::AccountStatus
             }
         }
     }
+    const COST: &str = "claude_failover_account_cost_usd_total";
+    const TOKENS: &str = "claude_failover_account_tokens_total";
+    const TASKS: &str = "claude_failover_account_tasks_total";
+    let cost_help = "What the tasks finished on the account cost, USD (their footers' sum).";
+    out.header(COST, cost_help, "counter");
+    for a in accounts {
+        out.sample_f64(COST, &[("account", a.name.as_str())], a.spent.cost_usd);
+    }
+    let tokens_help = "Tokens of the tasks finished on the account (their footers' sum).";
+    out.header(TOKENS, tokens_help, "counter");
+    for a in accounts {
+        let name = a.name.as_str();
+        let input = [("account", name), ("direction", "input")];
+        out.sample(TOKENS, &input, a.spent.input_tokens);
+        let output = [("account", name), ("direction", "output")];
+        out.sample(TOKENS, &output, a.spent.output_tokens);
+    }
+    out.header(
+        TASKS,
+        "Tasks finished (done or failed) on the account.",
+        "counter",
+    );
+    for a in accounts {
+        out.sample(TASKS, &[("account", a.name.as_str())], a.spent.tasks);
+    }
     out.header(
         RESETS,
         "When the account's usage window resets (Unix time).",

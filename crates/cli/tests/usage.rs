@@ -142,3 +142,74 @@ fn an_operators_own_status_line_keeps_printing_under_ours() {
         "cat > /dev/null; echo operator-line-7"
     );
 }
+
+/// The footers carry each task's account, cost and tokens; `tasks --json` and `/metrics` carry
+/// the same figures, summed per account.
+#[test]
+fn footers_carry_cost_and_tokens_and_metrics_sum_them() {
+    let mut spec = support::spec();
+    spec.pool_size = 2;
+    spec.work = "1s".into();
+    let sandbox = Sandbox::create(&spec).expect("sandbox");
+    std::fs::write(sandbox.account_dir.join("fake-usage"), "five_hour=30").expect("usage");
+    let mut daemon = DaemonProcess::start(&sandbox, "cost");
+    let tasks = [("alpha", "c1"), ("beta", "c2"), ("gamma", "c3")];
+    for (project, id) in tasks {
+        sandbox
+            .add_task(project, id, "Costs something.")
+            .expect("add");
+    }
+    wait_until(Duration::from_secs(60), "all done", || {
+        tasks.iter().all(|(p, id)| is_done(&sandbox, p, id))
+    });
+    let mut cost = 0.0;
+    let mut input = 0;
+    for (project, id) in tasks {
+        let text = sandbox
+            .read_file_in(project, "done", &format!("{id}.md"))
+            .expect("done");
+        let spent = cf_core::footer::Spent::from_footer(&text).expect("a cost in the footer");
+        assert!(
+            spent.cost_usd > 0.0 && spent.input_tokens > 0 && spent.output_tokens > 0,
+            "{text}"
+        );
+        assert!(text.contains("- account: a"), "{text}");
+        cost += spent.cost_usd;
+        input += spent.input_tokens;
+    }
+    let listed = cli_stdout(&sandbox, &["tasks", "--json"]);
+    let listed: serde_json::Value = serde_json::from_str(&listed).expect("json");
+    let listed_cost: f64 = listed
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|t| t["spent"]["cost_usd"].as_f64())
+        .sum();
+    assert!(
+        (listed_cost - cost).abs() < 1e-9,
+        "tasks --json {listed_cost} vs footers {cost}"
+    );
+    let addr = api_address(&sandbox).expect("api");
+    let (_, metrics) = http_get(&addr, "/metrics");
+    let value = |prefix: &str| -> f64 {
+        metrics
+            .lines()
+            .find(|l| l.starts_with(prefix))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{prefix} in:\n{metrics}"))
+    };
+    let metric_cost = value("claude_failover_account_cost_usd_total{account=\"a\"}");
+    assert!(
+        (metric_cost - cost).abs() < 1e-6,
+        "metrics {metric_cost} vs footers {cost}"
+    );
+    let metric_input =
+        value("claude_failover_account_tokens_total{account=\"a\",direction=\"input\"}");
+    assert_eq!(metric_input as u64, input);
+    assert_eq!(
+        value("claude_failover_account_tasks_total{account=\"a\"}") as u64,
+        3
+    );
+    assert!(daemon.stop());
+}

@@ -79,9 +79,50 @@ fn content_text(content: Option<&Value>) -> String {
     crate::footer::one_line(&text)
 }
 
+/// The input and output tokens of every `assistant` entry of a transcript
+/// (`message.usage.input_tokens`, `message.usage.output_tokens`); unreadable lines are skipped.
+pub fn token_totals(transcript: &str) -> (u64, u64) {
+    let mut totals = (0u64, 0u64);
+    for line in transcript.lines() {
+        if !line.contains("\"assistant\"") {
+            continue;
+        }
+        let Ok(entry) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        if entry.get("type").and_then(serde_json::Value::as_str) != Some("assistant") {
+            continue;
+        }
+        let usage = &entry["message"]["usage"];
+        let count = |key: &str| {
+            usage
+                .get(key)
+                .and_then(serde_json::Value::as_u64)
+                .unwrap_or(0)
+        };
+        totals.0 = totals.0.saturating_add(count("input_tokens"));
+        totals.1 = totals.1.saturating_add(count("output_tokens"));
+    }
+    totals
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tokens_are_summed_over_the_assistant_entries() {
+        let transcript = concat!(
+            r#"{"type":"user","message":{"usage":{"input_tokens":999}}}"#,
+            "\n",
+            r#"{"type":"assistant","message":{"usage":{"input_tokens":42,"output_tokens":3}}}"#,
+            "\n",
+            "not json \"assistant\"\n",
+            r#"{"type":"assistant","message":{"usage":{"input_tokens":8,"output_tokens":7}}}"#,
+            "\n",
+        );
+        assert_eq!(token_totals(transcript), (50, 10));
+    }
 
     #[test]
     fn the_assistant_entry_is_found_behind_other_entries() {

@@ -28,7 +28,11 @@ pub struct AccountStatus {
     pub breaker: BreakerView,
     /// Its usage as the sessions on it last reported it; `None`: never reported (unknown).
     pub usage: Option<UsageView>,
+    /// What the tasks finished on it cost, in all.
+    pub spent: AccountSpent,
 }
+
+pub use crate::usage::AccountSpent;
 
 /// An account's usage at the time of the report, for people and dashboards.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -158,6 +162,9 @@ pub fn account_statuses(
                 attention,
                 breaker,
                 usage,
+                spent: kv(&crate::usage::spent_key(&a.name))
+                    .and_then(|json| serde_json::from_str(&json).ok())
+                    .unwrap_or_default(),
             }
         })
         .collect()

@@ -231,6 +231,7 @@ impl Daemon {
     ) {
         let now = self.clock.now();
         let (account, _, _) = self.placed_account(now);
+        let usage_before = self.usage.used_at(&account, now);
         let model = self
             .cfg
             .agent
@@ -253,6 +254,8 @@ impl Daemon {
             restart_note: self.take_restart_note(&candidate.project, candidate.file.id.as_str()),
             resume_failures: 0,
             held: Held::No,
+            cost_usd: 0.0,
+            usage_before,
         };
         let resume = self.take_resume_id(session);
         let message = build_task_message(
@@ -323,6 +326,10 @@ impl Daemon {
             }
         };
         signals::clear_signals(&self.cfg.watcher.done_signal_dir, session);
+        if let Some(slot) = self.pool.slot_mut(session) {
+            // A new client process: its cost starts at 0.
+            slot.hints.process_cost_micro = None;
+        }
         let plan = LaunchPlan {
             session: session.to_string(),
             command_line,

@@ -24,6 +24,8 @@ impl Daemon {
     ) {
         self.abandon_probe(&task.account, task.probe);
         let now = self.clock.now();
+        let spent = self.spent_by(session, &task, now);
+        self.add_spending(&task.account, &spent);
         let footer = render_footer(&RunFooter {
             session: session.to_string(),
             account: task.account.clone(),
@@ -34,6 +36,7 @@ impl Daemon {
             attempts: task.history.attempts.clone(),
             restart_note: task.restart_note.clone(),
             run: Some(run.0),
+            spent: Some(spent),
         });
         let success = is_success(&outcome);
         let destination = if success {

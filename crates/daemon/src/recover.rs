@@ -402,6 +402,8 @@ impl Daemon {
             restart_note: None,
             resume_failures: 0,
             held: crate::slots::Held::No,
+            cost_usd: 0.0,
+            usage_before: None,
         }
     }
 
@@ -468,6 +470,7 @@ mod tests {
             attempts: Vec::new(),
             restart_note: None,
             run,
+            spent: None,
         });
         format!("The task.{footer}")
     }

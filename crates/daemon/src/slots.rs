@@ -44,6 +44,10 @@ pub struct ClaimedTask {
     /// Whether its conversation holds the task text (a launch of it was verified): only then may
     /// an interruption resume it with the short continue message.
     pub held: Held,
+    /// What the client processes that ran it before the current one cost, USD.
+    pub cost_usd: f64,
+    /// Its account's use when it first started, percent, if reported.
+    pub usage_before: Option<f64>,
 }
 
 /// Whether a task's conversation holds the task text.
@@ -139,6 +143,8 @@ pub struct HookHints {
     pub limit: Option<(Timestamp, String)>,
     /// The transcript path the hooks reported for the current launch.
     pub transcript: Option<std::path::PathBuf>,
+    /// The running cost of the current client process, micro-USD (its status line reports).
+    pub process_cost_micro: Option<u64>,
 }
 
 impl Slot {
@@ -192,12 +198,17 @@ impl Slot {
 
     /// Takes the slot's task and run out, leaving it free.
     pub fn take_task(&mut self) -> Option<(RunId, ClaimedTask)> {
-        match std::mem::replace(&mut self.phase, Phase::Free) {
+        let (run, mut task) = match std::mem::replace(&mut self.phase, Phase::Free) {
             Phase::Working { run, task, .. }
             | Phase::Launching { run, task, .. }
-            | Phase::Parked { run, task } => Some((run, task)),
-            Phase::Free => None,
+            | Phase::Parked { run, task } => (run, task),
+            Phase::Free => return None,
+        };
+        // The client process that ran it ends with it here: its cost is the task's.
+        if let Some(micro) = self.hints.process_cost_micro.take() {
+            task.cost_usd += micro as f64 / 1_000_000.0;
         }
+        Some((run, task))
     }
 
     /// A short word for status.

@@ -72,6 +72,12 @@ pub struct TaskLine {
     pub reason: Option<String>,
     /// Since when (blocked: first detection; otherwise the file's mtime), RFC 3339.
     pub since: Option<String>,
+    /// A finished task: the account its last run was on (from its footer).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// A finished task: what it cost (from its footer).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spent: Option<cf_core::footer::Spent>,
 }
 
 /// Lists every task of every project.
@@ -105,6 +111,8 @@ pub fn snapshot_queue(cfg: &Config) -> QueueSnapshot {
             state,
             reason,
             since,
+            account: None,
+            spent: None,
         };
         if let Ok(scan) = cf_queue::scan_inbox(&project) {
             for q in &scan.queued {
@@ -177,12 +185,15 @@ pub fn snapshot_queue(cfg: &Config) -> QueueSnapshot {
             let dir = folder.dir(&project);
             for file in cf_queue::finished_names(&project, folder) {
                 let path = dir.join(&file);
-                let reason = if state == TaskState::Failed {
-                    footer_outcome(&path)
-                } else {
-                    None
+                let footer = FooterFacts::read(&path);
+                let reason = match state {
+                    TaskState::Failed => footer.outcome,
+                    _ => None,
                 };
-                out.push(line(file, state, reason, mtime(&path)));
+                let mut entry = line(file, state, reason, mtime(&path));
+                entry.account = footer.account;
+                entry.spent = footer.spent;
+                out.push(entry);
             }
         }
     }
@@ -229,9 +240,26 @@ fn invalid_reason(task: &Path) -> Option<String> {
 }
 
 /// The last `- outcome: …` line of a finished task's footer.
-fn footer_outcome(path: &Path) -> Option<String> {
-    let bytes = cf_queue::read_task_file(path, cf_queue::FINISH_MAX_BYTES).ok()?;
-    cf_core::footer::last_outcome(&String::from_utf8_lossy(&bytes)).map(str::to_string)
+/// What a finished task's footer says: how it ended, on which account, what it cost.
+#[derive(Default)]
+struct FooterFacts {
+    outcome: Option<String>,
+    account: Option<String>,
+    spent: Option<cf_core::footer::Spent>,
+}
+
+impl FooterFacts {
+    fn read(path: &Path) -> FooterFacts {
+        let Ok(bytes) = cf_queue::read_task_file(path, cf_queue::FINISH_MAX_BYTES) else {
+            return FooterFacts::default();
+        };
+        let text = String::from_utf8_lossy(&bytes);
+        FooterFacts {
+            outcome: cf_core::footer::last_outcome(&text).map(str::to_string),
+            account: cf_core::footer::run_footer_field(&text, "account").map(str::to_string),
+            spent: cf_core::footer::Spent::from_footer(&text),
+        }
+    }
 }
 
 fn mtime(path: &Path) -> Option<String> {

@@ -62,6 +62,22 @@ pub fn turn_entry(
     }
 }
 
+/// Most of a transcript read to count a task's tokens.
+const TOKENS_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The input and output tokens of the conversation `id` (its whole transcript, up to
+/// [`TOKENS_BYTES`] from its end); `(0, 0)` when it cannot be found.
+pub fn conversation_tokens(roots: &[PathBuf], id: &ResumeId, hinted: Option<&Path>) -> (u64, u64) {
+    let named_for_id = |p: &&Path| p.file_stem().and_then(|s| s.to_str()) == Some(id.as_str());
+    let path = hinted
+        .filter(named_for_id)
+        .and_then(|p| inside_roots(p, roots))
+        .or_else(|| find_by_id(roots, id));
+    path.and_then(|p| read_last(&p, TOKENS_BYTES))
+        .map(|text| cf_core::transcript::token_totals(&text))
+        .unwrap_or((0, 0))
+}
+
 /// `path` resolved, if it is a `<id>.jsonl` file inside one of the roots.
 fn inside_roots(path: &Path, roots: &[PathBuf]) -> Option<PathBuf> {
     let resolved = path.canonicalize().ok()?;
@@ -84,12 +100,17 @@ fn find_by_id(roots: &[PathBuf], id: &ResumeId) -> Option<PathBuf> {
 /// The last [`TAIL_BYTES`] of the file as text (invalid UTF-8 replaced: such lines fail to parse
 /// and are skipped).
 fn read_tail(path: &Path) -> Option<String> {
+    read_last(path, TAIL_BYTES)
+}
+
+/// The last `limit` bytes of the file as text.
+fn read_last(path: &Path, limit: u64) -> Option<String> {
     let mut file = File::open(path).ok()?;
     let size = file.metadata().ok()?.len();
-    file.seek(SeekFrom::Start(size.saturating_sub(TAIL_BYTES)))
+    file.seek(SeekFrom::Start(size.saturating_sub(limit)))
         .ok()?;
     let mut bytes = Vec::new();
-    file.take(TAIL_BYTES).read_to_end(&mut bytes).ok()?;
+    file.take(limit).read_to_end(&mut bytes).ok()?;
     Some(String::from_utf8_lossy(&bytes).into_owned())
 }
 

@@ -16,6 +16,24 @@ pub(crate) fn usage_key(account: &str) -> String {
     format!("usage.{account}")
 }
 
+/// The store key of an account's spending totals.
+pub(crate) fn spent_key(account: &str) -> String {
+    format!("spent.{account}")
+}
+
+/// What the tasks finished on an account cost, in all.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AccountSpent {
+    /// USD.
+    pub cost_usd: f64,
+    /// Input tokens.
+    pub input_tokens: u64,
+    /// Output tokens.
+    pub output_tokens: u64,
+    /// Tasks finished (done or failed).
+    pub tasks: u64,
+}
+
 /// What is known of every account's usage.
 #[derive(Debug, Default)]
 pub(crate) struct Usage {
@@ -105,11 +123,67 @@ impl Daemon {
         }
     }
 
+    /// What `task`, ending now in `session`, cost: the client processes' cost (folded into the
+    /// task when it left its session), its conversation's tokens, the account's use around it.
+    pub(crate) fn spent_by(
+        &self,
+        session: &str,
+        task: &crate::slots::ClaimedTask,
+        now: jiff::Timestamp,
+    ) -> cf_core::footer::Spent {
+        let hinted = self
+            .pool
+            .slot(session)
+            .and_then(|s| s.hints.transcript.clone());
+        let (input_tokens, output_tokens) = match &task.conversation {
+            Some(id) => crate::transcript::conversation_tokens(
+                &crate::transcript::transcript_roots(&self.cfg),
+                id,
+                hinted.as_deref(),
+            ),
+            None => (0, 0),
+        };
+        cf_core::footer::Spent {
+            cost_usd: task.cost_usd,
+            input_tokens,
+            output_tokens,
+            usage_before: task.usage_before,
+            usage_after: self.usage.used_at(&task.account, now),
+        }
+    }
+
+    /// Adds a finished task's spending to its account's totals (`spent.<account>`, for
+    /// `/metrics`).
+    pub(crate) fn add_spending(&self, account: &str, spent: &cf_core::footer::Spent) {
+        let key = spent_key(account);
+        let mut total: AccountSpent = self
+            .store
+            .get_kv(&key)
+            .ok()
+            .flatten()
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .unwrap_or_default();
+        total.cost_usd += spent.cost_usd;
+        total.input_tokens = total.input_tokens.saturating_add(spent.input_tokens);
+        total.output_tokens = total.output_tokens.saturating_add(spent.output_tokens);
+        total.tasks += 1;
+        match serde_json::to_string(&total) {
+            Ok(json) => self.store_kv(&key, &json),
+            Err(e) => tracing::warn!("cannot encode the spending of {account}: {e}"),
+        }
+    }
+
     /// A session's status line wrote a report: note it for the account it runs on.
     pub(crate) fn on_usage_report(&mut self, session: &str) {
         let Some(report) = read_usage(&self.cfg.watcher.done_signal_dir, session) else {
             return;
         };
+        if let (Some(cost), Some(slot)) = (report.total_cost_usd, self.pool.slot_mut(session))
+            && slot.task().is_some()
+        {
+            // Reports are the process's running total: the latest is what it cost so far.
+            slot.hints.process_cost_micro = Some((cost.max(0.0) * 1_000_000.0).round() as u64);
+        }
         let Some(account) = self.account_of_report(session, &report) else {
             tracing::debug!(%session, "a usage report from a session on no known account");
             return;

@@ -113,6 +113,8 @@ impl RetryRecord {
             restart_note: self.restart_note.clone(),
             resume_failures: 0,
             held: self.held,
+            cost_usd: 0.0,
+            usage_before: None,
         })
     }
 }

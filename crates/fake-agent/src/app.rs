@@ -130,6 +130,9 @@ pub struct App {
     cost_usd: f64,
 }
 
+/// How long the end of a turn waits for the status line command.
+const STATUS_LINE_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
 impl App {
     /// A session showing `history` (replayed blocks; empty when fresh).
     pub fn new(info: SessionInfo, transcript: TranscriptWriter, history: Vec<Block>) -> Self {
@@ -362,9 +365,12 @@ impl App {
             permission_mode: self.info.permission_mode.hook_name(),
         });
         let (event, payload) = self.end_payload(turn, &ending);
-        self.hooks.fire(event, None, &payload);
+        // The status line first (and waited for): its report, with this reply's cost, is
+        // written before the hooks say the turn is over.
         self.cost_usd += crate::status_line::COST_PER_REPLY;
         self.update_status_line(Some(&turn.prompt_id));
+        self.status_line.wait(STATUS_LINE_WAIT);
+        self.hooks.fire(event, None, &payload);
     }
 
     /// Calls the status line with the session's figures (`rate_limits` only after a reply).

@@ -52,8 +52,10 @@ impl StatusLine {
         self.shown.lock().ok().and_then(|shown| shown.clone())
     }
 
-    /// Calls the command with `payload` (unless one call still runs: the next reply will).
+    /// Calls the command with `payload` (after the previous call, waited for a moment; a call
+    /// still running then makes this one wait for the next reply).
     pub fn update(&mut self, payload: &Value) {
+        self.wait(Duration::from_secs(2));
         if self.running.as_ref().is_some_and(|h| !h.is_finished()) {
             return;
         }

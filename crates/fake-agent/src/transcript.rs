@@ -190,12 +190,20 @@ impl TranscriptWriter {
 
 /// The assistant entry of a finished turn: the reply with its model, or a synthetic message
 /// marked as an API error (`isApiErrorMessage`, `error`, `apiErrorStatus`, a request id).
+/// Input tokens of one fake reply (as in the recordings).
+pub const REPLY_INPUT_TOKENS: u64 = 42;
+/// Output tokens of one fake reply.
+pub const REPLY_OUTPUT_TOKENS: u64 = 3;
+
 fn assistant_entry(turn: &EndedTurn<'_>) -> Value {
     let content = json!([{"type": "text", "text": turn.text}]);
     let (Some(error), Some(status)) = (turn.outcome.error_kind(), turn.outcome.http_status())
     else {
+        // The recorded replies' figures (`usage/`): a short prompt, a short answer.
         return json!({"type": "assistant", "message": {
-            "role": "assistant", "model": turn.model, "content": content}});
+            "role": "assistant", "model": turn.model, "content": content,
+            "usage": {"input_tokens": REPLY_INPUT_TOKENS, "output_tokens": REPLY_OUTPUT_TOKENS,
+                "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}}});
     };
     json!({
         "type": "assistant",
