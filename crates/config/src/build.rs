@@ -58,6 +58,7 @@ pub(crate) fn read_config(walk: &mut Walk<'_>, root: &Node) -> Config {
     let watchdog = read_watchdog(walk, &top);
     let agent = read_agent(walk, &top);
     let accounts = read_accounts(walk, &top, &home);
+    check_dedicated_accounts(walk, &top, &pool, &accounts);
     let shared_dir = walk.path(&top, "shared_dir");
     let delegation = read_delegation(walk, &top);
     let api = read_api(walk, &top);
@@ -89,6 +90,58 @@ pub(crate) fn read_config(walk: &mut Walk<'_>, root: &Node) -> Config {
         delegation,
         api,
         notify,
+    }
+}
+
+/// Every `pool.dedicated[].account` must name a configured account.
+fn check_dedicated_accounts(
+    walk: &mut Walk<'_>,
+    top: &Section<'_>,
+    pool: &PoolConfig,
+    accounts: &[crate::model::Account],
+) {
+    let Some(list) = top.get("pool").and_then(|p| match &p.value {
+        Value::Map(entries) => entries
+            .iter()
+            .find(|(k, _)| matches!(&k.value, Value::Str(s) if s == "dedicated"))
+            .map(|(_, v)| v),
+        _ => None,
+    }) else {
+        return;
+    };
+    let Value::Seq(items) = &list.value else {
+        return;
+    };
+    let names: Vec<&str> = accounts.iter().map(|a| a.name.as_str()).collect();
+    for (index, item) in items.iter().enumerate() {
+        let Value::Map(entries) = &item.value else {
+            continue;
+        };
+        let Some((_, node)) = entries
+            .iter()
+            .find(|(k, _)| matches!(&k.value, Value::Str(s) if s == "account"))
+        else {
+            continue;
+        };
+        let Value::Str(name) = &node.value else {
+            continue;
+        };
+        if pool
+            .dedicated
+            .iter()
+            .any(|d| d.account.as_deref() == Some(name))
+            && !names.contains(&name.as_str())
+        {
+            let message = format!(
+                "`{name}` is no configured account (accounts: {}); name one of them or remove the key",
+                names.join(", ")
+            );
+            walk.report(
+                node,
+                &format!("pool.dedicated[{index}].account"),
+                Problem::Invalid(message),
+            );
+        }
     }
 }
 
@@ -209,7 +262,8 @@ fn read_dedicated(
     for (index, item) in items.unwrap_or_default().iter().enumerate() {
         let key = format!("pool.dedicated[{index}]");
         let expected = "a mapping with `name` and `project`";
-        let Some(entry) = walk.entry_section(item, &key, expected, &["name", "project"]) else {
+        let known = ["name", "project", "account"];
+        let Some(entry) = walk.entry_section(item, &key, expected, &known) else {
             continue;
         };
         let name_hint = "write the tmux session name, e.g. `name: ccl-1-myproject`";
@@ -249,8 +303,14 @@ fn read_dedicated(
             );
             continue;
         }
+        let account = walk.string(&entry, "account");
         if let Some(project) = project {
-            sessions.push((DedicatedSession { name, project }, name_node.line));
+            let session = DedicatedSession {
+                name,
+                project,
+                account,
+            };
+            sessions.push((session, name_node.line));
         }
     }
     sessions.into_iter().map(|(session, _)| session).collect()

@@ -123,6 +123,8 @@ pub struct DedicatedSession {
     pub name: String,
     /// The project the session works in (its queue is scanned too).
     pub project: PathBuf,
+    /// The account it runs on (`None`: the active one); it moves only when that one fails.
+    pub account: Option<String>,
 }
 
 /// Where tasks come from and the timing of launches.

@@ -391,3 +391,14 @@ fn notify_sinks_refuse_secrets_in_the_file_and_unknown_words() {
         "6:7: notify.sinks[1].name: is given twice (first on line 5)",
     );
 }
+
+#[test]
+fn a_dedicated_sessions_account_must_be_configured() {
+    let yaml = format!(
+        "{MINIMAL}pool:\n  dedicated:\n    - {{name: mine, project: /srv/x, account: zz}}\naccounts:\n  - {{name: a, config_dir: /c/a}}\n"
+    );
+    check_err(
+        &yaml,
+        "pool.dedicated[0].account: `zz` is no configured account (accounts: a)",
+    );
+}

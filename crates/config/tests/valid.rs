@@ -225,7 +225,8 @@ fn the_example_parses_and_sets_every_section() {
         config.pool.dedicated[0],
         DedicatedSession {
             name: "ccl-1-conformvault".into(),
-            project: PathBuf::from("/srv/projects/conformvault")
+            project: PathBuf::from("/srv/projects/conformvault"),
+            account: None,
         }
     );
     assert_eq!(
@@ -380,4 +381,13 @@ fn an_unknown_account_name_is_explained_with_the_known_ones() {
 
 fn example_config_parsed() -> cf_config::Config {
     parse_ok(example_config())
+}
+
+#[test]
+fn a_dedicated_session_may_name_its_account() {
+    let yaml = format!(
+        "{MINIMAL}pool:\n  dedicated:\n    - {{name: mine, project: /srv/x, account: b}}\nshared_dir: /s\naccounts:\n  - {{name: a, config_dir: /c/a}}\n  - {{name: b, config_dir: /c/b}}\n"
+    );
+    let config = parse_ok(&yaml);
+    assert_eq!(config.pool.dedicated[0].account.as_deref(), Some("b"));
 }

@@ -103,11 +103,18 @@ impl Daemon {
             },
             now,
         );
-        // Dedicated sessions run on the active account: they move when it does.
-        let dedicated = match leaves_active {
-            true => self.dedicated_to_relaunch().await,
-            false => Vec::new(),
-        };
+        // A dedicated session runs on its configured account (else the active one) and moves
+        // only when that one is left.
+        let from_name = self.failover.accounts.states[from].name.clone();
+        let dedicated: Vec<Relaunch> = self
+            .dedicated_to_relaunch()
+            .await
+            .into_iter()
+            .filter(|(d, _)| match &d.account {
+                Some(account) => *account == from_name,
+                None => leaves_active,
+            })
+            .collect();
         self.switch_to(
             Route {
                 from,
