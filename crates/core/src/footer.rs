@@ -102,7 +102,7 @@ impl Spent {
     fn lines(&self) -> Vec<(&'static str, String)> {
         let percent = |p: Option<f64>| p.map_or("unknown".to_owned(), |p| format!("{p:.0}%"));
         vec![
-            ("cost", format!("${:.4}", self.cost_usd)),
+            ("cost", format!("${:.6}", self.cost_usd)),
             (
                 "tokens",
                 format!("{} in, {} out", self.input_tokens, self.output_tokens),
@@ -281,7 +281,9 @@ mod tests {
         f.spent = Some(spent);
         let text = render_footer(&f);
         assert!(
-            text.contains("- cost: $0.0312\n- tokens: 1200 in, 340 out\n- usage: 80% -> unknown\n"),
+            text.contains(
+                "- cost: $0.031200\n- tokens: 1200 in, 340 out\n- usage: 80% -> unknown\n"
+            ),
             "{text}"
         );
         let read = Spent::from_footer(&format!("# task{text}")).expect("read back");

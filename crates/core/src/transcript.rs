@@ -82,6 +82,9 @@ fn content_text(content: Option<&Value>) -> String {
 /// The input and output tokens of every `assistant` entry of a transcript
 /// (`message.usage.input_tokens`, `message.usage.output_tokens`); unreadable lines are skipped.
 pub fn token_totals(transcript: &str) -> (u64, u64) {
+    // One reply may be written as several entries (one per content block) sharing its
+    // `message.id` and its usage: the last of each id counts once.
+    let mut by_id: std::collections::HashMap<String, (u64, u64)> = std::collections::HashMap::new();
     let mut totals = (0u64, 0u64);
     for line in transcript.lines() {
         if !line.contains("\"assistant\"") {
@@ -100,10 +103,20 @@ pub fn token_totals(transcript: &str) -> (u64, u64) {
                 .and_then(serde_json::Value::as_u64)
                 .unwrap_or(0)
         };
-        totals.0 = totals.0.saturating_add(count("input_tokens"));
-        totals.1 = totals.1.saturating_add(count("output_tokens"));
+        let tokens = (count("input_tokens"), count("output_tokens"));
+        match entry["message"]["id"].as_str() {
+            Some(id) => {
+                by_id.insert(id.to_owned(), tokens);
+            }
+            None => {
+                totals.0 = totals.0.saturating_add(tokens.0);
+                totals.1 = totals.1.saturating_add(tokens.1);
+            }
+        }
     }
-    totals
+    by_id.values().fold(totals, |(i, o), (di, dout)| {
+        (i.saturating_add(*di), o.saturating_add(*dout))
+    })
 }
 
 #[cfg(test)]
@@ -120,8 +133,16 @@ mod tests {
             "not json \"assistant\"\n",
             r#"{"type":"assistant","message":{"usage":{"input_tokens":8,"output_tokens":7}}}"#,
             "\n",
+            r#"{"type":"assistant","message":{"id":"m1","usage":{"input_tokens":100,"output_tokens":1}}}"#,
+            "\n",
+            r#"{"type":"assistant","message":{"id":"m1","usage":{"input_tokens":100,"output_tokens":9}}}"#,
+            "\n",
         );
-        assert_eq!(token_totals(transcript), (50, 10));
+        assert_eq!(
+            token_totals(transcript),
+            (150, 19),
+            "one reply in two blocks counts once"
+        );
     }
 
     #[test]

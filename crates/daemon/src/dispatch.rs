@@ -52,6 +52,15 @@ pub(crate) struct Candidate {
     pub(crate) doc: TaskDoc,
 }
 
+/// Which account a launch goes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum LaunchOn {
+    /// The one placement by usage picks.
+    Placed,
+    /// This one (a swap's target).
+    Account(String),
+}
+
 impl Daemon {
     /// Gives queued tasks to free pool sessions, in dispatch order. Every queued task passes
     /// the `depends_on` gate first (whether a session is free or not), so that `.blocked`
@@ -263,7 +272,7 @@ impl Daemon {
             &candidate.doc.body,
             &self.cfg.agent.message_suffix,
         );
-        self.begin_launch(session, task, resume, message);
+        self.begin_launch(session, task, resume, message, LaunchOn::Placed);
     }
 
     /// Records the run and spawns the launch of `task` in `session` on the active account.
@@ -274,9 +283,20 @@ impl Daemon {
         mut task: ClaimedTask,
         resume: Option<ResumeId>,
         message: String,
+        on: LaunchOn,
     ) {
         let now = self.clock.now();
-        let (account, config_dir, placement) = self.placed_account(now);
+        let (account, config_dir, placement) = match on {
+            LaunchOn::Placed => self.placed_account(now),
+            LaunchOn::Account(name) => match self.cfg.account_named(&name) {
+                Ok(a) => (
+                    a.name.clone(),
+                    a.config_dir.clone(),
+                    format!("{name}: the swap's target"),
+                ),
+                Err(_) => self.placed_account(now),
+            },
+        };
         self.store_kv("placement", &placement);
         task.account = account.clone();
         task.launched_at = now;
@@ -327,9 +347,11 @@ impl Daemon {
         };
         signals::clear_signals(&self.cfg.watcher.done_signal_dir, session);
         if let Some(slot) = self.pool.slot_mut(session) {
-            // A new client process: its cost starts at 0.
+            // A new client process: its cost starts at 0, and the last one's report is gone.
             slot.hints.process_cost_micro = None;
+            slot.hints.folded_micro = 0;
         }
+        signals::remove_usage(&self.cfg.watcher.done_signal_dir, session);
         let plan = LaunchPlan {
             session: session.to_string(),
             command_line,

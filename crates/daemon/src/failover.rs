@@ -50,10 +50,9 @@ pub(crate) struct Failover {
     accounts: Accounts,
     /// Turns quota hits on screens into swap decisions.
     monitor: cf_core::failover::QuotaMonitor,
-    /// A swap decided while handling an event, carried out after the batch.
-    pending_swap: Option<SwapTrigger>,
-    /// A swap by hand asked for while another was pending: carried out after it.
-    deferred_swap: Option<SwapTrigger>,
+    /// The swaps asked for and not yet carried out, one per account left (a limit or an account
+    /// error before a swap by hand), in order.
+    pending_swaps: Vec<SwapTrigger>,
     /// The local time zone, for reset times printed without one.
     time_zone: jiff::tz::TimeZone,
     /// Per session, the quota signal last logged (with the launch it was seen in).
@@ -73,8 +72,7 @@ impl Failover {
                 jiff::SignedDuration::try_from(reactivate_cooldown)
                     .unwrap_or(jiff::SignedDuration::from_mins(5)),
             ),
-            pending_swap: None,
-            deferred_swap: None,
+            pending_swaps: Vec::new(),
             time_zone: jiff::tz::TimeZone::try_system().unwrap_or(jiff::tz::TimeZone::UTC),
             logged_hits: std::collections::HashMap::new(),
         }
@@ -100,24 +98,38 @@ impl Failover {
         self.accounts.states.iter_mut().find(|s| s.name == name)
     }
 
-    /// Asks for a swap after the batch: the first request of a batch wins, except that a limit
-    /// or an account error goes before a swap by hand, which then follows it.
+    /// Asks for a swap after the batch. One request per account left is kept (the first);
+    /// requests for other accounts wait their turn; a limit or an account error goes before a
+    /// swap by hand, which then follows it.
     pub(crate) fn request(&mut self, trigger: SwapTrigger) {
-        match &self.pending_swap {
-            Some(pending) if pending.cause == SwapCause::ByHand => {
-                self.deferred_swap = self.pending_swap.take();
-            }
-            Some(_) => return,
-            None => {}
+        let same_source = |p: &SwapTrigger| {
+            p.account == trigger.account
+                && (p.cause == SwapCause::ByHand) == (trigger.cause == SwapCause::ByHand)
+        };
+        if self.pending_swaps.iter().any(same_source) {
+            return;
         }
-        self.pending_swap = Some(trigger);
+        match trigger.cause {
+            SwapCause::ByHand => self.pending_swaps.push(trigger),
+            _ => {
+                let first_by_hand = self
+                    .pending_swaps
+                    .iter()
+                    .position(|p| p.cause == SwapCause::ByHand)
+                    .unwrap_or(self.pending_swaps.len());
+                self.pending_swaps.insert(first_by_hand, trigger);
+            }
+        }
     }
 
-    /// The swap to carry out now, if any (the pending one, else the deferred one).
+    /// Whether a swap is asked for.
+    pub(crate) fn swap_pending(&self) -> bool {
+        !self.pending_swaps.is_empty()
+    }
+
+    /// The swap to carry out now, if any.
     pub(crate) fn next_swap(&mut self) -> Option<SwapTrigger> {
-        self.pending_swap
-            .take()
-            .or_else(|| self.deferred_swap.take())
+        (!self.pending_swaps.is_empty()).then(|| self.pending_swaps.remove(0))
     }
 }
 
@@ -161,6 +173,8 @@ pub struct SwapTrigger {
     pub cause: SwapCause,
     /// The session whose screen showed the limit; `None` for a swap by hand.
     pub session: Option<String>,
+    /// The account whose sessions move (decided with the trigger); `None`: the active one.
+    pub account: Option<String>,
     /// What matched (`session-limit`, `by hand`…).
     pub pattern: String,
     /// When the left account resets, if known.
@@ -289,13 +303,14 @@ impl Daemon {
             About::default().account(&name),
             format!("account {name} is usable again: work resumes on it"),
         );
-        if self.failover.pending_swap.is_some() {
+        if self.failover.swap_pending() {
             // A swap is already due (it picks a usable target itself).
             return;
         }
-        self.failover.pending_swap = Some(SwapTrigger {
+        self.failover.request(SwapTrigger {
             cause: SwapCause::Resumed,
             session: None,
+            account: None,
             pattern: "reset".into(),
             reset_at: None,
             snippet: String::new(),
@@ -438,24 +453,22 @@ impl Daemon {
             About::default().session(trigger_session.clone()),
             format!("{} «{snippet}»{resets}", pattern.label()),
         );
-        if self
-            .failover
-            .pending_swap
-            .as_ref()
-            .is_some_and(|p| p.cause == SwapCause::ByHand)
-        {
-            self.failover.deferred_swap = self.failover.pending_swap.take();
-        }
-        if self.failover.pending_swap.is_none() {
-            self.failover.pending_swap = Some(SwapTrigger {
-                cause: SwapCause::Quota,
-                session: Some(trigger_session),
-                pattern: pattern.label(),
-                reset_at,
-                snippet,
-                to: None,
-            });
-        }
+        // The account whose sessions move: the one the session's task runs on, decided now (the
+        // task may leave its session before the swap is carried out).
+        let account = self
+            .pool
+            .slot(&trigger_session)
+            .and_then(|slot| slot.task())
+            .map(|task| task.account.clone());
+        self.failover.request(SwapTrigger {
+            cause: SwapCause::Quota,
+            session: Some(trigger_session),
+            account,
+            pattern: pattern.label(),
+            reset_at,
+            snippet,
+            to: None,
+        });
     }
 
     /// A request file in `<state_dir>/requests` (written by `claude-failover swap`).
@@ -486,15 +499,11 @@ impl Daemon {
                 return;
             }
         };
-        let slot = if self.failover.pending_swap.is_some() {
-            // A swap decided by a limit or an account error goes first; this one follows it.
-            &mut self.failover.deferred_swap
-        } else {
-            &mut self.failover.pending_swap
-        };
-        *slot = Some(SwapTrigger {
+        // A swap decided by a limit or an account error goes first; this one follows it.
+        self.failover.request(SwapTrigger {
             cause: SwapCause::ByHand,
             session: None,
+            account: None,
             pattern: "by hand".into(),
             reset_at: None,
             snippet: String::new(),

@@ -229,9 +229,15 @@ impl Daemon {
             SwapCause::ByHand => "by hand".to_string(),
             SwapCause::Resumed => "reset".to_string(),
         };
+        let account = self
+            .pool
+            .slot(session)
+            .and_then(|slot| slot.task())
+            .map(|task| task.account.clone());
         self.failover.request(SwapTrigger {
             cause,
             session: Some(session.to_string()),
+            account,
             pattern,
             reset_at,
             snippet,

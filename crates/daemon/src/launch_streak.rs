@@ -45,6 +45,7 @@ impl Daemon {
             self.failover.request(SwapTrigger {
                 cause: SwapCause::Account,
                 session: None,
+                account: Some(account.to_string()),
                 pattern: "account-error".into(),
                 reset_at: None,
                 snippet: failure.reason,

@@ -225,3 +225,8 @@ pub fn read_usage(dir: &Path, session: &str) -> Option<UsageFile> {
     let bytes = std::fs::read(dir.join(format!("{USAGE_PREFIX}{session}"))).ok()?;
     serde_json::from_slice(&bytes).ok()
 }
+
+/// Removes the usage report of `session` (before a new client process starts in it).
+pub fn remove_usage(dir: &Path, session: &str) {
+    let _ = std::fs::remove_file(dir.join(format!("{USAGE_PREFIX}{session}")));
+}

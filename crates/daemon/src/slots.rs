@@ -145,6 +145,8 @@ pub struct HookHints {
     pub transcript: Option<std::path::PathBuf>,
     /// The running cost of the current client process, micro-USD (its status line reports).
     pub process_cost_micro: Option<u64>,
+    /// How much of it was already added to the task (a parked task is taken and put back).
+    pub folded_micro: u64,
 }
 
 impl Slot {
@@ -204,9 +206,11 @@ impl Slot {
             | Phase::Parked { run, task } => (run, task),
             Phase::Free => return None,
         };
-        // The client process that ran it ends with it here: its cost is the task's.
-        if let Some(micro) = self.hints.process_cost_micro.take() {
-            task.cost_usd += micro as f64 / 1_000_000.0;
+        // What its client process cost since the last time it was taken is the task's.
+        if let Some(total) = self.hints.process_cost_micro {
+            let new = total.saturating_sub(self.hints.folded_micro);
+            task.cost_usd += new as f64 / 1_000_000.0;
+            self.hints.folded_micro = total;
         }
         Some((run, task))
     }

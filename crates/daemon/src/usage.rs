@@ -179,7 +179,9 @@ impl Daemon {
             return;
         };
         if let (Some(cost), Some(slot)) = (report.total_cost_usd, self.pool.slot_mut(session))
-            && slot.task().is_some()
+            && slot
+                .task()
+                .is_some_and(|task| report.at >= task.launched_at)
         {
             // Reports are the process's running total: the latest is what it cost so far.
             slot.hints.process_cost_micro = Some((cost.max(0.0) * 1_000_000.0).round() as u64);

@@ -258,6 +258,12 @@ impl Daemon {
                 }
             },
         };
-        self.begin_launch(session, task, resume, message);
+        self.begin_launch(
+            session,
+            task,
+            resume,
+            message,
+            crate::dispatch::LaunchOn::Placed,
+        );
     }
 }

@@ -28,8 +28,13 @@ pub fn run(input: &[u8], signal_dir: &Path, session: Option<&str>) -> String {
     let report = parse_statusline(&text).ok();
     let dir = config_dir();
     if let (Some(report), Some(session)) = (&report, session) {
+        // A redraw repeats the last reply: it keeps that reply's time (a restarted daemon must
+        // not take an old report for the newest).
+        let kept = cf_daemon::signals::read_usage(signal_dir, session)
+            .filter(|old| old.prompt_id.is_some() && old.prompt_id == report.prompt_id)
+            .map(|old| old.at);
         let usage = UsageFile {
-            at: jiff::Timestamp::now(),
+            at: kept.unwrap_or_else(jiff::Timestamp::now),
             session_id: report.session_id.clone(),
             prompt_id: report.prompt_id.clone(),
             total_cost_usd: report.total_cost_usd,
@@ -48,9 +53,27 @@ pub fn run(input: &[u8], signal_dir: &Path, session: Option<&str>) -> String {
         .as_deref()
         .and_then(cf_accounts::saved_status_line_command);
     match theirs {
-        Some(command) => run_theirs(&command, input, THEIRS_TIMEOUT),
+        Some(command) => harmless(&run_theirs(&command, input, THEIRS_TIMEOUT)),
         None => our_line(report.as_ref()),
     }
+}
+
+/// The operator's lines, minus any the screen rules would read as a limit or an error line
+/// (drawn under the input box, such a line could stop a task or start a swap).
+pub fn harmless(text: &str) -> String {
+    let now = jiff::Timestamp::now();
+    let tz = jiff::tz::TimeZone::UTC;
+    text.lines()
+        .map(|line| {
+            let risky = cf_core::quota::detect(line, now, &tz).is_some()
+                || cf_core::turn::screen_error(line).is_some();
+            match risky {
+                true => "(status line hidden: it reads like a limit or error line)",
+                false => line,
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Our line: the two windows, or only the name before the first reply. Worded so that no
@@ -71,12 +94,14 @@ pub fn our_line(report: Option<&UsageReport>) -> String {
 /// Runs the operator's command with `sh -c` and the same input; what it printed, or nothing if
 /// it fails to start or is cut by `timeout`.
 pub fn run_theirs(command: &str, input: &[u8], timeout: Duration) -> String {
+    use std::os::unix::process::CommandExt;
     let child = Command::new("sh")
         .arg("-c")
         .arg(command)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
+        .process_group(0)
         .spawn();
     let Ok(mut child) = child else {
         return String::new();
@@ -90,7 +115,13 @@ pub fn run_theirs(command: &str, input: &[u8], timeout: Duration) -> String {
             Ok(Some(_)) => break,
             Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
             _ => {
-                let _ = child.kill();
+                // The whole group: what the command started goes with it.
+                if let Ok(group) = i32::try_from(child.id()) {
+                    // SAFETY: kill(2) on a process group; no memory is involved.
+                    unsafe {
+                        libc::kill(-group, libc::SIGKILL);
+                    }
+                }
                 let _ = child.wait();
                 return String::new();
             }
@@ -120,6 +151,13 @@ mod tests {
         assert_eq!(our_line(None), "claude-failover");
         let echoed = run_theirs("printf 'mine: '; cat", b"{\"x\":1}", THEIRS_TIMEOUT);
         assert_eq!(echoed, "mine: {\"x\":1}");
+        let risky = "git: main\n  ⎿  You've hit your 5-hour limit\n● Usage limit reached · continuing automatically at 10:13am · esc to cancel";
+        let shown = harmless(risky);
+        assert!(
+            shown.starts_with("git: main\n(status line hidden"),
+            "{shown}"
+        );
+        assert!(!shown.contains("limit reached"), "{shown}");
     }
 
     #[test]

@@ -33,8 +33,6 @@ struct Route {
     from: usize,
     /// The account moved to.
     to: usize,
-    /// Every session moves (a swap by hand, the end of a pause), not only those on `from`.
-    moves_all: bool,
 }
 
 /// A dedicated session to relaunch on the target, with its conversation when known.
@@ -49,7 +47,6 @@ impl Daemon {
         // Sessions run on several accounts: a limit or a failed login moves the sessions of the
         // account it hit; a swap by hand (and the end of a pause) moves every session.
         let from = self.swap_source(&trigger).unwrap_or(active);
-        let moves_all = matches!(trigger.cause, SwapCause::ByHand | SwapCause::Resumed);
         let leaves_active = from == active || trigger.cause == SwapCause::ByHand;
         let plan = plan_swap(&SwapRequest {
             accounts: &self.failover.accounts.states,
@@ -94,15 +91,7 @@ impl Daemon {
         let Some(to_dir) = self.cfg.accounts.get(to).map(|a| a.config_dir.clone()) else {
             return;
         };
-        let moving = self.take_moving_tasks(
-            &trigger,
-            Route {
-                from,
-                to,
-                moves_all,
-            },
-            now,
-        );
+        let moving = self.take_moving_tasks(&trigger, Route { from, to }, now);
         // A dedicated session runs on its configured account (else the active one) and moves
         // only when that one is left.
         let from_name = self.failover.accounts.states[from].name.clone();
@@ -116,11 +105,7 @@ impl Daemon {
             })
             .collect();
         self.switch_to(
-            Route {
-                from,
-                to,
-                moves_all,
-            },
+            Route { from, to },
             leaves_active,
             &trigger,
             &moving,
@@ -154,8 +139,10 @@ impl Daemon {
         if !matches!(trigger.cause, SwapCause::Quota | SwapCause::Account) {
             return None;
         }
-        let session = trigger.session.as_deref()?;
-        let account = self.pool.slot(session)?.task()?.account.clone();
+        let account = trigger.account.clone().or_else(|| {
+            let session = trigger.session.as_deref()?;
+            Some(self.pool.slot(session)?.task()?.account.clone())
+        })?;
         self.failover
             .accounts
             .states
@@ -186,8 +173,20 @@ impl Daemon {
                 .slot(&session)
                 .and_then(|slot| slot.task())
                 .is_some_and(|task| task.account == from_name);
-            if !route.moves_all && !on_from {
+            let on_target = self
+                .pool
+                .slot(&session)
+                .and_then(|slot| slot.task())
+                .is_some_and(|task| task.account == to_name);
+            let stays = match trigger.cause {
+                // By hand every session moves, but one already on the target stays.
+                SwapCause::ByHand => on_target,
+                // After a pause every waiting session goes on.
+                SwapCause::Resumed => false,
                 // It runs on another account: it finishes where it is.
+                SwapCause::Quota | SwapCause::Account => !on_from,
+            };
+            if stays {
                 continue;
             }
             let Some((run, mut task)) = self.pool.take_task(&session) else {
@@ -339,9 +338,13 @@ impl Daemon {
     /// Does what the plan said for a moving task.
     fn carry_on(&mut self, m: Moving, to_name: &str) {
         match m.carry {
-            Carry::Resume(id) => {
-                self.begin_launch(&m.session, m.task, Some(id), CONTINUE_MESSAGE.to_string())
-            }
+            Carry::Resume(id) => self.begin_launch(
+                &m.session,
+                m.task,
+                Some(id),
+                CONTINUE_MESSAGE.to_string(),
+                crate::dispatch::LaunchOn::Account(to_name.to_string()),
+            ),
             Carry::PutBack => self.put_back(
                 &m.task,
                 &format!(
