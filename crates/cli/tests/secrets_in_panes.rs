@@ -66,10 +66,9 @@ fn the_daemons_secrets_never_reach_the_tmux_server_it_starts() {
             ("NOTIFY_SOCKET", ""),
         ],
     );
-    wait_until(Duration::from_secs(30), "the pool is up", || {
-        sandbox
-            .tmux_command(&["list-sessions"])
-            .is_ok_and(|out| out.status.success())
+    // Started (its signal handlers are in place) and its pool is up.
+    wait_until(Duration::from_secs(30), "the daemon started", || {
+        daemon.log_text().contains("started")
     });
     let global = sandbox
         .tmux_command(&["show-environment", "-g"])

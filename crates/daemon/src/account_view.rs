@@ -170,6 +170,37 @@ pub fn account_statuses(
         .collect()
 }
 
+/// Where a new task would start now, and why (the placement by usage over `accounts`).
+pub fn where_new_work_goes(
+    policy: &cf_core::placement::PlacementPolicy,
+    accounts: &[AccountStatus],
+    now: jiff::Timestamp,
+) -> Option<String> {
+    let candidates: Vec<cf_core::placement::Candidate<'_>> = accounts
+        .iter()
+        .map(|a| cf_core::placement::Candidate {
+            name: &a.name,
+            usable: a.state == "usable"
+                && !(a.breaker.open && a.breaker.next_probe.is_none_or(|p| p > now)),
+            used: a.usage.as_ref().and_then(|u| {
+                let windows = [u.five_hour, u.seven_day];
+                windows
+                    .iter()
+                    .flatten()
+                    .map(|w| w.used_percentage)
+                    .reduce(f64::max)
+            }),
+        })
+        .collect();
+    let preferred = accounts.iter().position(|a| a.active);
+    let placement = cf_core::placement::place(&candidates, preferred, policy)?;
+    Some(cf_core::placement::describe(
+        &candidates,
+        &placement,
+        policy,
+    ))
+}
+
 /// The accounts as text, a line each.
 pub fn render_accounts(accounts: &[AccountStatus]) -> String {
     let mut out = String::new();

@@ -297,7 +297,6 @@ impl Daemon {
                 Err(_) => self.placed_account(now),
             },
         };
-        self.store_kv("placement", &placement);
         task.account = account.clone();
         task.launched_at = now;
         if task.held == Held::Yes && resume.is_some() {

@@ -459,7 +459,16 @@ impl Daemon {
             .pool
             .slot(&trigger_session)
             .and_then(|slot| slot.task())
-            .map(|task| task.account.clone());
+            .map(|task| task.account.clone())
+            .or_else(|| {
+                // A dedicated session: the account it is configured for (else the active one).
+                self.cfg
+                    .pool
+                    .dedicated
+                    .iter()
+                    .find(|d| d.name == trigger_session)
+                    .and_then(|d| d.account.clone())
+            });
         self.failover.request(SwapTrigger {
             cause: SwapCause::Quota,
             session: Some(trigger_session),

@@ -31,7 +31,7 @@ pub struct StatusReport {
     pub paused_until: Option<String>,
     /// Why (each account's state).
     pub paused_why: Option<String>,
-    /// Where the last launch went and why (the placement by usage).
+    /// Where a new task would start now and why (the placement by usage).
     pub placement: Option<String>,
     /// The last account swap.
     pub last_swap: Option<cf_store::SwapRecord>,
@@ -167,26 +167,25 @@ fn report_from(
         .filter(|t| t.state == TaskState::Blocked)
         .collect();
     let pause = store.as_ref().and_then(crate::failover::Pause::stored);
+    let now = jiff::Timestamp::now();
+    let accounts = crate::account_view::account_statuses(cfg, store.as_ref(), now);
+    let placement = match pause {
+        Some(_) => None,
+        None => crate::account_view::where_new_work_goes(&cfg.quota.placement, &accounts, now),
+    };
     Ok(StatusReport {
         daemon: daemon_status(cfg, store.as_ref()),
         sessions: session_statuses(cfg, &rows, alive),
         projects,
         blocked,
-        accounts: crate::account_view::account_statuses(
-            cfg,
-            store.as_ref(),
-            jiff::Timestamp::now(),
-        ),
+        accounts,
         paused: pause.is_some(),
         paused_until: pause
             .as_ref()
             .and_then(|p| p.until)
             .map(crate::tasks::stamp),
         paused_why: pause.as_ref().map(|p| p.why.clone()),
-        placement: store
-            .as_ref()
-            .and_then(|s| s.get_kv("placement").ok().flatten())
-            .filter(|p| !p.is_empty()),
+        placement,
         last_swap: store
             .as_ref()
             .and_then(|s| s.recent_swaps(1).ok())
@@ -306,7 +305,7 @@ pub fn render_text(report: &StatusReport) -> String {
         let _ = writeln!(out, "  dispatching paused {until}: {why}");
     }
     if let Some(placement) = &report.placement {
-        let _ = writeln!(out, "  new work goes to: {placement} (at the last launch)");
+        let _ = writeln!(out, "  new work goes to: {placement}");
     }
     if let Some(s) = &report.last_swap {
         let _ = writeln!(

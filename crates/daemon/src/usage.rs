@@ -95,10 +95,12 @@ impl Daemon {
             .iter()
             .map(|a| cf_core::placement::Candidate {
                 name: &a.name,
+                // Out of quota, needing attention, or held by its breaker: no new work.
                 usable: states
                     .iter()
                     .find(|s| s.name == a.name)
-                    .is_none_or(|s| s.is_available(now)),
+                    .is_none_or(|s| s.is_available(now))
+                    && self.health.admits(&a.name, now),
                 used: self.usage.used_at(&a.name, now),
             })
             .collect();

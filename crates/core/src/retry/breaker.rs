@@ -114,6 +114,18 @@ impl Breaker {
         self.probes
     }
 
+    /// Whether [`Breaker::admit`] would let work start at `now` (without starting a probe).
+    pub fn would_admit(&self, now: Timestamp) -> bool {
+        match &self.state {
+            State::Closed => true,
+            State::Open {
+                next_probe,
+                probing,
+                ..
+            } => probing.is_none() && now >= *next_probe,
+        }
+    }
+
     /// When the next probe may start, while open.
     pub fn next_probe(&self) -> Option<Timestamp> {
         match self.state {

@@ -277,13 +277,18 @@ impl Daemon {
         }
         self.save_accounts();
         self.failover.monitor.note_swap(now);
+        let moved: Vec<&str> = moving.iter().map(|m| m.session.as_str()).collect();
         let detail = format!(
-            "{} pool task(s) resumed, {} dedicated session(s) relaunched; {}",
+            "{} pool task(s) resumed, {} dedicated session(s) relaunched (moved: {}); {}",
             moving
                 .iter()
                 .filter(|m| matches!(m.carry, Carry::Resume(_)))
                 .count(),
             dedicated.iter().filter(|(_, id)| id.is_some()).count(),
+            match moved.is_empty() {
+                true => "none".to_string(),
+                false => moved.join(", "),
+            },
             trigger.snippet
         );
         let swap = NewSwap {

@@ -34,6 +34,13 @@ impl Health {
         self.breakers.entry(account.to_string()).or_default()
     }
 
+    /// Whether `account`'s breaker lets work start at `now` (it takes no probe).
+    pub(crate) fn admits(&self, account: &str, now: jiff::Timestamp) -> bool {
+        self.breakers
+            .get(account)
+            .is_none_or(|b| b.would_admit(now))
+    }
+
     /// `account`'s breaker, if it ever had one.
     pub(crate) fn existing_breaker(&mut self, account: &str) -> Option<&mut Breaker> {
         self.breakers.get_mut(account)
