@@ -50,15 +50,15 @@ pub(crate) fn read_config(walk: &mut Walk<'_>, root: &Node) -> Config {
         .path(&top, "state_dir")
         .unwrap_or_else(|| home.join(".local/state/claude-failover"));
     let tmux = read_tmux(walk, &top);
-    let (pool, shared_projects_dir) = read_pool(walk, &top);
+    // Accounts first: a dedicated session may name one.
+    let accounts = read_accounts(walk, &top, &home);
+    let (pool, shared_projects_dir) = read_pool(walk, &top, &accounts);
     let dispatcher = read_dispatcher(walk, &top, shared_projects_dir, &home);
     let watcher = read_watcher(walk, &top, &state_dir);
     let quota = read_quota(walk, &top);
     let retry = read_retry(walk, &top);
     let watchdog = read_watchdog(walk, &top);
     let agent = read_agent(walk, &top);
-    let accounts = read_accounts(walk, &top, &home);
-    check_dedicated_accounts(walk, &top, &pool, &accounts);
     let shared_dir = walk.path(&top, "shared_dir");
     let delegation = read_delegation(walk, &top);
     let api = read_api(walk, &top);
@@ -90,58 +90,6 @@ pub(crate) fn read_config(walk: &mut Walk<'_>, root: &Node) -> Config {
         delegation,
         api,
         notify,
-    }
-}
-
-/// Every `pool.dedicated[].account` must name a configured account.
-fn check_dedicated_accounts(
-    walk: &mut Walk<'_>,
-    top: &Section<'_>,
-    pool: &PoolConfig,
-    accounts: &[crate::model::Account],
-) {
-    let Some(list) = top.get("pool").and_then(|p| match &p.value {
-        Value::Map(entries) => entries
-            .iter()
-            .find(|(k, _)| matches!(&k.value, Value::Str(s) if s == "dedicated"))
-            .map(|(_, v)| v),
-        _ => None,
-    }) else {
-        return;
-    };
-    let Value::Seq(items) = &list.value else {
-        return;
-    };
-    let names: Vec<&str> = accounts.iter().map(|a| a.name.as_str()).collect();
-    for (index, item) in items.iter().enumerate() {
-        let Value::Map(entries) = &item.value else {
-            continue;
-        };
-        let Some((_, node)) = entries
-            .iter()
-            .find(|(k, _)| matches!(&k.value, Value::Str(s) if s == "account"))
-        else {
-            continue;
-        };
-        let Value::Str(name) = &node.value else {
-            continue;
-        };
-        if pool
-            .dedicated
-            .iter()
-            .any(|d| d.account.as_deref() == Some(name))
-            && !names.contains(&name.as_str())
-        {
-            let message = format!(
-                "`{name}` is no configured account (accounts: {}); name one of them or remove the key",
-                names.join(", ")
-            );
-            walk.report(
-                node,
-                &format!("pool.dedicated[{index}].account"),
-                Problem::Invalid(message),
-            );
-        }
     }
 }
 
@@ -182,12 +130,16 @@ fn session_name_problem(name: &str) -> Option<String> {
 }
 
 /// `pool:`; also returns `pool.shared_projects_dir` for the dispatcher's default.
-fn read_pool(walk: &mut Walk<'_>, top: &Section<'_>) -> (PoolConfig, Option<PathBuf>) {
+fn read_pool(
+    walk: &mut Walk<'_>,
+    top: &Section<'_>,
+    accounts: &[crate::model::Account],
+) -> (PoolConfig, Option<PathBuf>) {
     let known = ["shared_projects_dir", "autonomous", "dedicated"];
     let section = walk.child_section(top, "pool", &known);
     let shared = walk.path(&section, "shared_projects_dir");
     let autonomous = read_autonomous(walk, &section);
-    let dedicated = read_dedicated(walk, &section, &autonomous);
+    let dedicated = read_dedicated(walk, &section, &autonomous, accounts);
     (
         PoolConfig {
             autonomous,
@@ -252,6 +204,7 @@ fn read_dedicated(
     walk: &mut Walk<'_>,
     pool: &Section<'_>,
     autonomous: &AutonomousPool,
+    accounts: &[crate::model::Account],
 ) -> Vec<DedicatedSession> {
     let items = walk.list(
         pool.get("dedicated"),
@@ -303,7 +256,7 @@ fn read_dedicated(
             );
             continue;
         }
-        let account = walk.string(&entry, "account");
+        let account = dedicated_account(walk, &entry, accounts);
         if let Some(project) = project {
             let session = DedicatedSession {
                 name,
@@ -314,6 +267,26 @@ fn read_dedicated(
         }
     }
     sessions.into_iter().map(|(session, _)| session).collect()
+}
+
+/// `pool.dedicated[i].account`, which must name a configured account.
+fn dedicated_account(
+    walk: &mut Walk<'_>,
+    entry: &Section<'_>,
+    accounts: &[crate::model::Account],
+) -> Option<String> {
+    let name = walk.string(entry, "account")?;
+    if accounts.iter().any(|a| a.name == name) {
+        return Some(name);
+    }
+    let names: Vec<&str> = accounts.iter().map(|a| a.name.as_str()).collect();
+    let message = format!(
+        "`{name}` is no configured account (accounts: {}); name one of them or remove the key",
+        names.join(", ")
+    );
+    let (line, column) = entry.value_position("account");
+    walk.report_at(line, column, &entry.child("account"), Problem::Invalid(message));
+    None
 }
 
 /// `dispatcher:`.
