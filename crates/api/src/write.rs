@@ -37,6 +37,17 @@ async fn read_body(body: Body) -> Result<axum::body::Bytes, HttpError> {
         })
 }
 
+/// Runs the blocking part of a change (files, the store) off the async threads; `what` names it
+/// in the error if it panicked.
+async fn blocking<T: Send + 'static>(
+    what: &str,
+    work: impl FnOnce() -> Result<T, HttpError> + Send + 'static,
+) -> Result<T, HttpError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| HttpError::internal(format!("{what} failed: {e}")))?
+}
+
 /// Decodes a JSON body; serde's message names the missing, unknown or mistyped field.
 fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8], shape: &str) -> Result<T, HttpError> {
     serde_json::from_slice(bytes)
@@ -73,13 +84,12 @@ pub(crate) async fn swap(
         return Err(HttpError::bad_request(format!("field `to`: {unknown}")));
     }
     let to = request.to.clone();
-    let (file, running) = tokio::task::spawn_blocking(move || {
+    let (file, running) = blocking("writing the swap request", move || {
         let file = cf_daemon::failover::write_swap_request(&cfg.state_dir, &SwapRequest { to })
             .map_err(|e| HttpError::internal(format!("cannot place the swap request: {e}")))?;
-        Ok::<_, HttpError>((file, cf_daemon::status::daemon_running(&cfg)))
+        Ok((file, cf_daemon::status::daemon_running(&cfg)))
     })
-    .await
-    .map_err(|e| HttpError::internal(format!("writing the swap request failed: {e}")))??;
+    .await?;
     tracing::info!(to = ?request.to, file = %file.display(), "swap requested over http");
     Ok((
         StatusCode::ACCEPTED,
@@ -118,9 +128,7 @@ pub(crate) async fn add_task(
         r#"{"project": "<name>", "id": "<optional id>", "content": "<markdown>"}"#,
     )?;
     let cfg = Arc::clone(&shared.api.cfg);
-    tokio::task::spawn_blocking(move || place_task(&cfg, task))
-        .await
-        .map_err(|e| HttpError::internal(format!("adding the task failed: {e}")))?
+    blocking("adding the task", move || place_task(&cfg, task)).await
 }
 
 /// The blocking part of `POST /api/tasks`.
@@ -184,7 +192,7 @@ pub(crate) async fn requeue(
     let bytes = read_body(body).await?;
     let asked: RequeueBody = decode(&bytes, r#"{"project": "<name>", "file": "<id>.md"}"#)?;
     let cfg = Arc::clone(&shared.api.cfg);
-    tokio::task::spawn_blocking(move || {
+    blocking("requeueing the task", move || {
         let project = find_project(&cfg, &asked.project)?;
         let path = cf_queue::requeue_failed(&project, &asked.file).map_err(|e| match e {
             cf_queue::QueueError::NotFailed { .. } => {
@@ -202,7 +210,6 @@ pub(crate) async fn requeue(
         ))
     })
     .await
-    .map_err(|e| HttpError::internal(format!("requeueing the task failed: {e}")))?
 }
 
 /// The project called `name` among the configured ones.
@@ -243,12 +250,11 @@ pub(crate) async fn clear_account(
         )));
     }
     let account = asked.account.clone();
-    tokio::task::spawn_blocking(move || {
+    blocking("writing the clear request", move || {
         cf_daemon::account_view::write_clear_request(&cfg.state_dir, &account)
             .map_err(|e| HttpError::internal(format!("cannot place the clear request: {e}")))
     })
-    .await
-    .map_err(|e| HttpError::internal(format!("writing the clear request failed: {e}")))??;
+    .await?;
     tracing::info!(account = %asked.account, "account clear requested over http");
     Ok((
         StatusCode::ACCEPTED,

@@ -285,7 +285,12 @@ fn dedicated_account(
         names.join(", ")
     );
     let (line, column) = entry.value_position("account");
-    walk.report_at(line, column, &entry.child("account"), Problem::Invalid(message));
+    walk.report_at(
+        line,
+        column,
+        &entry.child("account"),
+        Problem::Invalid(message),
+    );
     None
 }
 
