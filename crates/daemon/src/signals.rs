@@ -42,11 +42,15 @@ pub fn parse_signal_name(name: &str) -> Option<(SignalKind, &str)> {
 /// The session name after `prefix` in a signal folder's file name, if it is a usable one.
 fn session_after<'n>(name: &'n str, prefix: &str) -> Option<&'n str> {
     let session = name.strip_prefix(prefix)?;
-    let valid = !session.is_empty()
+    is_signal_session_name(session).then_some(session)
+}
+
+/// Whether `session` can be part of a signal file's name (`[A-Za-z0-9._-]+`).
+pub fn is_signal_session_name(session: &str) -> bool {
+    !session.is_empty()
         && session
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
-    valid.then_some(session)
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
 }
 
 /// The tmux session of a conversation-id file name (`agent-session-<session>`).

@@ -36,9 +36,7 @@ pub fn run(args: &HookArgs) -> anyhow::Result<ExitCode> {
     let mut input = Vec::new();
     let _ = std::io::stdin().take(1024 * 1024).read_to_end(&mut input);
     if let HookEventArg::Statusline = args.event {
-        let session = tmux_session().filter(|s| {
-            cf_daemon::signals::parse_usage_name(&format!("agent-usage-{s}")).is_some()
-        });
+        let session = tmux_session().filter(|s| cf_daemon::signals::is_signal_session_name(s));
         let line = super::statusline::run(&input, &args.signal_dir, session.as_deref());
         // The client draws what we print; a closed pipe is its business.
         let _ = std::io::Write::write_all(&mut std::io::stdout(), line.as_bytes());
@@ -48,7 +46,7 @@ pub fn run(args: &HookArgs) -> anyhow::Result<ExitCode> {
         // Not inside tmux: no session to signal for.
         return Ok(ExitCode::SUCCESS);
     };
-    if cf_daemon::signals::parse_signal_name(&format!("agent-done-{session}")).is_none() {
+    if !cf_daemon::signals::is_signal_session_name(&session) {
         errln!(
             "claude-failover hook: ignoring the unusable session name `{}`",
             session.escape_debug()
