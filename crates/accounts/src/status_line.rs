@@ -13,9 +13,15 @@ use crate::{HOOK_MARKER, HookState};
 /// place: `{"statusLine": <their entry>}`.
 pub const SAVED_STATUS_LINE: &str = "claude-failover-statusline.json";
 
-/// Where an account's saved status line is.
+/// Where an account's saved status line is: beside the settings file it really uses, so that
+/// accounts sharing one `settings.json` through a symlink share the saved line too (ours is
+/// installed in that one file, and its session on any of them runs theirs).
 pub fn saved_status_line_path(config_dir: &Path) -> PathBuf {
-    config_dir.join(SAVED_STATUS_LINE)
+    let settings = crate::file::resolve(&crate::settings_path(config_dir));
+    match settings.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.join(SAVED_STATUS_LINE),
+        _ => config_dir.join(SAVED_STATUS_LINE),
+    }
 }
 
 /// The operator's own status line command saved for `config_dir`, if there is one.

@@ -351,3 +351,43 @@ fn an_operators_status_line_is_saved_run_by_ours_and_restored_on_uninstall() {
     );
     assert!(!saved.exists(), "the saved copy is gone with ours");
 }
+
+#[test]
+fn accounts_sharing_one_settings_file_share_the_saved_status_line() {
+    let (a, b) = (Account::new(), Account::new());
+    a.write(r#"{"statusLine": {"type": "command", "command": "~/bin/my-line"}}"#);
+    std::os::unix::fs::symlink(a.settings(), b.settings()).unwrap();
+    let with_line = HookCommands {
+        status_line: Some("/bin/cf hook statusline # claude-failover hook (managed)".into()),
+        ..commands()
+    };
+    let first = install_hooks(a.config_dir(), &with_line, now()).unwrap();
+    assert!(first.saved_status_line.is_some(), "theirs saved once");
+    let second = install_hooks(b.config_dir(), &with_line, now()).unwrap();
+    assert_eq!(
+        second.file,
+        FileChange::Unchanged,
+        "the shared file has ours"
+    );
+    // A session on b runs our line with b's config dir: it must find theirs too.
+    for account in [&a, &b] {
+        assert_eq!(
+            cf_accounts::saved_status_line_command(account.config_dir()).as_deref(),
+            Some("~/bin/my-line"),
+            "{}",
+            account.config_dir().display()
+        );
+    }
+    assert!(
+        !b.config_dir().join(cf_accounts::SAVED_STATUS_LINE).exists(),
+        "one saved copy, beside the real file"
+    );
+    // Uninstalling through b puts theirs back in the shared file.
+    cf_accounts::uninstall_hooks(b.config_dir(), now()).unwrap();
+    let settings: Value = serde_json::from_str(&a.read()).unwrap();
+    assert_eq!(settings["statusLine"]["command"], "~/bin/my-line");
+    assert_eq!(
+        cf_accounts::uninstall_hooks(a.config_dir(), now()).unwrap(),
+        FileChange::Unchanged
+    );
+}
