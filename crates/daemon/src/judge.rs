@@ -7,7 +7,6 @@
 use cf_core::footer::{CompletionCause, Outcome};
 use cf_core::retry::{Attempt, RetryDecision};
 use cf_core::turn::{ErrorClass, KindKnown, TurnFacts, TurnFailure, TurnOutcome, judge_turn};
-use cf_store::RunId;
 
 use crate::complete::Recycle;
 use crate::daemon::Daemon;
@@ -114,23 +113,14 @@ impl Daemon {
         }
     }
 
-    /// An account failure: the account is marked, and every session moves off it like a quota
-    /// swap, resuming the task in its own conversation on the target.
+    /// An account failure: the account is marked, and every session that runs on it moves off it
+    /// like a quota swap, resuming its task in its own conversation on the target (sessions on
+    /// other accounts stay where they are).
     async fn account_failed(&mut self, session: &str, task: &ClaimedTask, failure: &TurnFailure) {
         self.abandon_probe(&task.account, task.probe);
         self.mark_attention(&task.account, failure);
         self.park(session);
-        let (active, _) = self.active_account();
-        if task.account == active {
-            self.request_swap(session, SwapCause::Account, None, failure.reason.clone());
-            return;
-        }
-        // The task ran on an account that is no longer the active one: only it moves.
-        let Some((run, task)) = self.pool.take_task(session) else {
-            return;
-        };
-        self.interrupt_for_resume(session, run, task, "its account needs attention")
-            .await;
+        self.request_swap(session, SwapCause::Account, None, failure.reason.clone());
     }
 
     /// A transient error: the attempt is recorded, the breaker told, and the task waits to
@@ -182,25 +172,6 @@ impl Daemon {
                 self.set_free(session);
             }
         }
-    }
-
-    /// Takes a task off its session to go on elsewhere at once, in its own conversation.
-    async fn interrupt_for_resume(
-        &mut self,
-        session: &str,
-        run: RunId,
-        mut task: ClaimedTask,
-        why: &str,
-    ) {
-        let now = self.clock.now();
-        task.conversation = self.conversation_of(session, &task);
-        // Waiting before its run closes: a crash from here on finds it waiting.
-        self.wait_to_go_on(task, now, WaitReason::Interrupted);
-        let _ = self.store.finish_run(run, now, "interrupted", why);
-        crate::signals::clear_signals(&self.cfg.watcher.done_signal_dir, session);
-        // Its agent still holds the conversation: it leaves before the task goes on elsewhere.
-        self.recycle(session, Recycle::Exit).await;
-        self.set_free(session);
     }
 
     /// The session's task waits for the account move: its screen is no longer judged.

@@ -82,28 +82,37 @@ impl Daemon {
         }
     }
 
+    /// Every account as placement sees it now: usable (not out of quota, not needing
+    /// attention, its breaker closed) unless it is `leaving`, and its usage.
+    fn placement_candidates(
+        &self,
+        now: jiff::Timestamp,
+        leaving: Option<&str>,
+    ) -> Vec<cf_core::placement::Candidate<'_>> {
+        let states = self.failover.account_states();
+        self.cfg
+            .accounts
+            .iter()
+            .map(|a| cf_core::placement::Candidate {
+                name: &a.name,
+                usable: leaving != Some(a.name.as_str())
+                    && states
+                        .iter()
+                        .find(|s| s.name == a.name)
+                        .is_none_or(|s| s.is_available(now))
+                    && self.health.admits(&a.name, now),
+                used: self.usage.used_at(&a.name, now),
+            })
+            .collect()
+    }
+
     /// The account the next launch goes to, by usage (`cf_core::placement`, the active account
     /// preferred), with the one line that says why. With no usable account: the active one.
     pub(crate) fn placed_account(
         &self,
         now: jiff::Timestamp,
     ) -> (String, std::path::PathBuf, String) {
-        let states = self.failover.account_states();
-        let candidates: Vec<cf_core::placement::Candidate<'_>> = self
-            .cfg
-            .accounts
-            .iter()
-            .map(|a| cf_core::placement::Candidate {
-                name: &a.name,
-                // Out of quota, needing attention, or held by its breaker: no new work.
-                usable: states
-                    .iter()
-                    .find(|s| s.name == a.name)
-                    .is_none_or(|s| s.is_available(now))
-                    && self.health.admits(&a.name, now),
-                used: self.usage.used_at(&a.name, now),
-            })
-            .collect();
+        let candidates = self.placement_candidates(now, None);
         let policy = &self.cfg.quota.placement;
         let preferred = Some(self.failover.active_index());
         let placed = cf_core::placement::place(&candidates, preferred, policy)
@@ -123,6 +132,25 @@ impl Daemon {
                 )
             }
         }
+    }
+
+    /// Where the sessions leaving `account` go: the usable account with the most headroom by
+    /// the same policy (the active one preferred, unless it is the one left), with why; `None`
+    /// when no other account is usable (the swap's plan then pauses).
+    pub(crate) fn move_target(
+        &self,
+        account: &str,
+        now: jiff::Timestamp,
+    ) -> Option<(String, String)> {
+        let candidates = self.placement_candidates(now, Some(account));
+        let policy = &self.cfg.quota.placement;
+        let preferred = Some(self.failover.active_index());
+        let placement = cf_core::placement::place(&candidates, preferred, policy)?;
+        let name = self.cfg.accounts.get(placement.index)?.name.clone();
+        Some((
+            name,
+            cf_core::placement::describe(&candidates, &placement, policy),
+        ))
     }
 
     /// What `task`, ending now in `session`, cost: the client processes' cost (folded into the

@@ -48,11 +48,12 @@ impl Daemon {
         // account it hit; a swap by hand (and the end of a pause) moves every session.
         let from = self.swap_source(&trigger).unwrap_or(active);
         let leaves_active = from == active || trigger.cause == SwapCause::ByHand;
+        let to = self.swap_target(&trigger, from, now);
         let plan = plan_swap(&SwapRequest {
             accounts: &self.failover.accounts.states,
             active: from,
             cause: trigger.cause,
-            to: trigger.to.as_deref(),
+            to: to.as_deref(),
             reset_at: trigger.reset_at,
             now,
         });
@@ -131,6 +132,19 @@ impl Daemon {
                 .await;
         }
         self.dispatch_wanted = true;
+    }
+
+    /// Where the sessions go: the target named (by hand, or the account that reset), else for a
+    /// limit or a failed login the usable account with the most headroom by the placement policy
+    /// (`None`: the plan picks, and pauses when none is usable).
+    fn swap_target(&self, trigger: &SwapTrigger, from: usize, now: Timestamp) -> Option<String> {
+        if trigger.to.is_some() || !matches!(trigger.cause, SwapCause::Quota | SwapCause::Account) {
+            return trigger.to.clone();
+        }
+        let from_name = self.failover.accounts.states.get(from)?.name.clone();
+        let (to, why) = self.move_target(&from_name, now)?;
+        tracing::info!(from = %from_name, "sessions move to {why}");
+        Some(to)
     }
 
     /// The account whose sessions a limit or a failed login moves: that of the task in the

@@ -70,3 +70,53 @@ async fn a_session_killed_by_hand_goes_on_in_its_conversation() {
     assert_eq!(h.term.prompts_of("t3.md").len(), 1);
     h.stop().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_expired_login_on_an_account_that_is_not_preferred_moves_every_session_on_it() {
+    let mut h = Harness::new(&Spec {
+        accounts: vec!["a", "b", "c"],
+        pool: 2,
+        ..Spec::default()
+    });
+    h.start().await;
+    // a is preferred but at 95 %: new work goes to b (it never reported), a stays preferred.
+    h.report_usage("a", 95.0).await;
+    h.add_task("alpha", "t1", "Migrate the schema.");
+    h.add_task("beta", "t2", "Update the docs.");
+    h.until("both run", |h| h.term.working_sessions().len() == 2)
+        .await;
+    let on_b = h.account_dir("b");
+    let running: Vec<(String, String)> = h
+        .term
+        .working_sessions()
+        .into_iter()
+        .map(|s| {
+            let (dir, conversation) = h.term.agent_in(&s).expect("an agent");
+            assert_eq!(dir, on_b, "{s} runs on b: {}", h.notice_lines());
+            (s, conversation)
+        })
+        .collect();
+    // Only the first session's turn fails; the other is mid-turn on the same broken login.
+    h.end_turn(&running[0].0, Ending::ApiError(401));
+    for (_, conversation) in &running {
+        let resumed = h.until_continued(conversation, Some("c")).await;
+        h.end_turn(&resumed, Ending::Reply);
+    }
+    h.until("both are done", |h| {
+        h.is_done("alpha", "t1") && h.is_done("beta", "t2")
+    })
+    .await;
+    for (project, id) in [("alpha", "t1"), ("beta", "t2")] {
+        let done = h.read(project, "done", id);
+        assert!(done.contains("- account: c"), "{done}");
+        assert_eq!(h.term.prompts_of(&format!("{id}.md")).len(), 1, "sent once");
+    }
+    assert_eq!(
+        h.notice_count(cf_daemon::NoticeKind::Swapped),
+        1,
+        "one move off b, with both sessions: {}",
+        h.notice_lines()
+    );
+    assert_eq!(h.notice_count(cf_daemon::NoticeKind::AccountAttention), 1);
+    h.stop().await;
+}

@@ -79,3 +79,28 @@ async fn with_every_account_out_dispatch_waits_for_the_earliest_reset() {
     assert_eq!(h.term.prompts_of("t2.md").len(), 1);
     h.stop().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_limit_moves_the_sessions_to_the_account_with_the_most_headroom() {
+    let mut h = Harness::new(&Spec {
+        accounts: vec!["a", "b", "c"],
+        pool: 1,
+        ..Spec::default()
+    });
+    h.start().await;
+    // a is preferred and never reported; b is next in order but nearly full, c has room.
+    h.report_usage("b", 92.0).await;
+    h.report_usage("c", 30.0).await;
+    h.add_task("alpha", "t1", "First.");
+    let (session, conversation) = h.until_one_runs().await;
+    assert_eq!(
+        h.term.agent_in(&session).expect("an agent").0,
+        h.account_dir("a")
+    );
+    h.end_turn(&session, Ending::SessionLimit);
+    let session = h.until_continued(&conversation, Some("c")).await;
+    h.end_turn(&session, Ending::Reply);
+    h.until("t1 is done", |h| h.is_done("alpha", "t1")).await;
+    assert!(h.read("alpha", "done", "t1").contains("- account: c"));
+    h.stop().await;
+}

@@ -161,6 +161,44 @@ impl Harness {
         }
     }
 
+    /// Reports `account`'s five-hour use (`percent`, resetting in four hours) the way a status
+    /// line call from a session on it does, tells the daemon, and waits until it has kept it.
+    pub async fn report_usage(&self, account: &str, percent: f64) {
+        use cf_daemon::Clock;
+        let now = self.clock.now();
+        let window = cf_core::usage::Window {
+            used_percentage: percent,
+            resets_at: now + jiff::SignedDuration::from_hours(4),
+        };
+        let session = format!("reporter-{account}");
+        let report = cf_daemon::signals::UsageFile {
+            at: now,
+            session_id: None,
+            prompt_id: Some(format!("prompt-{}", now.as_nanosecond())),
+            total_cost_usd: None,
+            rate_limits: cf_core::usage::RateLimits {
+                five_hour: Some(window),
+                seven_day: None,
+            },
+            config_dir: Some(self.account_dir(account)),
+        };
+        cf_daemon::signals::write_usage(&self.root.join("signals"), &session, &report)
+            .expect("write a usage report");
+        self.file_event(WatchTag::Signals, &format!("agent-usage-{session}"));
+        let store = cf_daemon::store_path(&self.config());
+        let key = format!("usage.{account}");
+        let reported = |h: &Harness| {
+            cf_store::Store::open_read_only(&store)
+                .ok()
+                .and_then(|s| s.get_kv(&key).ok().flatten())
+                .and_then(|json| serde_json::from_str::<cf_core::usage::AccountUsage>(&json).ok())
+                .and_then(|u| u.used_at(cf_daemon::Clock::now(h.clock.as_ref())))
+                == Some(percent)
+        };
+        self.until(&format!("{account}'s usage is kept"), reported)
+            .await;
+    }
+
     /// The queue folder `sub` of `project`.
     pub fn queue(&self, project: &str, sub: &str) -> PathBuf {
         self.root
