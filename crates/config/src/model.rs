@@ -123,7 +123,8 @@ pub struct DedicatedSession {
     pub name: String,
     /// The project the session works in (its queue is scanned too).
     pub project: PathBuf,
-    /// The account it runs on (`None`: the active one); it moves only when that one fails.
+    /// The account it runs on (`None`: the one its status line reports, else the first account
+    /// usable when the daemon first sees it); it moves only when that one fails.
     pub account: Option<String>,
 }
 

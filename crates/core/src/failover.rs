@@ -49,13 +49,17 @@ pub enum Decision {
 
 /// Turns per-session quota hits into swap decisions: a hit with a reset time swaps at once, one
 /// without must be seen on two consecutive polls of the same session, and nothing is detected
-/// for `reactivate_cooldown` after a swap.
+/// in a session the swap moved for `reactivate_cooldown` after it (its screen may still show the
+/// old account's limit). Sessions the swap left alone (they run on another account) are watched
+/// as before.
 #[derive(Debug, Clone)]
 pub struct QuotaMonitor {
     /// How long detection stays off after a swap (`quota.reactivate_cooldown`, default 5 min).
     reactivate_cooldown: SignedDuration,
-    /// When the last swap happened (cooldown anchor).
+    /// When the last swap happened.
     last_swap: Option<Timestamp>,
+    /// Per session the last swap moved, when its cooldown ends.
+    cooling: HashMap<String, Timestamp>,
     /// Sessions whose previous poll showed a hit without a reset time.
     pending: HashMap<String, Timestamp>,
     /// Per session, the snippet of a hit seen during a cooldown or at a swap: the same line seen
@@ -69,6 +73,7 @@ impl QuotaMonitor {
         QuotaMonitor {
             reactivate_cooldown,
             last_swap: None,
+            cooling: HashMap::new(),
             pending: HashMap::new(),
             replayed: HashMap::new(),
         }
@@ -85,7 +90,7 @@ impl QuotaMonitor {
             self.replayed.remove(session);
             return Decision::None;
         };
-        if let Some(until) = self.cooldown_until().filter(|until| now < *until) {
+        if let Some(until) = self.cooldown_until(session).filter(|until| now < *until) {
             self.pending.remove(session);
             self.replayed.insert(session.to_owned(), hit.snippet);
             return Decision::Suppressed { until };
@@ -132,11 +137,19 @@ impl QuotaMonitor {
         }
     }
 
-    /// Records that a swap happened at `now`: detection is off until the cooldown ends, and
-    /// pending hits (all about the old account) are forgotten.
-    pub fn note_swap(&mut self, now: Timestamp) {
+    /// Records that a swap at `now` moved the sessions `moved`: detection in them is off until
+    /// their cooldown ends, and their pending hits (about the account they left) are forgotten.
+    pub fn note_swap<S: AsRef<str>>(&mut self, now: Timestamp, moved: &[S]) {
         self.last_swap = Some(now);
-        self.pending.clear();
+        let until = now
+            .checked_add(self.reactivate_cooldown)
+            .unwrap_or(Timestamp::MAX);
+        self.cooling.retain(|_, end| *end > now);
+        for session in moved {
+            let session = session.as_ref();
+            self.pending.remove(session);
+            self.cooling.insert(session.to_owned(), until);
+        }
     }
 
     /// When the last swap happened, if there was one.
@@ -144,13 +157,9 @@ impl QuotaMonitor {
         self.last_swap
     }
 
-    /// The end of the current or last cooldown, if there was a swap.
-    pub fn cooldown_until(&self) -> Option<Timestamp> {
-        let last = self.last_swap?;
-        Some(
-            last.checked_add(self.reactivate_cooldown)
-                .unwrap_or(Timestamp::MAX),
-        )
+    /// The end of `session`'s current or last cooldown, if a swap moved it.
+    pub fn cooldown_until(&self, session: &str) -> Option<Timestamp> {
+        self.cooling.get(session).copied()
     }
 }
 

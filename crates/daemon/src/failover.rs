@@ -57,6 +57,8 @@ pub(crate) struct Failover {
     time_zone: jiff::tz::TimeZone,
     /// Per session, the quota signal last logged (with the launch it was seen in).
     logged_hits: std::collections::HashMap<String, (Option<Timestamp>, String)>,
+    /// Per dedicated session, the account it runs on (`dedicated_account.<name>` in the store).
+    dedicated_on: std::collections::BTreeMap<String, String>,
 }
 
 impl Failover {
@@ -75,6 +77,7 @@ impl Failover {
             pending_swaps: Vec::new(),
             time_zone: jiff::tz::TimeZone::try_system().unwrap_or(jiff::tz::TimeZone::UTC),
             logged_hits: std::collections::HashMap::new(),
+            dedicated_on: std::collections::BTreeMap::new(),
         }
     }
 
@@ -91,6 +94,11 @@ impl Failover {
     /// The index of the active (preferred) account.
     pub(crate) fn active_index(&self) -> usize {
         self.accounts.active
+    }
+
+    /// The account the dedicated session `name` runs on, when known.
+    pub(crate) fn dedicated_account(&self, name: &str) -> Option<&str> {
+        self.dedicated_on.get(name).map(String::as_str)
     }
 
     /// The state of the account named `name`, to change.
@@ -215,6 +223,50 @@ impl Daemon {
             active,
             pause,
         };
+        self.load_dedicated_accounts();
+    }
+
+    /// Which account each dedicated session runs on: the one the daemon last relaunched it on or
+    /// saw it report from (kept in the store), else its configured `account`, else the first
+    /// account usable now (in config order), fixed from then on.
+    fn load_dedicated_accounts(&mut self) {
+        let now = self.clock.now();
+        let first_usable = self
+            .failover
+            .accounts
+            .states
+            .iter()
+            .find(|s| s.is_available(now))
+            .or(self.failover.accounts.states.first())
+            .map(|s| s.name.clone());
+        for d in &self.cfg.pool.dedicated {
+            let kept = self
+                .store
+                .get_kv(&dedicated_account_key(&d.name))
+                .ok()
+                .flatten()
+                .filter(|name| self.cfg.accounts.iter().any(|a| a.name == *name));
+            let Some(account) = kept.or(d.account.clone()).or(first_usable.clone()) else {
+                continue;
+            };
+            self.failover.dedicated_on.insert(d.name.clone(), account);
+        }
+        for (name, account) in &self.failover.dedicated_on {
+            self.store_kv(&dedicated_account_key(name), account);
+        }
+    }
+
+    /// The dedicated session `name` runs on `account` now (relaunched there, or seen reporting
+    /// from it).
+    pub(crate) fn set_dedicated_account(&mut self, name: &str, account: &str) {
+        if self.failover.dedicated_account(name) == Some(account) {
+            return;
+        }
+        tracing::info!(session = %name, %account, "the dedicated session runs on this account");
+        self.failover
+            .dedicated_on
+            .insert(name.to_owned(), account.to_owned());
+        self.store_kv(&dedicated_account_key(name), account);
     }
 
     pub(crate) fn save_accounts(&self) {
@@ -350,15 +402,16 @@ impl Daemon {
             self.act_on_quota_decision(session, decision);
             return seen;
         }
-        // During the cooldown after a swap, pool screens are not fed to the monitor: a resumed
-        // pool session always gets a "continue", so a limit in its current turn is new, not
-        // replayed history — remembering it as "seen during the cooldown" would make the monitor
-        // ignore a genuinely exhausted target account for good. (Dedicated sessions, which get
-        // no prompt after a resume, do go through the monitor's replay guard.)
+        // During the cooldown after a swap that moved it, a pool session's screen is not fed to
+        // the monitor: a resumed pool session always gets a "continue", so a limit in its
+        // current turn is new, not replayed history — remembering it as "seen during the
+        // cooldown" would make the monitor ignore a genuinely exhausted target account for good.
+        // (Dedicated sessions, which get no prompt after a resume, do go through the monitor's
+        // replay guard.) A session the swap left on its own account is watched as ever.
         if self
             .failover
             .monitor
-            .cooldown_until()
+            .cooldown_until(session)
             .is_some_and(|until| until > now)
         {
             return seen;
@@ -461,13 +514,10 @@ impl Daemon {
             .and_then(|slot| slot.task())
             .map(|task| task.account.clone())
             .or_else(|| {
-                // A dedicated session: the account it is configured for (else the active one).
-                self.cfg
-                    .pool
-                    .dedicated
-                    .iter()
-                    .find(|d| d.name == trigger_session)
-                    .and_then(|d| d.account.clone())
+                // A dedicated session: the account it runs on.
+                self.failover
+                    .dedicated_account(&trigger_session)
+                    .map(str::to_owned)
             });
         self.failover.request(SwapTrigger {
             cause: SwapCause::Quota,
@@ -556,6 +606,11 @@ impl Daemon {
             None => ("default", self.cfg.state_dir.as_path()),
         }
     }
+}
+
+/// The store key of the account a dedicated session runs on.
+pub(crate) fn dedicated_account_key(name: &str) -> String {
+    format!("dedicated_account.{name}")
 }
 
 /// A swap asked for by hand.

@@ -175,7 +175,7 @@ fn report_from(
     };
     Ok(StatusReport {
         daemon: daemon_status(cfg, store.as_ref()),
-        sessions: session_statuses(cfg, &rows, alive),
+        sessions: session_statuses(cfg, store.as_ref(), &rows, alive),
         projects,
         blocked,
         accounts,
@@ -208,6 +208,7 @@ fn daemon_status(cfg: &Config, store: Option<&cf_store::Store>) -> DaemonStatus 
 /// The pool sessions the store or tmux knows, then the dedicated ones.
 fn session_statuses(
     cfg: &Config,
+    store: Option<&cf_store::Store>,
     rows: &[cf_store::SessionRow],
     alive: &std::collections::BTreeSet<String>,
 ) -> Vec<SessionStatus> {
@@ -233,7 +234,12 @@ fn session_statuses(
             kind: "dedicated".into(),
             alive: alive.contains(&dedicated.name),
             state: "-".into(),
-            account: None,
+            account: store.and_then(|s| {
+                s.get_kv(&crate::failover::dedicated_account_key(&dedicated.name))
+                    .ok()
+                    .flatten()
+                    .filter(|a| !a.is_empty())
+            }),
             since: None,
             cooldown_until: None,
         });

@@ -47,13 +47,21 @@ impl Usage {
         self.accounts.get(account).and_then(|u| u.used_at(now))
     }
 
-    /// Takes a session's report for `account`; the account's usage when it changed.
-    fn record(&mut self, session: &str, account: &str, report: &UsageFile) -> Option<AccountUsage> {
-        let prompt = report.prompt_id.clone()?;
+    /// Whether `report` is about a reply not seen yet from `session` (a redraw repeats the
+    /// last one); it is seen from now on.
+    fn is_new(&mut self, session: &str, report: &UsageFile) -> bool {
+        let Some(prompt) = report.prompt_id.clone() else {
+            return false;
+        };
         if self.last_prompt.get(session) == Some(&prompt) {
-            return None;
+            return false;
         }
         self.last_prompt.insert(session.to_owned(), prompt);
+        true
+    }
+
+    /// Takes a new report for `account`; the account's usage when it changed.
+    fn record(&mut self, account: &str, report: &UsageFile) -> Option<AccountUsage> {
         let usage = self.accounts.entry(account.to_owned()).or_default();
         usage
             .record(report.rate_limits, report.at)
@@ -220,7 +228,13 @@ impl Daemon {
             tracing::debug!(%session, "a usage report from a session on no known account");
             return;
         };
-        let Some(usage) = self.usage.record(session, &account, &report) else {
+        if !self.usage.is_new(session, &report) {
+            return;
+        }
+        if self.cfg.pool.dedicated.iter().any(|d| d.name == session) {
+            self.set_dedicated_account(session, &account);
+        }
+        let Some(usage) = self.usage.record(&account, &report) else {
             return;
         };
         let now = self.clock.now();
@@ -286,20 +300,21 @@ mod tests {
     #[test]
     fn a_redraw_is_no_new_report_and_the_newest_of_any_session_wins() {
         let mut usage = Usage::default();
-        assert!(usage.record("s1", "a", &report("p1", 100, 80.0)).is_some());
-        assert!(
-            usage.record("s1", "a", &report("p1", 101, 80.0)).is_none(),
-            "a redraw"
-        );
-        let newer = usage
-            .record("s2", "a", &report("q1", 200, 95.0))
-            .expect("newer");
+        let mut take = |session: &str, report: UsageFile| {
+            usage
+                .is_new(session, &report)
+                .then(|| usage.record("a", &report))
+                .flatten()
+        };
+        assert!(take("s1", report("p1", 100, 80.0)).is_some());
+        assert!(take("s1", report("p1", 101, 80.0)).is_none(), "a redraw");
+        let newer = take("s2", report("q1", 200, 95.0)).expect("newer");
         assert_eq!(
             newer.used_at(jiff::Timestamp::from_second(300).expect("t")),
             Some(95.0)
         );
         assert!(
-            usage.record("s1", "a", &report("p2", 150, 50.0)).is_none(),
+            take("s1", report("p2", 150, 50.0)).is_none(),
             "older than known"
         );
     }

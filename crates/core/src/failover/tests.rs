@@ -101,9 +101,10 @@ fn cooldown_suppresses_detection_then_ends() {
         &monitor.observe("cf-1", Some(hit_with_reset()), at(0)),
         "cf-1"
     ));
-    monitor.note_swap(at(10));
+    monitor.note_swap(at(10), &["cf-1", "cf-2", "cf-3"]);
     let until = at(10) + COOLDOWN;
-    assert_eq!(monitor.cooldown_until(), Some(until));
+    assert_eq!(monitor.cooldown_until("cf-1"), Some(until));
+    assert_eq!(monitor.cooldown_until("cf-9"), None, "not moved");
     assert_eq!(
         monitor.observe("cf-1", Some(hit_with_reset()), at(11)),
         Decision::Suppressed { until }
@@ -126,7 +127,7 @@ fn a_limit_line_replayed_after_resume_does_not_swap_again() {
         &monitor.observe("cf-1", Some(hit_with_reset()), at(0)),
         "cf-1"
     ));
-    monitor.note_swap(at(1));
+    monitor.note_swap(at(1), &["cf-1", "dedicated"]);
     // The dedicated session, resumed on the new account, replays the old limit line.
     let decision = monitor.observe("dedicated", Some(hit_with_reset()), at(30));
     assert!(
@@ -151,7 +152,7 @@ fn a_limit_line_replayed_after_resume_does_not_swap_again() {
 #[test]
 fn a_different_limit_line_after_the_cooldown_is_not_a_replay() {
     let mut monitor = QuotaMonitor::new(COOLDOWN);
-    monitor.note_swap(at(0));
+    monitor.note_swap(at(0), &["cf-1"]);
     assert_eq!(
         monitor.observe("cf-1", Some(hit_with_reset()), at(10)),
         Decision::Suppressed { until: at(300) }
@@ -166,7 +167,7 @@ fn a_different_limit_line_after_the_cooldown_is_not_a_replay() {
 #[test]
 fn hits_seen_during_cooldown_do_not_count_as_first_sightings() {
     let mut monitor = QuotaMonitor::new(COOLDOWN);
-    monitor.note_swap(at(0));
+    monitor.note_swap(at(0), &["cf-1"]);
     let mut during = hit_without_reset();
     during.snippet = "● API Error: 429 (an earlier line)".to_owned();
     assert_eq!(
@@ -187,11 +188,35 @@ fn a_swap_forgets_pending_hits_of_the_old_account() {
         monitor.observe("cf-2", Some(hit_without_reset()), at(0)),
         Decision::Pending
     );
-    monitor.note_swap(at(1));
+    monitor.note_swap(at(1), &["cf-2"]);
     assert_eq!(
         monitor.observe("cf-2", Some(hit_without_reset()), at(2)),
         Decision::Pending
     );
+}
+
+#[test]
+fn a_session_the_swap_left_alone_is_watched_through_the_cooldown() {
+    let mut monitor = QuotaMonitor::new(COOLDOWN);
+    assert_eq!(
+        monitor.observe("on-b", Some(hit_without_reset()), at(0)),
+        Decision::Pending
+    );
+    // A swap moved the sessions of account a; on-b runs on b and stays.
+    monitor.note_swap(at(1), &["on-a"]);
+    assert!(matches!(
+        monitor.observe("on-a", Some(hit_with_reset()), at(2)),
+        Decision::Suppressed { .. }
+    ));
+    let decision = monitor.observe("on-b", Some(hit_without_reset()), at(3));
+    assert!(
+        is_swap_from(&decision, "on-b"),
+        "its pending hit still counts and its limit is acted on: {decision:?}"
+    );
+    assert!(is_swap_from(
+        &monitor.observe("other", Some(hit_with_reset()), at(4)),
+        "other"
+    ));
 }
 
 fn account(name: &str, exhausted_until: Option<i64>) -> AccountState {
@@ -361,7 +386,7 @@ fn a_fresh_turn_after_a_swap_is_acted_on_at_once_even_with_the_same_text() {
         monitor.observe("cf-1", Some(hit.clone()), at(0)),
         Decision::Swap { .. }
     ));
-    monitor.note_swap(at(1));
+    monitor.note_swap(at(1), &["cf-1"]);
     // The same line (same reset minute) on the target account, during the cooldown.
     assert!(matches!(
         monitor.observe("cf-1", Some(hit.clone()), at(30)),

@@ -21,7 +21,10 @@ impl Daemon {
             why: why.clone(),
         });
         self.save_accounts();
-        self.failover.monitor.note_swap(now);
+        // Every session waits: none is watched for a limit until the cooldown ends.
+        let mut waiting = self.sessions_with_tasks();
+        waiting.extend(self.cfg.pool.dedicated.iter().map(|d| d.name.clone()));
+        self.failover.monitor.note_swap(now, &waiting);
         self.cancel_auto_continue().await;
         let until = match earliest {
             Some(until) => format!("until {until}"),

@@ -93,18 +93,7 @@ impl Daemon {
             return;
         };
         let moving = self.take_moving_tasks(&trigger, Route { from, to }, now);
-        // A dedicated session runs on its configured account (else the active one) and moves
-        // only when that one is left.
-        let from_name = self.failover.accounts.states[from].name.clone();
-        let dedicated: Vec<Relaunch> = self
-            .dedicated_to_relaunch()
-            .await
-            .into_iter()
-            .filter(|(d, _)| match &d.account {
-                Some(account) => *account == from_name,
-                None => leaves_active,
-            })
-            .collect();
+        let dedicated = self.dedicated_that_move(&trigger, Route { from, to }).await;
         self.switch_to(
             Route { from, to },
             leaves_active,
@@ -121,6 +110,8 @@ impl Daemon {
         }
         for (d, _) in &dedicated {
             let _ = self.terminal.kill_session(&d.name).await;
+            // Its last report is about the process just ended (on the account left).
+            signals::remove_usage(&self.cfg.watcher.done_signal_dir, &d.name);
         }
         self.maintain_pool().await;
         let to_name = self.failover.accounts.states[to].name.clone();
@@ -130,6 +121,7 @@ impl Daemon {
         for (d, id) in dedicated {
             self.relaunch_dedicated(&d.name, &d.project, id, &to_dir)
                 .await;
+            self.set_dedicated_account(&d.name, &to_name);
         }
         self.dispatch_wanted = true;
     }
@@ -240,6 +232,22 @@ impl Daemon {
         moving
     }
 
+    /// The dedicated sessions that move: a limit or a failed login moves those that run on the
+    /// account left; a swap by hand and the end of a pause move every one not on the target.
+    async fn dedicated_that_move(&mut self, trigger: &SwapTrigger, route: Route) -> Vec<Relaunch> {
+        let from_name = self.failover.accounts.states[route.from].name.clone();
+        let to_name = self.failover.accounts.states[route.to].name.clone();
+        let mut moving = self.dedicated_to_relaunch().await;
+        moving.retain(|(d, _)| {
+            let on = self.failover.dedicated_account(&d.name);
+            match trigger.cause {
+                SwapCause::Quota | SwapCause::Account => on == Some(from_name.as_str()),
+                SwapCause::ByHand | SwapCause::Resumed => on != Some(to_name.as_str()),
+            }
+        });
+        moving
+    }
+
     /// The dedicated sessions that exist, each with its conversation (from the hooks, else the
     /// resume hint on its screen). `&mut`: the loop's future must stay `Send` (`Daemon` is not `Sync`).
     async fn dedicated_to_relaunch(&mut self) -> Vec<Relaunch> {
@@ -290,8 +298,10 @@ impl Daemon {
             );
         }
         self.save_accounts();
-        self.failover.monitor.note_swap(now);
         let moved: Vec<&str> = moving.iter().map(|m| m.session.as_str()).collect();
+        let relaunched = dedicated.iter().map(|(d, _)| d.name.as_str());
+        let watched_later: Vec<&str> = moved.iter().copied().chain(relaunched).collect();
+        self.failover.monitor.note_swap(now, &watched_later);
         let detail = format!(
             "{} pool task(s) resumed, {} dedicated session(s) relaunched (moved: {}); {}",
             moving

@@ -104,3 +104,72 @@ async fn a_limit_moves_the_sessions_to_the_account_with_the_most_headroom() {
     assert!(h.read("alpha", "done", "t1").contains("- account: c"));
     h.stop().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_dedicated_session_moves_only_with_the_account_it_runs_on() {
+    let mut h = Harness::new(&Spec {
+        accounts: vec!["a", "b", "c"],
+        pool: 1,
+        dedicated: vec![("ccl-1", "alpha")],
+        ..Spec::default()
+    });
+    h.start().await;
+    // The operator runs ccl-1 on c; its status line says so.
+    h.start_dedicated("ccl-1", "alpha", "c").await;
+    let (_, operator_conversation) = h.term.agent_in("ccl-1").expect("an agent");
+    h.report_usage_in("ccl-1", "c", 50.0).await;
+    h.add_task("beta", "t1", "First.");
+    h.until("t1 is sent", |h| !h.term.prompts_of("t1.md").is_empty())
+        .await;
+    let pool_session = h.term.prompts_of("t1.md").remove(0).session;
+    h.until_working(&pool_session).await;
+    assert_eq!(
+        h.term.agent_in(&pool_session).expect("agent").0,
+        h.account_dir("a")
+    );
+
+    // c runs out in the dedicated session: only ccl-1 moves (to a, preferred); t1 on a stays.
+    h.end_turn("ccl-1", Ending::SessionLimit);
+    h.until("ccl-1 runs on a", |h| {
+        h.term
+            .agent_in("ccl-1")
+            .is_some_and(|(dir, _)| dir == h.account_dir("a"))
+    })
+    .await;
+    assert_eq!(
+        h.term.agent_in("ccl-1").expect("agent").1,
+        operator_conversation,
+        "its own conversation, resumed"
+    );
+    assert!(
+        h.term
+            .submitted()
+            .iter()
+            .all(|s| !s.prompt.starts_with("Continue")),
+        "the pool task on a was not touched: {:?}",
+        h.term.submitted()
+    );
+
+    // a runs out in the pool session: t1 and ccl-1 (now on a) both move to b.
+    let (_, t1_conversation) = h.term.agent_in(&pool_session).expect("agent");
+    h.end_turn(&pool_session, Ending::SessionLimit);
+    let resumed = h.until_continued(&t1_conversation, Some("b")).await;
+    h.until("ccl-1 runs on b", |h| {
+        h.term
+            .agent_in("ccl-1")
+            .is_some_and(|(dir, _)| dir == h.account_dir("b"))
+    })
+    .await;
+    h.end_turn(&resumed, Ending::Reply);
+    h.until("t1 is done", |h| h.is_done("beta", "t1")).await;
+    let status = cf_daemon::status::collect_status(&h.config())
+        .await
+        .expect("status");
+    let ccl = status
+        .sessions
+        .iter()
+        .find(|s| s.name == "ccl-1")
+        .expect("ccl-1 in status");
+    assert_eq!(ccl.account.as_deref(), Some("b"), "{ccl:?}");
+    h.stop().await;
+}

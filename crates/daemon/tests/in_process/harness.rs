@@ -27,6 +27,8 @@ pub struct Spec {
     pub extra_yaml: String,
     /// More `agent.env` entries.
     pub agent_env: Vec<(&'static str, &'static str)>,
+    /// Dedicated sessions: name and project folder name (no `account`).
+    pub dedicated: Vec<(&'static str, &'static str)>,
 }
 
 impl Default for Spec {
@@ -37,6 +39,7 @@ impl Default for Spec {
             accounts: vec!["a"],
             extra_yaml: String::new(),
             agent_env: Vec::new(),
+            dedicated: Vec::new(),
         }
     }
 }
@@ -164,13 +167,18 @@ impl Harness {
     /// Reports `account`'s five-hour use (`percent`, resetting in four hours) the way a status
     /// line call from a session on it does, tells the daemon, and waits until it has kept it.
     pub async fn report_usage(&self, account: &str, percent: f64) {
+        self.report_usage_in(&format!("reporter-{account}"), account, percent)
+            .await;
+    }
+
+    /// [`Harness::report_usage`] from the tmux session `session`.
+    pub async fn report_usage_in(&self, session: &str, account: &str, percent: f64) {
         use cf_daemon::Clock;
         let now = self.clock.now();
         let window = cf_core::usage::Window {
             used_percentage: percent,
             resets_at: now + jiff::SignedDuration::from_hours(4),
         };
-        let session = format!("reporter-{account}");
         let report = cf_daemon::signals::UsageFile {
             at: now,
             session_id: None,
@@ -182,7 +190,7 @@ impl Harness {
             },
             config_dir: Some(self.account_dir(account)),
         };
-        cf_daemon::signals::write_usage(&self.root.join("signals"), &session, &report)
+        cf_daemon::signals::write_usage(&self.root.join("signals"), session, &report)
             .expect("write a usage report");
         self.file_event(WatchTag::Signals, &format!("agent-usage-{session}"));
         let store = cf_daemon::store_path(&self.config());
@@ -197,6 +205,36 @@ impl Harness {
         };
         self.until(&format!("{account}'s usage is kept"), reported)
             .await;
+    }
+
+    /// Starts the operator's agent in the dedicated session `name` (in `project`, on `account`)
+    /// and sends it a prompt: it works until the test ends its turn.
+    pub async fn start_dedicated(&self, name: &str, project: &str, account: &str) {
+        use cf_daemon::Terminal;
+        let spec = cf_tmux::NewSession {
+            name: name.to_string(),
+            cwd: self.root.join("projects").join(project),
+            width: 120,
+            height: 40,
+            env: Vec::new(),
+            command: Some(format!(
+                "CLAUDE_CONFIG_DIR={} claude",
+                self.account_dir(account).display()
+            )),
+        };
+        self.term
+            .new_session(&spec)
+            .await
+            .expect("a dedicated session");
+        self.term
+            .type_text(name, "Review the release notes.")
+            .await
+            .expect("type");
+        self.term
+            .press(name, cf_tmux::Key::Enter)
+            .await
+            .expect("enter");
+        self.until_working(name).await;
     }
 
     /// The queue folder `sub` of `project`.
@@ -366,7 +404,7 @@ fn config_yaml(spec: &Spec, root: &Path) -> String {
     format!(
         "state_dir: {state}\n\
 tmux:\n  socket: in-process\n\
-pool:\n  autonomous:\n    prefix: pool-\n    start_index: 1\n    min: {n}\n    max: {n}\n  dedicated: []\n\
+pool:\n  autonomous:\n    prefix: pool-\n    start_index: 1\n    min: {n}\n    max: {n}\n  dedicated:{dedicated}\n\
 dispatcher:\n  projects_dir: {projects}\n  prompt_timeout: 20s\n  rescan_interval: 5s\n  launch_cooldown: 2s\n  resume_dir: {resume}\n\
 watcher:\n  interval: 1s\n  idle_timeout: 30m\n  done_signal_dir: {signals}\n  stable_idle: 3s\n\
 agent:\n  command: claude\n  env:\n    IS_SANDBOX: \"1\"\n{agent_env}\
@@ -377,6 +415,19 @@ agent:\n  command: claude\n  env:\n    IS_SANDBOX: \"1\"\n{agent_env}\
         resume = q(&root.join("resume")),
         signals = q(&root.join("signals")),
         extra = spec.extra_yaml,
+        dedicated = match spec.dedicated.is_empty() {
+            true => " []".to_string(),
+            false => spec
+                .dedicated
+                .iter()
+                .map(|(name, project)| {
+                    format!(
+                        "\n    - name: {name}\n      project: {}",
+                        q(&root.join("projects").join(project))
+                    )
+                })
+                .collect(),
+        },
         agent_env = spec
             .agent_env
             .iter()
