@@ -4,6 +4,10 @@ use std::fmt;
 
 use crate::text::sanitize_task_text;
 
+mod spent;
+
+pub use spent::{Share, Spent, TaskSpending};
+
 /// Why a task counts as completed: which signal the daemon saw first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CompletionCause {
@@ -80,60 +84,6 @@ pub struct RunFooter {
     pub run: Option<i64>,
     /// What the task cost, if it was measured.
     pub spent: Option<Spent>,
-}
-
-/// What one task cost: money and tokens of its turns, and its account's use around it.
-#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct Spent {
-    /// USD, summed over the client processes that ran it (from the status line reports).
-    pub cost_usd: f64,
-    /// Input tokens of its assistant entries (`message.usage.input_tokens`).
-    pub input_tokens: u64,
-    /// Output tokens of its assistant entries.
-    pub output_tokens: u64,
-    /// The account's higher window's use when the task started, if reported.
-    pub usage_before: Option<f64>,
-    /// …and when it ended.
-    pub usage_after: Option<f64>,
-}
-
-impl Spent {
-    /// The footer's `- cost: …`, `- tokens: …` and `- usage: …` values.
-    fn lines(&self) -> Vec<(&'static str, String)> {
-        let percent = |p: Option<f64>| p.map_or("unknown".to_owned(), |p| format!("{p:.0}%"));
-        vec![
-            ("cost", format!("${:.6}", self.cost_usd)),
-            (
-                "tokens",
-                format!("{} in, {} out", self.input_tokens, self.output_tokens),
-            ),
-            (
-                "usage",
-                format!(
-                    "{} -> {}",
-                    percent(self.usage_before),
-                    percent(self.usage_after)
-                ),
-            ),
-        ]
-    }
-
-    /// Reads the `cost` and `tokens` lines of a finished task's last run footer back.
-    pub fn from_footer(text: &str) -> Option<Spent> {
-        let cost = run_footer_field(text, "cost")?
-            .strip_prefix('$')?
-            .parse::<f64>()
-            .ok()?;
-        let tokens = run_footer_field(text, "tokens")?;
-        let (input, output) = tokens.split_once(" in, ")?;
-        Some(Spent {
-            cost_usd: cost,
-            input_tokens: input.trim().parse().ok()?,
-            output_tokens: output.strip_suffix(" out")?.trim().parse().ok()?,
-            usage_before: None,
-            usage_after: None,
-        })
-    }
 }
 
 /// The marker line that identifies a footer block in a task file.
@@ -263,36 +213,6 @@ pub fn format_duration(start: jiff::Timestamp, end: jiff::Timestamp) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn what_a_task_cost_is_written_and_read_back() {
-        let spent = Spent {
-            cost_usd: 0.0312,
-            input_tokens: 1200,
-            output_tokens: 340,
-            usage_before: Some(80.0),
-            usage_after: None,
-        };
-        let mut f = footer(
-            Outcome::TimedOut,
-            "2026-11-21T09:00:00Z",
-            "2026-11-21T09:01:00Z",
-        );
-        f.spent = Some(spent);
-        let text = render_footer(&f);
-        assert!(
-            text.contains(
-                "- cost: $0.031200\n- tokens: 1200 in, 340 out\n- usage: 80% -> unknown\n"
-            ),
-            "{text}"
-        );
-        let read = Spent::from_footer(&format!("# task{text}")).expect("read back");
-        assert_eq!(
-            (read.cost_usd, read.input_tokens, read.output_tokens),
-            (0.0312, 1200, 340)
-        );
-        assert_eq!(Spent::from_footer("# no footer"), None);
-    }
 
     #[test]
     fn a_task_without_its_footers_is_its_own_text() {

@@ -240,7 +240,6 @@ impl Daemon {
     ) {
         let now = self.clock.now();
         let (account, _, _) = self.placed_account(now);
-        let usage_before = self.usage.used_at(&account, now);
         let model = self
             .cfg
             .agent
@@ -263,8 +262,7 @@ impl Daemon {
             restart_note: self.take_restart_note(&candidate.project, candidate.file.id.as_str()),
             resume_failures: 0,
             held: Held::No,
-            cost_usd: 0.0,
-            usage_before,
+            spending: cf_core::footer::TaskSpending::default(),
         };
         let resume = self.take_resume_id(session);
         let message = build_task_message(
@@ -297,6 +295,14 @@ impl Daemon {
                 Err(_) => self.placed_account(now),
             },
         };
+        if !task.account.is_empty() && task.account != account && task.held == Held::Yes {
+            // It moves: the conversation's tokens so far were spent on the account it leaves.
+            let left = task.account.clone();
+            let so_far = self.conversation_tokens_of(None, &task);
+            task.spending.count_tokens(&left, so_far);
+        }
+        task.spending
+            .started_on(&account, self.usage.used_at(&account, now));
         task.account = account.clone();
         task.launched_at = now;
         if task.held == Held::Yes && resume.is_some() {

@@ -89,6 +89,16 @@ impl Daemon {
         }
     }
 
+    /// What the interrupted run's client process cost, as its last status line report said,
+    /// is the task's (its session is gone or starts afresh).
+    fn fold_last_report(&self, run: &RunRecord, task: &mut crate::slots::ClaimedTask) {
+        let report = crate::signals::read_usage(&self.cfg.watcher.done_signal_dir, &run.session)
+            .filter(|r| r.at >= run.started_at);
+        if let Some(cost) = report.and_then(|r| r.total_cost_usd) {
+            task.spending.add_cost(&run.account, cost.max(0.0));
+        }
+    }
+
     async fn recover_one(
         &mut self,
         project: &str,
@@ -134,6 +144,7 @@ impl Daemon {
             task.history = record.history.clone();
             task.restart_note = record.restart_note.clone();
             task.assigned_at = record.assigned_at;
+            task.spending = record.spending.clone();
         }
         // Its conversation holds the task when its record says so or the agent was seen working
         // on it; only then can it go on in that conversation.
@@ -160,6 +171,7 @@ impl Daemon {
                 reason,
                 reset_session,
             } => {
+                self.fold_last_report(&run, &mut task);
                 if reset_session {
                     self.reset_session_at_start(&run.session).await;
                 }
@@ -402,8 +414,7 @@ impl Daemon {
             restart_note: None,
             resume_failures: 0,
             held: crate::slots::Held::No,
-            cost_usd: 0.0,
-            usage_before: None,
+            spending: cf_core::footer::TaskSpending::default(),
         }
     }
 

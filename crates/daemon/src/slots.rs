@@ -44,10 +44,9 @@ pub struct ClaimedTask {
     /// Whether its conversation holds the task text (a launch of it was verified): only then may
     /// an interruption resume it with the short continue message.
     pub held: Held,
-    /// What the client processes that ran it before the current one cost, USD.
-    pub cost_usd: f64,
-    /// Its account's use when it first started, percent, if reported.
-    pub usage_before: Option<f64>,
+    /// What it cost so far on each account it ran on (the client processes before the current
+    /// one, and the tokens counted when it moved).
+    pub spending: cf_core::footer::TaskSpending,
 }
 
 /// Whether a task's conversation holds the task text.
@@ -209,7 +208,8 @@ impl Slot {
         // What its client process cost since the last time it was taken is the task's.
         if let Some(total) = self.hints.process_cost_micro {
             let new = total.saturating_sub(self.hints.folded_micro);
-            task.cost_usd += new as f64 / 1_000_000.0;
+            let account = task.account.clone();
+            task.spending.add_cost(&account, new as f64 / 1_000_000.0);
             self.hints.folded_micro = total;
         }
         Some((run, task))

@@ -161,53 +161,63 @@ impl Daemon {
         ))
     }
 
-    /// What `task`, ending now in `session`, cost: the client processes' cost (folded into the
-    /// task when it left its session), its conversation's tokens, the account's use around it.
-    pub(crate) fn spent_by(
+    /// The tokens (input, output) of `task`'s conversation so far, from its transcript
+    /// (`session`'s hinted path first, when it still runs in one).
+    pub(crate) fn conversation_tokens_of(
         &self,
-        session: &str,
+        session: Option<&str>,
         task: &crate::slots::ClaimedTask,
-        now: jiff::Timestamp,
-    ) -> cf_core::footer::Spent {
-        let hinted = self
-            .pool
-            .slot(session)
+    ) -> (u64, u64) {
+        let hinted = session
+            .and_then(|s| self.pool.slot(s))
             .and_then(|s| s.hints.transcript.clone());
-        let (input_tokens, output_tokens) = match &task.conversation {
+        match &task.conversation {
             Some(id) => crate::transcript::conversation_tokens(
                 &crate::transcript::transcript_roots(&self.cfg),
                 id,
                 hinted.as_deref(),
             ),
             None => (0, 0),
-        };
-        cf_core::footer::Spent {
-            cost_usd: task.cost_usd,
-            input_tokens,
-            output_tokens,
-            usage_before: task.usage_before,
-            usage_after: self.usage.used_at(&task.account, now),
         }
     }
 
-    /// Adds a finished task's spending to its account's totals (`spent.<account>`, for
-    /// `/metrics`).
-    pub(crate) fn add_spending(&self, account: &str, spent: &cf_core::footer::Spent) {
-        let key = spent_key(account);
-        let mut total: AccountSpent = self
-            .store
-            .get_kv(&key)
-            .ok()
-            .flatten()
-            .and_then(|json| serde_json::from_str(&json).ok())
-            .unwrap_or_default();
-        total.cost_usd += spent.cost_usd;
-        total.input_tokens = total.input_tokens.saturating_add(spent.input_tokens);
-        total.output_tokens = total.output_tokens.saturating_add(spent.output_tokens);
-        total.tasks += 1;
-        match serde_json::to_string(&total) {
-            Ok(json) => self.store_kv(&key, &json),
-            Err(e) => tracing::warn!("cannot encode the spending of {account}: {e}"),
+    /// What `task`, ending now in `session`, cost: the client processes' cost (folded into the
+    /// task when it left its session), its conversation's tokens (what is new since it last
+    /// moved counted on the account it ends on), each account's use around it.
+    pub(crate) fn spent_by(
+        &self,
+        session: &str,
+        task: &crate::slots::ClaimedTask,
+        now: jiff::Timestamp,
+    ) -> cf_core::footer::Spent {
+        let mut spending = task.spending.clone();
+        let total = self.conversation_tokens_of(Some(session), task);
+        spending.count_tokens(&task.account, total);
+        spending.spent(|account| self.usage.used_at(account, now))
+    }
+
+    /// Adds a finished task's spending to the totals of each account it ran on
+    /// (`spent.<account>`, for `/metrics`); the task counts for `finished_on`, where it ended.
+    pub(crate) fn add_spending(&self, finished_on: &str, spent: &cf_core::footer::Spent) {
+        for share in spent.shares(finished_on) {
+            let key = spent_key(&share.account);
+            let mut total: AccountSpent = self
+                .store
+                .get_kv(&key)
+                .ok()
+                .flatten()
+                .and_then(|json| serde_json::from_str(&json).ok())
+                .unwrap_or_default();
+            total.cost_usd += share.cost_usd;
+            total.input_tokens = total.input_tokens.saturating_add(share.input_tokens);
+            total.output_tokens = total.output_tokens.saturating_add(share.output_tokens);
+            if share.account == finished_on {
+                total.tasks += 1;
+            }
+            match serde_json::to_string(&total) {
+                Ok(json) => self.store_kv(&key, &json),
+                Err(e) => tracing::warn!("cannot encode the spending of {}: {e}", share.account),
+            }
         }
     }
 

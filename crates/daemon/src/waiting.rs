@@ -71,6 +71,9 @@ pub struct RetryRecord {
     /// Whether its conversation holds the task text.
     #[serde(default)]
     pub held: Held,
+    /// What it cost so far, per account.
+    #[serde(default)]
+    pub spending: cf_core::footer::TaskSpending,
 }
 
 impl RetryRecord {
@@ -88,6 +91,7 @@ impl RetryRecord {
             reason,
             restart_note: task.restart_note.clone(),
             held: task.held,
+            spending: task.spending.clone(),
         }
     }
 
@@ -113,8 +117,7 @@ impl RetryRecord {
             restart_note: self.restart_note.clone(),
             resume_failures: 0,
             held: self.held,
-            cost_usd: 0.0,
-            usage_before: None,
+            spending: self.spending.clone(),
         })
     }
 }

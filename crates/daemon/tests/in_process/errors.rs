@@ -120,3 +120,32 @@ async fn an_expired_login_on_an_account_that_is_not_preferred_moves_every_sessio
     assert_eq!(h.notice_count(cf_daemon::NoticeKind::AccountAttention), 1);
     h.stop().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn what_a_task_cost_before_a_restart_is_still_in_its_footer() {
+    let mut h = Harness::new(&Spec::default());
+    h.start().await;
+    h.add_task("alpha", "t4", "Port the parser.");
+    let (session, conversation) = h.until_one_runs().await;
+    h.report_cost(&session, "a", 0.10);
+    h.end_turn(&session, Ending::ApiError(500));
+    h.until("t4 waits to retry", |h| {
+        h.files("alpha", "inbox")
+            .iter()
+            .any(|f| f.ends_with(".retry"))
+    })
+    .await;
+    // The daemon dies while the task waits; the next one finds it waiting and goes on.
+    h.crash().await;
+    h.start().await;
+    let resumed = h.until_continued(&conversation, None).await;
+    h.report_cost(&resumed, "a", 0.05);
+    h.end_turn(&resumed, Ending::Reply);
+    h.until("t4 is done", |h| h.is_done("alpha", "t4")).await;
+    let done = h.read("alpha", "done", "t4");
+    assert!(done.contains("- cost: $0.150000"), "both processes: {done}");
+    let spent = h.spent_on("a");
+    assert!((spent.cost_usd - 0.15).abs() < 1e-9, "{spent:?}");
+    assert_eq!(spent.tasks, 1);
+    h.stop().await;
+}

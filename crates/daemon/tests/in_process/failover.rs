@@ -173,3 +173,27 @@ async fn a_dedicated_session_moves_only_with_the_account_it_runs_on() {
     assert_eq!(ccl.account.as_deref(), Some("b"), "{ccl:?}");
     h.stop().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_task_that_moved_is_charged_to_each_account_it_ran_on() {
+    let mut h = Harness::new(&two_accounts(1));
+    h.start().await;
+    h.add_task("alpha", "t1", "First.");
+    let (session, conversation) = h.until_one_runs().await;
+    h.report_cost(&session, "a", 0.25);
+    h.end_turn(&session, Ending::SessionLimit);
+    let session = h.until_continued(&conversation, Some("b")).await;
+    h.report_cost(&session, "b", 0.125);
+    h.end_turn(&session, Ending::Reply);
+    h.until("t1 is done", |h| h.is_done("alpha", "t1")).await;
+    let done = h.read("alpha", "done", "t1");
+    assert!(done.contains("- cost: $0.375000"), "{done}");
+    assert!(
+        done.contains("- by account: a $0.250000, 0 in, 0 out; b $0.125000, 0 in, 0 out"),
+        "{done}"
+    );
+    let (a, b) = (h.spent_on("a"), h.spent_on("b"));
+    assert_eq!((a.cost_usd, a.tasks), (0.25, 0), "a: {a:?}");
+    assert_eq!((b.cost_usd, b.tasks), (0.125, 1), "b: {b:?}");
+    h.stop().await;
+}

@@ -207,6 +207,34 @@ impl Harness {
             .await;
     }
 
+    /// The client process in `session` (on `account`) reports that it has cost `usd` so far, as
+    /// its status line does after a reply; the daemon reads it before any later event.
+    pub fn report_cost(&self, session: &str, account: &str, usd: f64) {
+        use cf_daemon::Clock;
+        let now = self.clock.now();
+        let report = cf_daemon::signals::UsageFile {
+            at: now,
+            session_id: None,
+            prompt_id: Some(format!("prompt-{}", now.as_nanosecond())),
+            total_cost_usd: Some(usd),
+            rate_limits: cf_core::usage::RateLimits::default(),
+            config_dir: Some(self.account_dir(account)),
+        };
+        cf_daemon::signals::write_usage(&self.root.join("signals"), session, &report)
+            .expect("write a usage report");
+        self.file_event(WatchTag::Signals, &format!("agent-usage-{session}"));
+    }
+
+    /// The spending totals the daemon keeps for `account` (`spent.<account>`).
+    pub fn spent_on(&self, account: &str) -> cf_daemon::account_view::AccountSpent {
+        let store = cf_store::Store::open_read_only(&cf_daemon::store_path(&self.config()))
+            .expect("the store");
+        match store.get_kv(&format!("spent.{account}")).expect("read") {
+            Some(json) => serde_json::from_str(&json).expect("spending as JSON"),
+            None => Default::default(),
+        }
+    }
+
     /// Starts the operator's agent in the dedicated session `name` (in `project`, on `account`)
     /// and sends it a prompt: it works until the test ends its turn.
     pub async fn start_dedicated(&self, name: &str, project: &str, account: &str) {
