@@ -13,5 +13,6 @@ mod errors;
 mod failover;
 mod gate;
 mod outage;
+mod placement;
 mod recovery;
 mod secrets;
