@@ -208,11 +208,7 @@ pub fn uninstall_hooks(config_dir: &Path, now: Timestamp) -> Result<FileChange, 
         path: &path,
         retry: hooks::RETRY,
     })?;
-    let saved_path = status_line::saved_status_line_path(config_dir);
-    let saved = std::fs::read_to_string(&saved_path)
-        .ok()
-        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
-        .and_then(|v| v.get("statusLine").cloned());
+    let saved = status_line::saved_status_line_entry(config_dir);
     let removed_hooks = hooks::remove_ours(&mut loaded.settings);
     let removed_line = status_line::remove_status_line(&mut loaded.settings, saved);
     if !removed_hooks && !removed_line {
@@ -222,7 +218,8 @@ pub fn uninstall_hooks(config_dir: &Path, now: Timestamp) -> Result<FileChange, 
         None => FileChange::Created,
         Some(backup) => FileChange::Rewritten { backup },
     };
-    let _ = std::fs::remove_file(&saved_path);
+    let _ = std::fs::remove_file(status_line::saved_status_line_path(config_dir));
+    let _ = std::fs::remove_file(status_line::legacy_saved_status_line_path(config_dir));
     Ok(change)
 }
 

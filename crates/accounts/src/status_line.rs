@@ -24,12 +24,30 @@ pub fn saved_status_line_path(config_dir: &Path) -> PathBuf {
     }
 }
 
+/// Where earlier installs kept it: in the config dir itself, even when its `settings.json` is a
+/// symlink. Still read, and removed by an uninstall.
+pub(crate) fn legacy_saved_status_line_path(config_dir: &Path) -> PathBuf {
+    config_dir.join(SAVED_STATUS_LINE)
+}
+
+/// The operator's own status line entry saved for `config_dir`, if there is one (at its place,
+/// else where older versions kept it).
+pub(crate) fn saved_status_line_entry(config_dir: &Path) -> Option<Value> {
+    [
+        saved_status_line_path(config_dir),
+        legacy_saved_status_line_path(config_dir),
+    ]
+    .iter()
+    .find_map(|path| {
+        let text = std::fs::read_to_string(path).ok()?;
+        let saved: Value = serde_json::from_str(&text).ok()?;
+        saved.get("statusLine").cloned()
+    })
+}
+
 /// The operator's own status line command saved for `config_dir`, if there is one.
 pub fn saved_status_line_command(config_dir: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(saved_status_line_path(config_dir)).ok()?;
-    let saved: Value = serde_json::from_str(&text).ok()?;
-    saved
-        .get("statusLine")?
+    saved_status_line_entry(config_dir)?
         .get("command")?
         .as_str()
         .map(str::to_owned)

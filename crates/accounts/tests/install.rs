@@ -391,3 +391,25 @@ fn accounts_sharing_one_settings_file_share_the_saved_status_line() {
         FileChange::Unchanged
     );
 }
+
+#[test]
+fn a_status_line_saved_where_earlier_installs_kept_it_is_still_run_and_restored() {
+    let (a, b) = (Account::new(), Account::new());
+    a.write(r#"{"statusLine": {"type": "command", "command": "/bin/cf hook statusline # claude-failover hook (managed)"}}"#);
+    std::os::unix::fs::symlink(a.settings(), b.settings()).unwrap();
+    // An earlier install kept b's saved line in b's own dir, beside the symlink.
+    let legacy = b.config_dir().join(cf_accounts::SAVED_STATUS_LINE);
+    fs::write(
+        &legacy,
+        r#"{"statusLine": {"type": "command", "command": "~/bin/my-line"}}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        cf_accounts::saved_status_line_command(b.config_dir()).as_deref(),
+        Some("~/bin/my-line")
+    );
+    cf_accounts::uninstall_hooks(b.config_dir(), now()).unwrap();
+    let settings: Value = serde_json::from_str(&a.read()).unwrap();
+    assert_eq!(settings["statusLine"]["command"], "~/bin/my-line");
+    assert!(!legacy.exists(), "the old copy goes with ours");
+}

@@ -123,8 +123,9 @@ pub struct DedicatedSession {
     pub name: String,
     /// The project the session works in (its queue is scanned too).
     pub project: PathBuf,
-    /// The account it runs on (`None`: the one its status line reports, else the first account
-    /// usable when the daemon first sees it); it moves only when that one fails.
+    /// The account it runs on; it moves only when that one fails. The daemon follows it: once
+    /// it relaunched the session elsewhere or saw it report from another account, that one
+    /// counts (until this setting changes). `None`: where it was seen, else the first usable.
     pub account: Option<String>,
 }
 

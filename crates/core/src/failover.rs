@@ -126,7 +126,8 @@ impl QuotaMonitor {
             self.pending.insert(session.to_owned(), now);
             return Decision::Pending;
         }
-        self.pending.clear();
+        // Only this session's pending hit is settled: others may be on other accounts.
+        self.pending.remove(session);
         self.replayed
             .insert(session.to_owned(), hit.snippet.clone());
         Decision::Swap {

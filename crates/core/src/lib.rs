@@ -25,5 +25,6 @@ pub mod turn;
 pub mod usage;
 pub mod watch;
 pub mod watchdog;
+pub mod worktree;
 
 pub use task::{Priority, TaskDoc, TaskId, TaskKey};

@@ -130,6 +130,16 @@ impl Failover {
         }
     }
 
+    /// The accounts that swaps waiting their turn will leave (a limit or a failed login): no
+    /// target for another move.
+    pub(crate) fn accounts_being_left(&self) -> Vec<String> {
+        self.pending_swaps
+            .iter()
+            .filter(|p| matches!(p.cause, SwapCause::Quota | SwapCause::Account))
+            .filter_map(|p| p.account.clone())
+            .collect()
+    }
+
     /// Whether a swap is asked for.
     pub(crate) fn swap_pending(&self) -> bool {
         !self.pending_swaps.is_empty()
@@ -227,8 +237,9 @@ impl Daemon {
     }
 
     /// Which account each dedicated session runs on: the one the daemon last relaunched it on or
-    /// saw it report from (kept in the store), else its configured `account`, else the first
-    /// account usable now (in config order), fixed from then on.
+    /// saw it report from (kept in the store while its configured `account` is unchanged), else
+    /// its configured `account`, else the first account usable now (in config order; a guess,
+    /// never stored).
     fn load_dedicated_accounts(&mut self) {
         let now = self.clock.now();
         let first_usable = self
@@ -240,25 +251,37 @@ impl Daemon {
             .or(self.failover.accounts.states.first())
             .map(|s| s.name.clone());
         for d in &self.cfg.pool.dedicated {
-            let kept = self
-                .store
-                .get_kv(&dedicated_account_key(&d.name))
-                .ok()
-                .flatten()
+            let learned = DedicatedOn::stored(&self.store, &d.name)
+                .filter(|on| on.configured == d.account)
+                .map(|on| on.account)
                 .filter(|name| self.cfg.accounts.iter().any(|a| a.name == *name));
-            let Some(account) = kept.or(d.account.clone()).or(first_usable.clone()) else {
+            let Some(account) = learned.or(d.account.clone()).or(first_usable.clone()) else {
                 continue;
             };
             self.failover.dedicated_on.insert(d.name.clone(), account);
         }
-        for (name, account) in &self.failover.dedicated_on {
-            self.store_kv(&dedicated_account_key(name), account);
-        }
     }
 
     /// The dedicated session `name` runs on `account` now (relaunched there, or seen reporting
-    /// from it).
+    /// from it): known from now on, and after a restart.
     pub(crate) fn set_dedicated_account(&mut self, name: &str, account: &str) {
+        let configured = self
+            .cfg
+            .pool
+            .dedicated
+            .iter()
+            .find(|d| d.name == name)
+            .and_then(|d| d.account.clone());
+        let on = DedicatedOn {
+            account: account.to_owned(),
+            configured,
+        };
+        if DedicatedOn::stored(&self.store, name).as_ref() != Some(&on) {
+            match serde_json::to_string(&on) {
+                Ok(json) => self.store_kv(&dedicated_account_key(name), &json),
+                Err(e) => tracing::warn!("cannot encode where {name} runs: {e}"),
+            }
+        }
         if self.failover.dedicated_account(name) == Some(account) {
             return;
         }
@@ -266,7 +289,6 @@ impl Daemon {
         self.failover
             .dedicated_on
             .insert(name.to_owned(), account.to_owned());
-        self.store_kv(&dedicated_account_key(name), account);
     }
 
     pub(crate) fn save_accounts(&self) {
@@ -611,6 +633,27 @@ impl Daemon {
 /// The store key of the account a dedicated session runs on.
 pub(crate) fn dedicated_account_key(name: &str) -> String {
     format!("dedicated_account.{name}")
+}
+
+/// Where a dedicated session was last seen running (`dedicated_account.<name>` in the store),
+/// with the `account` its config named then: a config naming another one makes it stale.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DedicatedOn {
+    /// The account it runs on.
+    pub account: String,
+    /// Its `pool.dedicated[].account` when this was learned.
+    pub configured: Option<String>,
+}
+
+impl DedicatedOn {
+    /// What the store says of the dedicated session `name`.
+    pub fn stored(store: &cf_store::Store, name: &str) -> Option<DedicatedOn> {
+        store
+            .get_kv(&dedicated_account_key(name))
+            .ok()
+            .flatten()
+            .and_then(|json| serde_json::from_str(&json).ok())
+    }
 }
 
 /// A swap asked for by hand.

@@ -185,8 +185,8 @@ impl Daemon {
         self.save_slot(session);
     }
 
-    /// Moves every session off the active account after the current batch (the first request of
-    /// a batch wins).
+    /// Moves every session off the account the task in `session` runs on, after the current
+    /// batch (one request per account left).
     pub(crate) fn request_swap(
         &mut self,
         session: &str,

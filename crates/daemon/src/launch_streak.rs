@@ -40,18 +40,16 @@ impl Daemon {
             source: Source::Screen,
         };
         self.mark_attention(account, &failure);
-        let (active, _) = self.active_account();
-        if active == account {
-            self.failover.request(SwapTrigger {
-                cause: SwapCause::Account,
-                session: None,
-                account: Some(account.to_string()),
-                pattern: "account-error".into(),
-                reset_at: None,
-                snippet: failure.reason,
-                to: None,
-            });
-        }
+        // Sessions already running on it move off it (whichever account it is).
+        self.failover.request(SwapTrigger {
+            cause: SwapCause::Account,
+            session: None,
+            account: Some(account.to_string()),
+            pattern: "account-error".into(),
+            reset_at: None,
+            snippet: failure.reason,
+            to: None,
+        });
     }
 
     /// A launch on `account` succeeded: the streak is over.

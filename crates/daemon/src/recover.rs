@@ -89,14 +89,12 @@ impl Daemon {
         }
     }
 
-    /// What the interrupted run's client process cost, as its last status line report said,
-    /// is the task's (its session is gone or starts afresh).
-    fn fold_last_report(&self, run: &RunRecord, task: &mut crate::slots::ClaimedTask) {
-        let report = crate::signals::read_usage(&self.cfg.watcher.done_signal_dir, &run.session)
-            .filter(|r| r.at >= run.started_at);
-        if let Some(cost) = report.and_then(|r| r.total_cost_usd) {
-            task.spending.add_cost(&run.account, cost.max(0.0));
-        }
+    /// What the run's client process cost so far, as its last status line report said, USD.
+    fn last_reported_cost(&self, run: &RunRecord) -> Option<f64> {
+        crate::signals::read_usage(&self.cfg.watcher.done_signal_dir, &run.session)
+            .filter(|r| r.at >= run.started_at)
+            .and_then(|r| r.total_cost_usd)
+            .map(|cost| cost.max(0.0))
     }
 
     async fn recover_one(
@@ -157,6 +155,12 @@ impl Daemon {
         if let Some(from_record) = record.as_ref().and_then(|r| r.task(path.clone())) {
             task.conversation = from_record.conversation;
         }
+        // A record written while it waited already holds what its last process cost (a crash came
+        // before its run was closed); otherwise that cost is only in the process's last report.
+        let process_cost = match record.as_ref().is_some_and(|r| r.next_at.is_some()) {
+            true => None,
+            false => self.last_reported_cost(&run),
+        };
         let fate = self.judge_at_start(&run, &path, holds).await;
         let label = task.key();
         match fate {
@@ -171,7 +175,10 @@ impl Daemon {
                 reason,
                 reset_session,
             } => {
-                self.fold_last_report(&run, &mut task);
+                // Its session is gone or starts afresh: what its process cost is the task's now.
+                if let Some(cost) = process_cost {
+                    task.spending.add_cost(&run.account, cost);
+                }
                 if reset_session {
                     self.reset_session_at_start(&run.session).await;
                 }
@@ -197,7 +204,7 @@ impl Daemon {
                 // Busy (or a menu) on its screen: the agent took the text.
                 task.held = crate::slots::Held::Yes;
                 task.conversation = self.conversation_at_start(&run, &task);
-                self.adopt(&run, task, WorkSeen::Yes);
+                self.adopt(&run, task, WorkSeen::Yes, process_cost);
                 self.say(
                     NoticeKind::Adopted,
                     About::default().session(run.session.clone()).task(&label),
@@ -207,7 +214,7 @@ impl Daemon {
             Fate::Finished(verdict) => {
                 task.held = crate::slots::Held::Yes;
                 task.conversation = self.conversation_at_start(&run, &task);
-                self.adopt(&run, task, WorkSeen::Yes);
+                self.adopt(&run, task, WorkSeen::Yes, process_cost);
                 self.complete(&run.session, verdict).await;
             }
         }
@@ -418,7 +425,15 @@ impl Daemon {
         }
     }
 
-    fn adopt(&mut self, run: &RunRecord, task: ClaimedTask, work_seen: WorkSeen) {
+    /// Watches the run's task in its session again; `process_cost` is what its client process
+    /// cost so far (its next reports add to it).
+    fn adopt(
+        &mut self,
+        run: &RunRecord,
+        task: ClaimedTask,
+        work_seen: WorkSeen,
+        process_cost: Option<f64>,
+    ) {
         let watch = RunWatch::new(run.started_at, work_seen);
         let slot = self.pool.slot_or_new(&run.session);
         slot.phase = Phase::Working {
@@ -426,6 +441,7 @@ impl Daemon {
             task,
             watch,
         };
+        slot.hints.process_cost_micro = process_cost.map(|c| (c * 1_000_000.0).round() as u64);
         self.save_slot(&run.session);
     }
 }

@@ -200,7 +200,10 @@ fn daemon_status(cfg: &Config, store: Option<&cf_store::Store>) -> DaemonStatus 
     let holder = crate::lock::lock_holder(&cfg.state_dir);
     DaemonStatus {
         running: holder.is_some(),
-        pid: holder.or_else(|| kv("daemon_pid").and_then(|p| p.parse::<u32>().ok())),
+        // 0: the holder has not written its pid yet (it just took the lock).
+        pid: holder
+            .filter(|pid| *pid != 0)
+            .or_else(|| kv("daemon_pid").and_then(|p| p.parse::<u32>().ok())),
         started_at: kv("daemon_started_at"),
     }
 }
@@ -234,12 +237,12 @@ fn session_statuses(
             kind: "dedicated".into(),
             alive: alive.contains(&dedicated.name),
             state: "-".into(),
-            account: store.and_then(|s| {
-                s.get_kv(&crate::failover::dedicated_account_key(&dedicated.name))
-                    .ok()
-                    .flatten()
-                    .filter(|a| !a.is_empty())
-            }),
+            // Where it was seen running, else where its config puts it.
+            account: store
+                .and_then(|s| crate::failover::DedicatedOn::stored(s, &dedicated.name))
+                .filter(|on| on.configured == dedicated.account)
+                .map(|on| on.account)
+                .or(dedicated.account.clone()),
             since: None,
             cooldown_until: None,
         });

@@ -91,11 +91,11 @@ impl Daemon {
     }
 
     /// Every account as placement sees it now: usable (not out of quota, not needing
-    /// attention, its breaker closed) unless it is `leaving`, and its usage.
+    /// attention, its breaker closed) unless it is one of `leaving`, and its usage.
     fn placement_candidates(
         &self,
         now: jiff::Timestamp,
-        leaving: Option<&str>,
+        leaving: &[String],
     ) -> Vec<cf_core::placement::Candidate<'_>> {
         let states = self.failover.account_states();
         self.cfg
@@ -103,7 +103,7 @@ impl Daemon {
             .iter()
             .map(|a| cf_core::placement::Candidate {
                 name: &a.name,
-                usable: leaving != Some(a.name.as_str())
+                usable: !leaving.contains(&a.name)
                     && states
                         .iter()
                         .find(|s| s.name == a.name)
@@ -120,7 +120,7 @@ impl Daemon {
         &self,
         now: jiff::Timestamp,
     ) -> (String, std::path::PathBuf, String) {
-        let candidates = self.placement_candidates(now, None);
+        let candidates = self.placement_candidates(now, &[]);
         let policy = &self.cfg.quota.placement;
         let preferred = Some(self.failover.active_index());
         let placed = cf_core::placement::place(&candidates, preferred, policy)
@@ -142,15 +142,19 @@ impl Daemon {
         }
     }
 
-    /// Where the sessions leaving `account` go: the usable account with the most headroom by
-    /// the same policy (the active one preferred, unless it is the one left), with why; `None`
-    /// when no other account is usable (the swap's plan then pauses).
+    /// Where the sessions leaving `account` go: the account placement picks for new work (see
+    /// `cf_core::placement`: with fill-first the preferred one while it has headroom, else the
+    /// first with headroom; with spread the most headroom), never `account` nor one that a swap
+    /// waiting its turn will leave; with why. `None` when no other account is usable (the swap's
+    /// plan then pauses).
     pub(crate) fn move_target(
         &self,
         account: &str,
         now: jiff::Timestamp,
     ) -> Option<(String, String)> {
-        let candidates = self.placement_candidates(now, Some(account));
+        let mut leaving = self.failover.accounts_being_left();
+        leaving.push(account.to_owned());
+        let candidates = self.placement_candidates(now, &leaving);
         let policy = &self.cfg.quota.placement;
         let preferred = Some(self.failover.active_index());
         let placement = cf_core::placement::place(&candidates, preferred, policy)?;

@@ -247,7 +247,14 @@ impl Daemon {
                             "its conversation could not be found".to_string()
                         });
                     }
-                    // A new conversation: the old one (if any) must not be resumed later.
+                    // A new conversation: the old one (if any) must not be resumed later; what
+                    // it used is counted first, and the new one's tokens count from zero.
+                    if task.conversation.is_some() {
+                        let so_far = self.conversation_tokens_of(None, &task);
+                        let account = task.account.clone();
+                        task.spending.count_tokens(&account, so_far);
+                    }
+                    task.spending.new_conversation();
                     task.conversation = None;
                     task.held = Held::No;
                     self.forget_conversation(&task);

@@ -39,7 +39,8 @@ pub fn run(input: &[u8], signal_dir: &Path, session: Option<&str>) -> String {
             prompt_id: report.prompt_id.clone(),
             total_cost_usd: report.total_cost_usd,
             rate_limits: report.rate_limits,
-            config_dir: std::env::var_os("CLAUDE_CONFIG_DIR").map(PathBuf::from),
+            // Which account it is (`~/.claude` when the variable is unset).
+            config_dir: dir.clone(),
         };
         if let Err(e) = write_usage(signal_dir, session, &usage) {
             let _ = writeln!(

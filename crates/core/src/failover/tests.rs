@@ -202,7 +202,11 @@ fn a_session_the_swap_left_alone_is_watched_through_the_cooldown() {
         monitor.observe("on-b", Some(hit_without_reset()), at(0)),
         Decision::Pending
     );
-    // A swap moved the sessions of account a; on-b runs on b and stays.
+    // A limit on a decides a swap that moves the sessions of account a; on-b runs on b and stays.
+    assert!(is_swap_from(
+        &monitor.observe("on-a", Some(hit_with_reset()), at(1)),
+        "on-a"
+    ));
     monitor.note_swap(at(1), &["on-a"]);
     assert!(matches!(
         monitor.observe("on-a", Some(hit_with_reset()), at(2)),

@@ -66,6 +66,12 @@ impl TaskSpending {
         );
     }
 
+    /// The task starts over in a new conversation: its tokens count from zero (what the old one
+    /// used stays in the shares).
+    pub fn new_conversation(&mut self) {
+        self.tokens_counted = (0, 0);
+    }
+
     /// What the footer says: the totals, and each account's use at the end from `usage_now`.
     pub fn spent(&self, usage_now: impl Fn(&str) -> Option<f64>) -> Spent {
         let shares: Vec<Share> = self
@@ -312,5 +318,10 @@ mod tests {
         spending.count_tokens("a", (120, 12));
         let spent = spending.spent(|_| None);
         assert_eq!((spent.input_tokens, spent.output_tokens), (120, 12));
+        // It starts over in a new conversation, which has used 30 in, 3 out by the end.
+        spending.new_conversation();
+        spending.count_tokens("a", (30, 3));
+        let spent = spending.spent(|_| None);
+        assert_eq!((spent.input_tokens, spent.output_tokens), (150, 15));
     }
 }

@@ -94,6 +94,13 @@ impl Daemon {
         };
         let moving = self.take_moving_tasks(&trigger, Route { from, to }, now);
         let dedicated = self.dedicated_that_move(&trigger, Route { from, to }).await;
+        if !leaves_active && moving.is_empty() && dedicated.is_empty() {
+            // Nothing runs on the account left: no move to record.
+            tracing::info!(from = %self.failover.accounts.states[from].name, "no session runs on the account left");
+            self.save_accounts();
+            self.dispatch_wanted = true;
+            return;
+        }
         self.switch_to(
             Route { from, to },
             leaves_active,
@@ -119,16 +126,19 @@ impl Daemon {
             self.carry_on(m, &to_name);
         }
         for (d, id) in dedicated {
-            self.relaunch_dedicated(&d.name, &d.project, id, &to_dir)
-                .await;
-            self.set_dedicated_account(&d.name, &to_name);
+            if self
+                .relaunch_dedicated(&d.name, &d.project, id, &to_dir)
+                .await
+            {
+                self.set_dedicated_account(&d.name, &to_name);
+            }
         }
         self.dispatch_wanted = true;
     }
 
     /// Where the sessions go: the target named (by hand, or the account that reset), else for a
-    /// limit or a failed login the usable account with the most headroom by the placement policy
-    /// (`None`: the plan picks, and pauses when none is usable).
+    /// limit or a failed login the account the placement policy picks among the others
+    /// (`Daemon::move_target`; `None`: the plan picks, and pauses when none is usable).
     fn swap_target(&self, trigger: &SwapTrigger, from: usize, now: Timestamp) -> Option<String> {
         if trigger.to.is_some() || !matches!(trigger.cause, SwapCause::Quota | SwapCause::Account) {
             return trigger.to.clone();
@@ -392,14 +402,14 @@ impl Daemon {
     }
 
     /// Recreates a dedicated session and, with a valid conversation id, resumes it on the
-    /// target account; without one it is left at a shell and reported.
+    /// target account (true); without one it is left at a shell and reported.
     async fn relaunch_dedicated(
         &mut self,
         name: &str,
         project: &std::path::Path,
         id: Option<ResumeId>,
         config_dir: &std::path::Path,
-    ) {
+    ) -> bool {
         let command = match &id {
             Some(id) => {
                 let spec = launch_spec(
@@ -437,21 +447,30 @@ impl Daemon {
             command: command.clone(),
         };
         match (self.terminal.new_session(&spec).await, id) {
-            (Ok(()), Some(id)) => self.say(
-                NoticeKind::Relaunched,
-                About::default().session(name.to_string()),
-                format!("resumed conversation {} on the new account", id.as_str()),
-            ),
-            (Ok(()), None) => self.say(
-                NoticeKind::Problem,
-                About::default().session(name.to_string()),
-                "no valid conversation id known: left at a shell; resume it by hand",
-            ),
-            (Err(e), _) => self.say(
-                NoticeKind::Problem,
-                About::default().session(name.to_string()),
-                format!("cannot recreate the dedicated session: {e}"),
-            ),
+            (Ok(()), Some(id)) if command.is_some() => {
+                self.say(
+                    NoticeKind::Relaunched,
+                    About::default().session(name.to_string()),
+                    format!("resumed conversation {} on the new account", id.as_str()),
+                );
+                true
+            }
+            (Ok(()), _) => {
+                self.say(
+                    NoticeKind::Problem,
+                    About::default().session(name.to_string()),
+                    "no valid conversation id known: left at a shell; resume it by hand",
+                );
+                false
+            }
+            (Err(e), _) => {
+                self.say(
+                    NoticeKind::Problem,
+                    About::default().session(name.to_string()),
+                    format!("cannot recreate the dedicated session: {e}"),
+                );
+                false
+            }
         }
     }
 }

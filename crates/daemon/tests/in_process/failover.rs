@@ -2,6 +2,8 @@
 //! its own conversation; with every account out, dispatch pauses until the earliest reset and
 //! goes on by itself.
 
+use cf_daemon::Terminal;
+
 use crate::agent::Ending;
 use crate::harness::{Harness, Spec};
 
@@ -171,6 +173,25 @@ async fn a_dedicated_session_moves_only_with_the_account_it_runs_on() {
         .find(|s| s.name == "ccl-1")
         .expect("ccl-1 in status");
     assert_eq!(ccl.account.as_deref(), Some("b"), "{ccl:?}");
+    // After a restart the daemon still knows where ccl-1 runs: a limit in it moves it off b.
+    h.crash().await;
+    h.start().await;
+    h.term
+        .type_text("ccl-1", "One more thing.")
+        .await
+        .expect("type");
+    h.term
+        .press("ccl-1", cf_tmux::Key::Enter)
+        .await
+        .expect("enter");
+    h.until_working("ccl-1").await;
+    h.end_turn("ccl-1", Ending::SessionLimit);
+    h.until("ccl-1 leaves b", |h| {
+        h.term
+            .agent_in("ccl-1")
+            .is_some_and(|(dir, _)| dir != h.account_dir("b"))
+    })
+    .await;
     h.stop().await;
 }
 

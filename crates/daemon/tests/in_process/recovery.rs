@@ -74,3 +74,41 @@ async fn a_start_waits_for_the_lock_of_a_daemon_that_is_dying() {
         "{refused}"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn what_the_running_process_cost_before_a_crash_is_counted_once() {
+    // Adopted: the agent still works after the restart, and ends without reporting again.
+    let mut h = Harness::new(&Spec::default());
+    h.start().await;
+    h.add_task("alpha", "a1", "Keep working.");
+    let (session, _) = h.until_one_runs().await;
+    h.report_cost(&session, "a", 0.10);
+    h.crash().await;
+    // The start adopts it (recovery is part of the start).
+    h.start().await;
+    h.end_turn(&session, Ending::Reply);
+    h.until("a1 is done", |h| h.is_done("alpha", "a1")).await;
+    let done = h.read("alpha", "done", "a1");
+    assert!(
+        done.contains("- cost: $0.100000"),
+        "its last report: {done}"
+    );
+    h.stop().await;
+
+    // Interrupted: the tmux server died with the daemon; its conversation goes on afresh.
+    let mut h = Harness::new(&Spec::default());
+    h.start().await;
+    h.add_task("beta", "b1", "Keep working.");
+    let (session, conversation) = h.until_one_runs().await;
+    h.report_cost(&session, "a", 0.10);
+    h.crash().await;
+    h.term.kill_server();
+    h.start().await;
+    let resumed = h.until_continued(&conversation, None).await;
+    h.report_cost(&resumed, "a", 0.05);
+    h.end_turn(&resumed, Ending::Reply);
+    h.until("b1 is done", |h| h.is_done("beta", "b1")).await;
+    let done = h.read("beta", "done", "b1");
+    assert!(done.contains("- cost: $0.150000"), "both processes: {done}");
+    h.stop().await;
+}
