@@ -176,11 +176,14 @@ async function refreshPane(name) {
 const SHOWN_DONE = 10;
 
 function renderProjects(projects) {
+  const cell = (p, k) => k === 'running' && p.max_running != null
+    ? p.running + '/' + p.max_running
+    : String(p[k]);
   const rows = projects.map((p) =>
-    el('tr', { 'data-project': p.name },
-      el('td', { text: p.name }),
+    el('tr', { 'data-project': p.name, title: p.held ? 'held: ' + p.held : '' },
+      el('td', { text: p.held ? p.name + ' (held: settings broken)' : p.name }),
       ...['queued', 'running', 'waiting', 'blocked', 'invalid', 'delegated', 'done', 'failed']
-        .map((k) => el('td', { text: String(p[k]) }))));
+        .map((k) => el('td', { text: cell(p, k) }))));
   $('projects').tBodies[0].replaceChildren(...rows);
   const select = $('add-project');
   const chosen = select.value;

@@ -308,6 +308,10 @@ fn read_dispatcher(
         "rescan_interval",
         "launch_cooldown",
         "resume_dir",
+        "max_running_per_project",
+        "isolation",
+        "worktrees_dir",
+        "keep_worktrees",
     ];
     let section = walk.child_section(top, "dispatcher", &known);
     let projects_dir = match (section.get("projects_dir"), shared) {
@@ -346,6 +350,14 @@ fn read_dispatcher(
         resume_dir: walk
             .path(&section, "resume_dir")
             .unwrap_or_else(|| home.join(".claude-context")),
+        max_running_per_project: crate::project::at_least_one(
+            walk,
+            &section,
+            "max_running_per_project",
+        ),
+        isolation: crate::project::isolation(walk, &section, "isolation").unwrap_or_default(),
+        worktrees_dir: walk.path(&section, "worktrees_dir"),
+        keep_worktrees: walk.bool(&section, "keep_worktrees").unwrap_or(false),
     }
 }
 

@@ -9,6 +9,7 @@ mod duration;
 mod error;
 mod model;
 mod paths;
+mod project;
 mod tree;
 mod walk;
 
@@ -20,6 +21,7 @@ pub use model::{
     DelegationSettings, DispatcherConfig, Models, NotifyConfig, PoolConfig, QuotaConfig,
     RetryConfig, SinkConfig, SinkTarget, TmuxConfig, UnknownAccount, WatchdogConfig, WatcherConfig,
 };
+pub use project::{PROJECT_CONFIG_FILE, ProjectConfig, load_project_config, parse_project_config};
 
 /// Where a config text came from: needed for messages and to resolve `~` and relative paths.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -144,6 +144,16 @@ pub struct DispatcherConfig {
     pub launch_cooldown: Duration,
     /// Where `<session>-resume-id.txt` files live.
     pub resume_dir: PathBuf,
+    /// How many tasks of one project may run at once (`None`: no limit); a project's own
+    /// `.agent-queue/config.yaml` may say otherwise (`max_running`).
+    pub max_running_per_project: Option<u32>,
+    /// Where tasks work unless their project or frontmatter says otherwise.
+    pub isolation: cf_core::worktree::Isolation,
+    /// The folder worktrees are made in (`<it>/<project>/<branch>`); `None`: each project's
+    /// `.agent-queue/worktrees/`.
+    pub worktrees_dir: Option<PathBuf>,
+    /// Keep a done task's worktree folder even when it is clean.
+    pub keep_worktrees: bool,
 }
 
 /// How working sessions are watched.

@@ -267,6 +267,11 @@ pub struct Frontmatter {
     pub allow_delegation: bool,
     /// `low | medium | high`, kept raw.
     pub complexity_hint: Option<String>,
+    /// `shared | worktree`: where it works (`None`: its project's or the main config's say).
+    pub isolation: Option<crate::worktree::Isolation>,
+    /// The commit or branch its worktree starts from (`None`: a dependency's branch, else
+    /// the project's `HEAD`).
+    pub base: Option<String>,
 }
 
 /// A task file after parsing: its frontmatter and the markdown body that follows it.

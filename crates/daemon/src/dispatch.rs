@@ -64,9 +64,12 @@ pub(crate) enum LaunchOn {
 impl Daemon {
     /// Gives queued tasks to free pool sessions, in dispatch order. Every queued task passes
     /// the `depends_on` gate first (whether a session is free or not), so that `.blocked`
-    /// sidecars tell the truth at all times.
+    /// sidecars tell the truth at all times. A project whose settings are broken is held, and
+    /// one with as many tasks running as it allows is passed over: the next project's task
+    /// takes the session.
     pub(crate) async fn try_dispatch(&mut self) {
         let now = self.clock.now();
+        self.refresh_project_settings();
         let candidates = self.collect_candidates();
         let gates = self.apply_gates(&candidates);
         if self.dispatch_paused() {
@@ -92,17 +95,28 @@ impl Daemon {
                 arrival: arrival_key(c.file.modified),
             })
             .collect();
+        let mut running = self.running_per_project();
         for index in dispatch_order(&queued, self.projects.last_served()) {
             let Some(session) = free.last().cloned() else {
                 break;
             };
             let candidate = &candidates[index];
-            if !matches!(gates[index], Gate::Ready) {
+            if !matches!(gates[index], Gate::Ready)
+                || self.project_held(&candidate.project).is_some()
+            {
                 continue;
             }
             if let Some(project) = self.projects.get(&candidate.project).cloned()
                 && self.route_to_platform(&project, &candidate.file, &candidate.doc)
             {
+                continue;
+            }
+            let runs = running.get(&candidate.project).copied().unwrap_or(0);
+            if self
+                .running_limit(&candidate.project)
+                .is_some_and(|limit| runs >= limit)
+            {
+                tracing::debug!(project = %candidate.project, runs, "the project runs as many tasks as it allows");
                 continue;
             }
             let Some(probe) = self.admit_launch(now) else {
@@ -111,6 +125,7 @@ impl Daemon {
             match cf_queue::claim(&candidate.file.path) {
                 Ok(Claim::Claimed { dispatched_path }) => {
                     free.pop();
+                    *running.entry(candidate.project.clone()).or_default() += 1;
                     self.projects.served(&candidate.project);
                     self.start_launch(&session, candidate, dispatched_path, probe);
                 }

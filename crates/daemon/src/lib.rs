@@ -27,6 +27,7 @@ mod launch_streak;
 pub mod lock;
 mod notice;
 mod pool;
+mod project_settings;
 mod projects;
 mod recover;
 pub mod service;

@@ -1,5 +1,7 @@
 //! The queue part: the projects found so far, which one was served last (projects take turns),
-//! the parsed task files reused while unchanged, and the dependency cycles already reported.
+//! the parsed task files reused while unchanged, each project's own settings (its
+//! `.agent-queue/config.yaml`, read again when it changes), and the dependency cycles already
+//! reported.
 //! Private fields; the handlers of dispatch, the gate, recovery and upkeep ask it.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -16,12 +18,21 @@ struct Parsed {
     doc: TaskDoc,
 }
 
+/// A project's settings file as last read: its size and mtime (`None`: no file), and what it
+/// said (or why it cannot be used).
+#[derive(Debug, Clone)]
+struct Settings {
+    stamp: Option<(u64, std::time::SystemTime)>,
+    read: Result<cf_config::ProjectConfig, String>,
+}
+
 /// The projects and what is remembered about their inboxes.
 #[derive(Debug, Default)]
 pub(crate) struct Projects {
     known: BTreeMap<String, Project>,
     last_served: Option<String>,
     parsed: HashMap<PathBuf, Parsed>,
+    settings: HashMap<String, Settings>,
     reported_cycles: BTreeSet<String>,
 }
 
@@ -84,6 +95,36 @@ impl Projects {
     /// Forgets the parsed files not `seen` in a complete scan (weeks of tasks must not pile up).
     pub(crate) fn keep_parsed(&mut self, seen: &std::collections::HashSet<PathBuf>) {
         self.parsed.retain(|path, _| seen.contains(path));
+    }
+
+    /// Whether the settings of `name` were read at `stamp` already.
+    pub(crate) fn settings_read_at(
+        &self,
+        name: &str,
+        stamp: Option<(u64, std::time::SystemTime)>,
+    ) -> bool {
+        self.settings.get(name).is_some_and(|s| s.stamp == stamp)
+    }
+
+    /// What the settings file of `name` said when read at `stamp`; the previous reading, if any.
+    pub(crate) fn set_settings(
+        &mut self,
+        name: &str,
+        stamp: Option<(u64, std::time::SystemTime)>,
+        read: Result<cf_config::ProjectConfig, String>,
+    ) -> Option<Result<cf_config::ProjectConfig, String>> {
+        self.settings
+            .insert(name.to_string(), Settings { stamp, read })
+            .map(|old| old.read)
+    }
+
+    /// The settings of `name`, or why its tasks are held (a broken file); none read yet: none.
+    pub(crate) fn settings(&self, name: &str) -> Result<cf_config::ProjectConfig, &str> {
+        match self.settings.get(name).map(|s| &s.read) {
+            Some(Ok(config)) => Ok(config.clone()),
+            Some(Err(why)) => Err(why.as_str()),
+            None => Ok(cf_config::ProjectConfig::default()),
+        }
     }
 
     /// Whether the cycle `text` is reported for the first time (it is remembered).

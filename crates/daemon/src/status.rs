@@ -92,6 +92,10 @@ pub struct ProjectCounts {
     pub done: usize,
     /// In `failed/`.
     pub failed: usize,
+    /// How many of its tasks may run at once (`None`: no limit).
+    pub max_running: Option<u32>,
+    /// Why its tasks are held: its `.agent-queue/config.yaml` is broken.
+    pub held: Option<String>,
 }
 
 /// One event from the store.
@@ -159,7 +163,21 @@ fn report_from(
     let projects = queue
         .projects
         .iter()
-        .map(|name| count_project(name, &queue.tasks))
+        .map(|name| {
+            let mut counts = count_project(name, &queue.tasks);
+            let settings = queue
+                .queue_dirs
+                .get(name)
+                .map(|dir| cf_config::load_project_config(dir).map_err(|e| e.to_string()))
+                .unwrap_or_else(|| Ok(cf_config::ProjectConfig::default()));
+            match settings {
+                Ok(own) => {
+                    counts.max_running = own.max_running.or(cfg.dispatcher.max_running_per_project)
+                }
+                Err(why) => counts.held = Some(why),
+            }
+            counts
+        })
         .collect();
     let blocked = queue
         .tasks
@@ -360,12 +378,16 @@ pub fn render_text(report: &StatusReport) -> String {
         "failed"
     );
     for p in &report.projects {
+        let running = match p.max_running {
+            Some(limit) => format!("{}/{limit}", p.running),
+            None => p.running.to_string(),
+        };
         let _ = writeln!(
             out,
             "  {:<24} {:>6} {:>7} {:>7} {:>7} {:>7} {:>9} {:>6} {:>6}",
             p.name,
             p.queued,
-            p.running,
+            running,
             p.waiting,
             p.blocked,
             p.invalid,
@@ -373,6 +395,17 @@ pub fn render_text(report: &StatusReport) -> String {
             p.done,
             p.failed
         );
+    }
+    for p in report.projects.iter().filter(|p| p.held.is_some()) {
+        let why = p.held.as_deref().unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "\nheld: {} (its settings are broken; fix the file):",
+            p.name
+        );
+        for line in why.lines() {
+            let _ = writeln!(out, "  {line}");
+        }
     }
     if !report.blocked.is_empty() {
         let _ = writeln!(out, "\nblocked:");

@@ -90,6 +90,8 @@ pub fn collect_tasks(cfg: &Config) -> Vec<TaskLine> {
 pub struct QueueSnapshot {
     /// Project names, in discovery order.
     pub projects: Vec<String>,
+    /// Each project's `.agent-queue` folder.
+    pub queue_dirs: std::collections::BTreeMap<String, std::path::PathBuf>,
     /// Every task of every project.
     pub tasks: Vec<TaskLine>,
 }
@@ -103,6 +105,11 @@ pub fn snapshot_queue(cfg: &Config) -> QueueSnapshot {
         return QueueSnapshot::default();
     };
     let projects = discovery.projects.iter().map(|p| p.name.clone()).collect();
+    let queue_dirs = discovery
+        .projects
+        .iter()
+        .map(|p| (p.name.clone(), p.queue_dir()))
+        .collect();
     for project in discovery.projects {
         let name = project.name.clone();
         let line = |file: String, state, reason: Option<String>, since: Option<String>| TaskLine {
@@ -199,6 +206,7 @@ pub fn snapshot_queue(cfg: &Config) -> QueueSnapshot {
     }
     QueueSnapshot {
         projects,
+        queue_dirs,
         tasks: out,
     }
 }

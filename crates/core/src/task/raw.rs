@@ -8,6 +8,7 @@ use std::fmt;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 
 use crate::task::{Frontmatter, Priority};
+use crate::worktree::Isolation;
 
 /// The frontmatter mapping as written, before defaults are applied.
 #[derive(Debug, Default, serde::Deserialize)]
@@ -29,6 +30,10 @@ pub(super) struct RawFrontmatter {
     allow_delegation: Option<bool>,
     #[serde(default, deserialize_with = "complexity_hint")]
     complexity_hint: Option<String>,
+    #[serde(default, deserialize_with = "isolation")]
+    isolation: Option<Isolation>,
+    #[serde(default, deserialize_with = "base")]
+    base: Option<String>,
 }
 
 impl From<RawFrontmatter> for Frontmatter {
@@ -42,6 +47,8 @@ impl From<RawFrontmatter> for Frontmatter {
             preferred_ai: raw.preferred_ai,
             allow_delegation: raw.allow_delegation.unwrap_or(false),
             complexity_hint: raw.complexity_hint,
+            isolation: raw.isolation,
+            base: raw.base,
         }
     }
 }
@@ -60,6 +67,14 @@ fn complexity_hint<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D:
     d.deserialize_any(ScalarText {
         field: "complexity_hint",
     })
+}
+
+fn base<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    d.deserialize_any(ScalarText { field: "base" })
+}
+
+fn isolation<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Isolation>, D::Error> {
+    d.deserialize_any(IsolationVisitor)
 }
 
 fn needs_claude_code<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
@@ -246,6 +261,28 @@ impl<'de> Visitor<'de> for PriorityVisitor {
         v.parse::<Priority>()
             .map(Some)
             .map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+}
+
+/// `shared` or `worktree`, case-insensitive; null means absent.
+struct IsolationVisitor;
+
+impl<'de> Visitor<'de> for IsolationVisitor {
+    type Value = Option<Isolation>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("`isolation` to be `shared` or `worktree`")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Isolation::parse(v)
+            .map(Some)
+            .ok_or_else(|| E::invalid_value(de::Unexpected::Str(v), &self))
     }
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
         Ok(None)

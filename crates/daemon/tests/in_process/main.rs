@@ -14,5 +14,6 @@ mod failover;
 mod gate;
 mod outage;
 mod placement;
+mod project_limits;
 mod recovery;
 mod secrets;

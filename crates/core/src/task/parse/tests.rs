@@ -52,6 +52,8 @@ fn all_fields_parse() {
          preferred_ai: gemini\n\
          allow_delegation: true\n\
          complexity_hint: high\n\
+         isolation: Worktree\n\
+         base: release/1.2\n\
          my_own_key: {nested: [1, 2]}\n\
          ---\n\
          Body here.\n",
@@ -65,7 +67,19 @@ fn all_fields_parse() {
     assert_eq!(fm.preferred_ai.as_deref(), Some("gemini"));
     assert!(fm.allow_delegation);
     assert_eq!(fm.complexity_hint.as_deref(), Some("high"));
+    assert_eq!(fm.isolation, Some(crate::worktree::Isolation::Worktree));
+    assert_eq!(fm.base.as_deref(), Some("release/1.2"));
     assert_eq!(doc.body, "Body here.\n");
+}
+
+#[test]
+fn an_unknown_isolation_names_the_field_and_its_line() {
+    let err = parse_task(b"---\ntitle: x\nisolation: copy\n---\nbody\n").expect_err("bad");
+    let text = err.to_string();
+    assert!(
+        text.contains("line 3") && text.contains("`isolation` to be `shared` or `worktree`"),
+        "{text}"
+    );
 }
 
 #[test]
