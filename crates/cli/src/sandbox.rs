@@ -231,13 +231,14 @@ impl Sandbox {
         .ok()
     }
 
-    /// Every prompt the fake agent recorded, as JSON values.
+    /// Every prompt (and menu answer) the fake agent recorded, as JSON values.
     pub fn records(&self) -> Vec<serde_json::Value> {
-        std::fs::read_to_string(&self.record_path)
-            .unwrap_or_default()
-            .lines()
-            .filter_map(|line| serde_json::from_str(line).ok())
-            .collect()
+        json_lines(&self.record_path)
+    }
+
+    /// The fake agent's `turn_end` lines: when each turn ended, where, and what it committed.
+    pub fn turn_ends(&self) -> Vec<serde_json::Value> {
+        json_lines(&cf_fake_agent::workspace::turns_path(&self.record_path))
     }
 
     /// `tmux -L <socket> <args>` run synchronously (for tests and clean-up).
@@ -327,4 +328,13 @@ fn accounts_yaml(spec: &SandboxSpec, root: &Path) -> String {
         out.push_str(&format!("shared_dir: {}\n", q(&root.join("shared"))));
     }
     out
+}
+
+/// The JSON lines of a record file (none when it is missing).
+fn json_lines(path: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .collect()
 }

@@ -364,6 +364,7 @@ impl App {
             prompt: &turn.prompt,
             permission_mode: self.info.permission_mode.hook_name(),
         });
+        self.work_on_folder(turn);
         let (event, payload) = self.end_payload(turn, &ending);
         // The status line first (and waited for): its report, with this reply's cost, is
         // written before the hooks say the turn is over.
@@ -371,6 +372,33 @@ impl App {
         self.update_status_line(Some(&turn.prompt_id));
         self.status_line.wait(STATUS_LINE_WAIT);
         self.hooks.fire(event, None, &payload);
+    }
+
+    /// A reply that was asked to commit a file does so; every turn's end is recorded.
+    fn work_on_folder(&self, turn: &Turn) {
+        let wanted = crate::directive::parse_directives(&turn.prompt).commit;
+        let committed = match (&turn.outcome, &wanted) {
+            (TurnOutcome::Reply, Some(file)) => {
+                let text = format!(
+                    "written by {} for: {}\n",
+                    self.info.session_id, turn.prompt_id
+                );
+                crate::workspace::commit_file(std::path::Path::new(&self.info.cwd), file, &text)
+                    .then_some(file.as_str())
+            }
+            _ => None,
+        };
+        crate::workspace::record_turn_end(
+            self.info.record_path.as_deref(),
+            &crate::workspace::TurnEndRecord {
+                event: "turn_end",
+                ts: jiff::Timestamp::now().to_string(),
+                pid: std::process::id(),
+                session_id: &self.info.session_id,
+                cwd: &self.info.cwd,
+                committed,
+            },
+        );
     }
 
     /// Calls the status line with the session's figures (`rate_limits` only after a reply).

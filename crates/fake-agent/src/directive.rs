@@ -86,6 +86,18 @@ pub struct Directives {
     pub work: Option<Duration>,
     /// `error=<status>` / `quota=<kind>`: how the turn ends.
     pub outcome: Option<TurnOutcome>,
+    /// `commit=<file>`: a reply writes `<file>` in the working folder and commits it with git
+    /// (a plain file name: letters, digits, `.`, `_`, `-`).
+    pub commit: Option<String>,
+}
+
+/// A file name with no folder in it, that no option or shell could misread.
+fn is_plain_file_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with(['.', '-'])
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
 }
 
 /// Reads every `fake-agent:<key>=<value>` token in the prompt; unknown or malformed ones are
@@ -111,6 +123,7 @@ pub fn parse_directives(prompt: &str) -> Directives {
                     directives.outcome = Some(TurnOutcome::ApiError(status));
                 }
             }
+            "commit" if is_plain_file_name(value) => directives.commit = Some(value.to_string()),
             "quota" => match value {
                 "session" => directives.outcome = Some(TurnOutcome::Quota(QuotaKind::Session)),
                 "weekly" => directives.outcome = Some(TurnOutcome::Quota(QuotaKind::Weekly)),
@@ -174,6 +187,20 @@ mod tests {
             let outcome = parse_directives(prompt).outcome;
             assert_eq!(outcome.and_then(TurnOutcome::http_status), Some(status));
             assert_eq!(outcome.and_then(TurnOutcome::error_kind), Some(kind));
+        }
+    }
+
+    #[test]
+    fn a_commit_names_a_plain_file_only() {
+        assert_eq!(
+            parse_directives("do it fake-agent:commit=notes-1.txt")
+                .commit
+                .as_deref(),
+            Some("notes-1.txt")
+        );
+        for bad in ["../x", "a/b", "-rf", ".git", ""] {
+            let prompt = format!("fake-agent:commit={bad}");
+            assert_eq!(parse_directives(&prompt).commit, None, "{bad}");
         }
     }
 

@@ -42,6 +42,7 @@ pub mod terminal;
 #[path = "../tests/support/sgr.rs"]
 mod test_sgr;
 pub mod transcript;
+pub mod workspace;
 
 /// Runs the fake client with `args` (without the program name); returns the exit status:
 /// 0 after `/exit` or Ctrl-C twice, 1 on a refused start (root, unknown resume id, no
