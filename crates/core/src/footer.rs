@@ -84,6 +84,42 @@ pub struct RunFooter {
     pub run: Option<i64>,
     /// What the task cost, if it was measured.
     pub spent: Option<Spent>,
+    /// What it left in its worktree, when it ran in one.
+    pub worktree: Option<WorktreeFooter>,
+}
+
+/// A task's worktree at its end: the branch left for review and what is on it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct WorktreeFooter {
+    /// The branch (`agent/<task id>`).
+    pub branch: String,
+    /// The commit it started from.
+    pub base: String,
+    /// The commits the agent made on it, oldest first (`<short hash> <subject>`).
+    pub commits: Vec<String>,
+    /// Whether it left changes not committed.
+    pub dirty: bool,
+    /// The worktree folder when it was kept (failed, dirty, or `keep_worktrees`).
+    pub kept: Option<String>,
+}
+
+impl WorktreeFooter {
+    fn lines(&self) -> Vec<(&'static str, String)> {
+        let commits = match self.commits.is_empty() {
+            true => "none".to_string(),
+            false => format!("{}: {}", self.commits.len(), self.commits.join("; ")),
+        };
+        let mut lines = vec![
+            ("branch", one_line(&self.branch)),
+            ("base", one_line(&self.base)),
+            ("commits", one_line(&commits)),
+            ("dirty", if self.dirty { "yes" } else { "no" }.to_string()),
+        ];
+        if let Some(folder) = &self.kept {
+            lines.push(("worktree", one_line(folder)));
+        }
+        lines
+    }
 }
 
 /// The marker line that identifies a footer block in a task file.
@@ -119,6 +155,9 @@ pub fn render_footer(f: &RunFooter) -> String {
     }
     if let Some(note) = &f.restart_note {
         lines.push(("restarted from scratch", one_line(note)));
+    }
+    if let Some(worktree) = &f.worktree {
+        lines.extend(worktree.lines());
     }
     if let Some(spent) = &f.spent {
         lines.extend(spent.lines());
@@ -244,6 +283,7 @@ mod tests {
             restart_note: None,
             run: None,
             spent: None,
+            worktree: None,
         }
     }
 

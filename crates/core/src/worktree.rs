@@ -3,6 +3,7 @@
 //! overrides the project's `.agent-queue/config.yaml`, which overrides the main config. Pure.
 
 use std::fmt;
+use std::path::{Path, PathBuf};
 
 /// Where a task works.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -77,6 +78,75 @@ pub fn folder_for(branch: &str) -> String {
         .strip_prefix(BRANCH_PREFIX)
         .unwrap_or(branch)
         .replace('/', "-")
+}
+
+/// A worktree git already has, as the choice of a new one sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Existing<'a> {
+    /// Its folder.
+    pub path: &'a Path,
+    /// The branch checked out there.
+    pub branch: Option<&'a str>,
+    /// Locked with `git worktree lock`.
+    pub locked: bool,
+}
+
+/// Where a task's worktree goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pick {
+    /// A new branch and folder.
+    Fresh {
+        /// The branch to make.
+        branch: String,
+        /// The folder to make it in.
+        folder: PathBuf,
+    },
+    /// The daemon's own worktree for this task is there already (a crash came between making
+    /// it and recording it): it is used as it is.
+    Own {
+        /// Its branch.
+        branch: String,
+        /// Its folder.
+        folder: PathBuf,
+    },
+    /// The task's folder is a locked worktree: a person locked it.
+    Locked {
+        /// The folder.
+        folder: PathBuf,
+    },
+    /// Every name up to the last suffix is taken.
+    NoFreeName,
+}
+
+/// How many names a task's branch may try (`agent/t1`, `agent/t1-2`, … `agent/t1-50`).
+pub const MAX_BRANCH_CHOICES: u32 = 50;
+
+/// Chooses the branch and folder (under `root`) of a new worktree for `task_id`: the first
+/// name whose branch does not exist and whose folder is free; a worktree git has at that folder
+/// on that very branch is the daemon's own (recognised, not a clash). Pure: the caller says
+/// which branches exist and which folders are taken on disk.
+pub fn pick_worktree(
+    task_id: &str,
+    root: &Path,
+    existing: &[Existing<'_>],
+    branch_exists: &dyn Fn(&str) -> bool,
+    folder_taken: &dyn Fn(&Path) -> bool,
+) -> Pick {
+    for n in 1..=MAX_BRANCH_CHOICES {
+        let branch = branch_choice(task_id, n);
+        let folder = root.join(folder_for(&branch));
+        match existing.iter().find(|w| w.path == folder) {
+            Some(w) if w.locked => return Pick::Locked { folder },
+            Some(w) if w.branch == Some(branch.as_str()) => return Pick::Own { branch, folder },
+            Some(_) => continue,
+            None => {}
+        }
+        if branch_exists(&branch) || folder_taken(&folder) {
+            continue;
+        }
+        return Pick::Fresh { branch, folder };
+    }
+    Pick::NoFreeName
 }
 
 /// One component of a ref made from free text.
@@ -159,6 +229,62 @@ mod tests {
         }
         let long = "x".repeat(300);
         assert_eq!(branch_for(&long).len(), BRANCH_PREFIX.len() + 100);
+    }
+
+    #[test]
+    fn a_new_worktree_takes_the_first_free_name_and_its_own_is_recognised() {
+        let root = Path::new("/p/.agent-queue/worktrees");
+        let none = |_: &str| false;
+        let free = |_: &Path| false;
+        let fresh = |branch: &str, folder: &str| Pick::Fresh {
+            branch: branch.into(),
+            folder: root.join(folder),
+        };
+        assert_eq!(
+            pick_worktree("t1", root, &[], &none, &free),
+            fresh("agent/t1", "t1")
+        );
+        // Someone else's branch of that name: a clash, the next name.
+        let taken = |b: &str| b == "agent/t1";
+        assert_eq!(
+            pick_worktree("t1", root, &[], &taken, &free),
+            fresh("agent/t1-2", "t1-2")
+        );
+        // A stray folder in the way: the next name too.
+        let stray = |f: &Path| f == root.join("t1");
+        assert_eq!(
+            pick_worktree("t1", root, &[], &none, &stray),
+            fresh("agent/t1-2", "t1-2")
+        );
+        // Our own worktree (its folder on its branch): used as it is.
+        let folder = root.join("t1");
+        let own = [Existing {
+            path: &folder,
+            branch: Some("agent/t1"),
+            locked: false,
+        }];
+        assert_eq!(
+            pick_worktree("t1", root, &own, &taken, &free),
+            Pick::Own {
+                branch: "agent/t1".into(),
+                folder: folder.clone()
+            }
+        );
+        let locked = [Existing {
+            locked: true,
+            ..own[0]
+        }];
+        assert_eq!(
+            pick_worktree("t1", root, &locked, &taken, &free),
+            Pick::Locked {
+                folder: folder.clone()
+            }
+        );
+        let every = |_: &str| true;
+        assert_eq!(
+            pick_worktree("t1", root, &[], &every, &free),
+            Pick::NoFreeName
+        );
     }
 
     #[test]

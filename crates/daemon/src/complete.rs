@@ -221,7 +221,7 @@ impl Daemon {
     /// Gives a pool session a fresh start after a task: `/exit` when the agent finished its
     /// turn; a new session when it is stuck (timeout) or gone.
     pub(crate) async fn recycle(&mut self, session: &str, how: Recycle) {
-        if !self.is_pool(session) {
+        if !self.is_pool(session) || how == Recycle::Untouched {
             return;
         }
         if how == Recycle::Exit {
@@ -251,6 +251,8 @@ pub enum Recycle {
     Exit,
     /// The agent is stuck or gone: a new session.
     Reset,
+    /// Nothing was started in it: it stays as it is.
+    Untouched,
 }
 
 /// How long a `rate_limit` hook report holds a session's completion while the screen is

@@ -10,6 +10,7 @@ use cf_core::shell::launch_command_line;
 use cf_core::task::parse_task;
 use cf_core::text::build_task_message;
 use cf_core::watch::{Observation, RunWatch, WorkSeen};
+use cf_core::worktree::Isolation;
 use cf_queue::{Claim, QueuedFile};
 use cf_store::{NewRun, RunId};
 
@@ -278,7 +279,27 @@ impl Daemon {
             resume_failures: 0,
             held: Held::No,
             spending: cf_core::footer::TaskSpending::default(),
+            worktree: None,
         };
+        let mut task = task;
+        let wants_worktree = self.isolation_of(&candidate.project, &candidate.doc.frontmatter)
+            == Isolation::Worktree;
+        if wants_worktree {
+            let made = match self.projects.get(&candidate.project).cloned() {
+                Some(project) => {
+                    self.make_worktree(&project, task.id.as_str(), &candidate.doc.frontmatter)
+                }
+                None => Err(format!("project {} is no longer known", candidate.project)),
+            };
+            match made {
+                Ok(worktree) => task.worktree = Some(worktree),
+                Err(why) => {
+                    let why = format!("its worktree cannot be made: {why}");
+                    self.fail_before_launch(session, task, why);
+                    return;
+                }
+            }
+        }
         let resume = self.take_resume_id(session);
         let message = build_task_message(
             &task.file_name,
@@ -286,6 +307,42 @@ impl Daemon {
             &self.cfg.agent.message_suffix,
         );
         self.begin_launch(session, task, resume, message, LaunchOn::Placed);
+    }
+
+    /// The task's folder could not be made ready: its run is recorded and fails at once with
+    /// `why` (through the loop, as a launch that failed before anything was typed).
+    fn fail_before_launch(&mut self, session: &str, task: ClaimedTask, why: String) {
+        let now = self.clock.now();
+        let run = match self.store.begin_run(&NewRun {
+            project: task.project.clone(),
+            task_id: task.id.to_string(),
+            task_file_name: task.file_name.clone(),
+            session: session.to_string(),
+            account: task.account.clone(),
+            model: task.model.clone(),
+            started_at: now,
+        }) {
+            Ok(run) => run,
+            Err(e) => {
+                self.put_back(
+                    &task,
+                    &format!("{why}; and the run cannot be recorded: {e}"),
+                );
+                return;
+            }
+        };
+        if let Some(slot) = self.pool.slot_mut(session) {
+            slot.phase = Phase::Launching {
+                run,
+                task,
+                early: Vec::new(),
+            };
+        }
+        let _ = self.tx.send(crate::Event::LaunchFinished {
+            session: session.to_string(),
+            run,
+            outcome: Err(LaunchError::Workspace(why)),
+        });
     }
 
     /// Records the run and spawns the launch of `task` in `session` on the active account.
@@ -327,16 +384,18 @@ impl Daemon {
             self.save_retry_record(&task, None, WaitReason::Interrupted);
         }
         let model = task.model.clone();
-        let project_root = self
-            .projects
-            .get(&task.project)
-            .map(|p| p.root.clone())
-            .unwrap_or_default();
+        let cwd = match self.working_folder(&task) {
+            Ok(cwd) => cwd,
+            Err(why) => {
+                self.fail_before_launch(session, task, why);
+                return;
+            }
+        };
         let spec = launch_spec(
             &self.cfg.agent,
             &agent_env_path(&self.cfg.state_dir),
             AgentStart {
-                cwd: project_root,
+                cwd,
                 config_dir: &config_dir,
                 pool_session: Some(session),
                 model: Some(model.clone()),
@@ -541,6 +600,18 @@ impl Daemon {
                 for observation in early {
                     self.observe(&session, observation).await;
                 }
+            }
+            Err(LaunchError::Workspace(why)) => {
+                // Nothing was started: the task fails with the reason, the session stays.
+                let outcome = cf_core::footer::Outcome::LaunchFailed(why);
+                self.finish(
+                    &session,
+                    run,
+                    task,
+                    outcome,
+                    crate::complete::Recycle::Untouched,
+                )
+                .await;
             }
             Err(error) => {
                 let reason = crate::error::error_chain(&error);

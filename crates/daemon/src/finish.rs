@@ -26,6 +26,7 @@ impl Daemon {
         let now = self.clock.now();
         let spent = self.spent_by(session, &task, now);
         self.add_spending(&task.account, &spent);
+        let worktree = self.close_worktree(&task, is_success(&outcome));
         let footer = render_footer(&RunFooter {
             session: session.to_string(),
             account: task.account.clone(),
@@ -37,6 +38,7 @@ impl Daemon {
             restart_note: task.restart_note.clone(),
             run: Some(run.0),
             spent: Some(spent),
+            worktree,
         });
         let success = is_success(&outcome);
         let destination = if success {

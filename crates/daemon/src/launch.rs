@@ -80,6 +80,10 @@ pub enum LaunchError {
         "the agent did not start working within {0:?} after the task was submitted; last screen lines: {1}"
     )]
     NotStarted(Duration, String),
+    /// The folder the task works in could not be made ready (its git worktree): nothing was
+    /// started, and the task fails with the reason.
+    #[error("{0}")]
+    Workspace(String),
 }
 
 /// Shell programs: while one of these is the pane's foreground command, no agent runs there.

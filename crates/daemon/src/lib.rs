@@ -41,6 +41,7 @@ mod upkeep;
 mod usage;
 pub mod waiting;
 mod watchdog;
+mod worktree;
 
 pub use clock::{Clock, SystemClock, TokioClock};
 pub use daemon::{Adapters, Daemon, DaemonOptions, RunningDaemon, store_path};

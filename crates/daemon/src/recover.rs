@@ -143,6 +143,9 @@ impl Daemon {
             task.restart_note = record.restart_note.clone();
             task.assigned_at = record.assigned_at;
             task.spending = record.spending.clone();
+            if record.worktree.is_some() {
+                task.worktree = record.worktree.clone();
+            }
         }
         // Its conversation holds the task when its record says so or the agent was seen working
         // on it; only then can it go on in that conversation.
@@ -405,6 +408,7 @@ impl Daemon {
             .and_then(|bytes| cf_core::task::parse_task(&bytes).ok())
             .map(|doc| doc.frontmatter.priority)
             .unwrap_or(Priority::Default);
+        let worktree = self.recorded_worktree(project, id.as_str());
         ClaimedTask {
             project: project.to_string(),
             file_name: format!("{id}.md"),
@@ -422,6 +426,7 @@ impl Daemon {
             resume_failures: 0,
             held: crate::slots::Held::No,
             spending: cf_core::footer::TaskSpending::default(),
+            worktree,
         }
     }
 
@@ -498,6 +503,7 @@ mod tests {
             restart_note: None,
             run,
             spent: None,
+            worktree: None,
         });
         format!("The task.{footer}")
     }

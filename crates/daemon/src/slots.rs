@@ -47,6 +47,8 @@ pub struct ClaimedTask {
     /// What it cost so far on each account it ran on (the client processes before the current
     /// one, and the tokens counted when it moved).
     pub spending: cf_core::footer::TaskSpending,
+    /// Its own git worktree, when it runs in one (`isolation: worktree`).
+    pub worktree: Option<crate::worktree::TaskWorktree>,
 }
 
 /// Whether a task's conversation holds the task text.

@@ -78,6 +78,9 @@ pub struct TaskLine {
     /// A finished task: what it cost (from its footer).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub spent: Option<cf_core::footer::Spent>,
+    /// A finished task that ran in a worktree: its branch, left for review (from its footer).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub branch: Option<String>,
 }
 
 /// Lists every task of every project.
@@ -120,6 +123,7 @@ pub fn snapshot_queue(cfg: &Config) -> QueueSnapshot {
             since,
             account: None,
             spent: None,
+            branch: None,
         };
         if let Ok(scan) = cf_queue::scan_inbox(&project) {
             for q in &scan.queued {
@@ -200,6 +204,7 @@ pub fn snapshot_queue(cfg: &Config) -> QueueSnapshot {
                 let mut entry = line(file, state, reason, mtime(&path));
                 entry.account = footer.account;
                 entry.spent = footer.spent;
+                entry.branch = footer.branch;
                 out.push(entry);
             }
         }
@@ -254,6 +259,7 @@ struct FooterFacts {
     outcome: Option<String>,
     account: Option<String>,
     spent: Option<cf_core::footer::Spent>,
+    branch: Option<String>,
 }
 
 impl FooterFacts {
@@ -266,6 +272,7 @@ impl FooterFacts {
             outcome: cf_core::footer::last_outcome(&text).map(str::to_string),
             account: cf_core::footer::run_footer_field(&text, "account").map(str::to_string),
             spent: cf_core::footer::Spent::from_footer(&text),
+            branch: cf_core::footer::run_footer_field(&text, "branch").map(str::to_string),
         }
     }
 }
@@ -295,8 +302,13 @@ pub fn render_tasks(tasks: &[TaskLine]) -> String {
             .as_deref()
             .map(|r| format!(": {r}"))
             .unwrap_or_default();
+        let branch = t
+            .branch
+            .as_deref()
+            .map(|b| format!(" [branch {b}]"))
+            .unwrap_or_default();
         out.push_str(&format!(
-            "{:<10} {}/{}{since}{reason}\n",
+            "{:<10} {}/{}{branch}{since}{reason}\n",
             state, t.project, t.file
         ));
     }

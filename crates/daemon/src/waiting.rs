@@ -74,6 +74,9 @@ pub struct RetryRecord {
     /// What it cost so far, per account.
     #[serde(default)]
     pub spending: cf_core::footer::TaskSpending,
+    /// Its worktree, when it runs in one.
+    #[serde(default)]
+    pub worktree: Option<crate::worktree::TaskWorktree>,
 }
 
 impl RetryRecord {
@@ -92,6 +95,7 @@ impl RetryRecord {
             restart_note: task.restart_note.clone(),
             held: task.held,
             spending: task.spending.clone(),
+            worktree: task.worktree.clone(),
         }
     }
 
@@ -118,6 +122,7 @@ impl RetryRecord {
             resume_failures: 0,
             held: self.held,
             spending: self.spending.clone(),
+            worktree: self.worktree.clone(),
         })
     }
 }

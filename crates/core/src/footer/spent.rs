@@ -230,6 +230,7 @@ mod tests {
             restart_note: None,
             run: Some(7),
             spent: Some(spent),
+            worktree: None,
         })
     }
 

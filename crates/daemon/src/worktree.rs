@@ -1,0 +1,275 @@
+//! A task's own git worktree (`isolation: worktree`): made on a new branch named after the task
+//! when it is claimed, from its `base:`, else the branch of a task it depends on in the same
+//! project, else the project's `HEAD`; its folder is trusted for every account. Every launch of
+//! the task (a resume after a swap, a retry, a restart, a lost tmux server) runs in it; a folder
+//! lost since is made again on the task's branch. At the end the footer says what is on the
+//! branch, and the folder is removed when the task is done and the tree clean (unless kept).
+//!
+//! The git work runs in the loop (a few `git` calls, tens of milliseconds, once per task start
+//! and end). The record of it (`worktree.<project>/<id>` in the store, and the `.retry` record)
+//! lets a restarted daemon find it.
+
+use std::path::{Path, PathBuf};
+
+use cf_core::footer::WorktreeFooter;
+use cf_core::task::Frontmatter;
+use cf_core::worktree::{Existing, Isolation, Pick, isolation_for, pick_worktree};
+use cf_queue::Project;
+
+use crate::daemon::Daemon;
+use crate::slots::ClaimedTask;
+
+/// Where a task works when it has a worktree of its own.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TaskWorktree {
+    /// The repository it belongs to (its main working tree).
+    pub repo: PathBuf,
+    /// The worktree's folder.
+    pub path: PathBuf,
+    /// Its branch.
+    pub branch: String,
+    /// The commit it started from.
+    pub base: String,
+    /// The folder the agent runs in: the project's place inside the worktree.
+    pub cwd: PathBuf,
+}
+
+/// The store key of a task's worktree record.
+fn worktree_key(project: &str, id: &str) -> String {
+    format!("worktree.{project}/{id}")
+}
+
+impl Daemon {
+    /// Where a task of `project` with `frontmatter` works: its own setting, else its project's,
+    /// else the main config's.
+    pub(crate) fn isolation_of(&self, project: &str, frontmatter: &Frontmatter) -> Isolation {
+        let own = self
+            .projects
+            .settings(project)
+            .ok()
+            .and_then(|s| s.isolation);
+        isolation_for(self.cfg.dispatcher.isolation, own, frontmatter.isolation)
+    }
+
+    /// Makes the worktree of the task `id` of `project` (just claimed), and records it.
+    pub(crate) fn make_worktree(
+        &self,
+        project: &Project,
+        id: &str,
+        frontmatter: &Frontmatter,
+    ) -> Result<TaskWorktree, String> {
+        let repo = cf_git::toplevel(&project.root).map_err(|e| e.to_string())?;
+        let inside = project
+            .root
+            .strip_prefix(&repo)
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let base = self.base_of(project, &repo, frontmatter)?;
+        let root = self.worktrees_root(project);
+        let known = cf_git::worktrees(&repo).map_err(|e| e.to_string())?;
+        let existing: Vec<Existing<'_>> = known
+            .iter()
+            .map(|w| Existing {
+                path: &w.path,
+                branch: w.branch.as_deref(),
+                locked: w.locked,
+            })
+            .collect();
+        let branch_exists = |b: &str| cf_git::branch_exists(&repo, b).unwrap_or(true);
+        let folder_taken = |f: &Path| f.exists();
+        let (branch, path) = match pick_worktree(
+            id,
+            &root,
+            &existing,
+            &branch_exists,
+            &folder_taken,
+        ) {
+            Pick::Fresh { branch, folder } => {
+                std::fs::create_dir_all(&root)
+                    .map_err(|e| format!("cannot make {}: {e}", root.display()))?;
+                cf_git::add_worktree(&repo, &folder, &branch, &base).map_err(|e| e.to_string())?;
+                (branch, folder)
+            }
+            Pick::Own { branch, folder } => (branch, folder),
+            Pick::Locked { folder } => {
+                return Err(format!(
+                    "its worktree {} is locked (`git worktree unlock {}` to let the task use it)",
+                    folder.display(),
+                    folder.display()
+                ));
+            }
+            Pick::NoFreeName => {
+                return Err(format!(
+                    "every branch name for it is taken (agent/{id} up to -{})",
+                    cf_core::worktree::MAX_BRANCH_CHOICES
+                ));
+            }
+        };
+        let worktree = TaskWorktree {
+            cwd: path.join(&inside),
+            repo,
+            path,
+            branch,
+            base,
+        };
+        self.trust_for_every_account(&worktree.path);
+        match serde_json::to_string(&worktree) {
+            Ok(json) => self.store_kv(&worktree_key(&project.name, id), &json),
+            Err(e) => tracing::warn!("cannot encode the worktree of {id}: {e}"),
+        }
+        tracing::info!(project = %project.name, task = %id, branch = %worktree.branch, path = %worktree.path.display(), "worktree made");
+        Ok(worktree)
+    }
+
+    /// The commit a new worktree starts from: the task's `base:`, else the branch of a task of
+    /// the same project it depends on (when that one ran in a worktree), else `HEAD`.
+    fn base_of(
+        &self,
+        project: &Project,
+        repo: &Path,
+        frontmatter: &Frontmatter,
+    ) -> Result<String, String> {
+        if let Some(base) = &frontmatter.base {
+            return cf_git::resolve(repo, base)
+                .map_err(|e| format!("its `base:` cannot be used: {e}"));
+        }
+        for entry in &frontmatter.depends_on {
+            let Ok(dep) = cf_core::deps::parse_dependency(entry) else {
+                continue;
+            };
+            if dep.project != project.name {
+                continue;
+            }
+            let done = project.done_dir().join(format!("{}.md", dep.task_id));
+            let branch = std::fs::read_to_string(done).ok().and_then(|text| {
+                cf_core::footer::run_footer_field(&text, "branch").map(str::to_owned)
+            });
+            if let Some(branch) = branch
+                && let Ok(commit) = cf_git::resolve(repo, &branch)
+            {
+                return Ok(commit);
+            }
+        }
+        match cf_git::head(repo).map_err(|e| e.to_string())? {
+            cf_git::Head::Branch { commit, .. } => Ok(commit),
+            cf_git::Head::Detached { commit } => Err(format!(
+                "{} has a detached HEAD (at {}): check out a branch there, or give the task a `base:`",
+                repo.display(),
+                &commit[..commit.len().min(12)]
+            )),
+        }
+    }
+
+    /// Where `project`'s worktrees are made.
+    fn worktrees_root(&self, project: &Project) -> PathBuf {
+        match &self.cfg.dispatcher.worktrees_dir {
+            Some(dir) => dir.join(&project.name),
+            None => project.queue_dir().join("worktrees"),
+        }
+    }
+
+    fn trust_for_every_account(&self, folder: &Path) {
+        let now = self.clock.now();
+        for account in &self.cfg.accounts {
+            if let Err(e) = cf_accounts::ensure_folder_trusted(&account.config_dir, folder, now) {
+                tracing::warn!(account = %account.name, folder = %folder.display(), "cannot trust the worktree: {e}");
+            }
+        }
+    }
+
+    /// The folder `task` works in: its worktree (made again on its branch when its folder was
+    /// lost), else its project's folder.
+    pub(crate) fn working_folder(&self, task: &ClaimedTask) -> Result<PathBuf, String> {
+        let Some(worktree) = &task.worktree else {
+            return Ok(self
+                .projects
+                .get(&task.project)
+                .map(|p| p.root.clone())
+                .unwrap_or_default());
+        };
+        let on_its_branch = worktree.path.is_dir()
+            && cf_git::current_branch(&worktree.path)
+                .ok()
+                .flatten()
+                .is_some_and(|b| b == worktree.branch);
+        if on_its_branch {
+            return Ok(worktree.cwd.clone());
+        }
+        if worktree.path.exists() {
+            return Err(format!(
+                "its worktree {} is no longer on its branch {}: fix it by hand",
+                worktree.path.display(),
+                worktree.branch
+            ));
+        }
+        match cf_git::branch_exists(&worktree.repo, &worktree.branch) {
+            Ok(true) => {
+                cf_git::restore_worktree(&worktree.repo, &worktree.path, &worktree.branch)
+                    .map_err(|e| {
+                        format!("its worktree folder was lost and cannot be made again: {e}")
+                    })?;
+                self.trust_for_every_account(&worktree.path);
+                tracing::info!(branch = %worktree.branch, "worktree folder made again");
+                Ok(worktree.cwd.clone())
+            }
+            Ok(false) => Err(format!(
+                "its worktree {} and its branch {} are gone",
+                worktree.path.display(),
+                worktree.branch
+            )),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    /// The worktree recorded for a task (at a restart without a `.retry` record).
+    pub(crate) fn recorded_worktree(&self, project: &str, id: &str) -> Option<TaskWorktree> {
+        self.store
+            .get_kv(&worktree_key(project, id))
+            .ok()
+            .flatten()
+            .and_then(|json| serde_json::from_str(&json).ok())
+    }
+
+    /// At the task's end: what is on its branch, and its folder removed when it is done and
+    /// clean (unless worktrees are kept). A failed task keeps its folder for inspection.
+    pub(crate) fn close_worktree(
+        &self,
+        task: &ClaimedTask,
+        success: bool,
+    ) -> Option<WorktreeFooter> {
+        let worktree = task.worktree.as_ref()?;
+        let dirty = cf_git::is_dirty(&worktree.path).unwrap_or(true);
+        let commits = cf_git::commits_since(&worktree.path, &worktree.base)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|c| format!("{} {}", c.short, c.subject))
+            .collect();
+        let keep = self
+            .projects
+            .settings(&task.project)
+            .ok()
+            .and_then(|s| s.keep_worktrees)
+            .unwrap_or(self.cfg.dispatcher.keep_worktrees);
+        let removed = success
+            && !dirty
+            && !keep
+            && match cf_git::remove_worktree(&worktree.repo, &worktree.path) {
+                Ok(()) => true,
+                Err(e) => {
+                    tracing::warn!(
+                        "cannot remove the worktree {}: {e}",
+                        worktree.path.display()
+                    );
+                    false
+                }
+            };
+        self.store_kv(&worktree_key(&task.project, task.id.as_str()), "");
+        Some(WorktreeFooter {
+            branch: worktree.branch.clone(),
+            base: worktree.base[..worktree.base.len().min(12)].to_string(),
+            commits,
+            dirty,
+            kept: (!removed).then(|| worktree.path.display().to_string()),
+        })
+    }
+}
