@@ -59,6 +59,8 @@ pub struct Agent {
     pub config_dir: PathBuf,
     /// Its conversation id (the resume id).
     pub conversation: String,
+    /// The folder it works in (the `cd` of its launch line, else its session's).
+    pub cwd: PathBuf,
     /// The visible conversation.
     blocks: Vec<Block>,
     /// The input box.
@@ -77,6 +79,7 @@ impl Agent {
         Agent {
             config_dir,
             conversation,
+            cwd: PathBuf::new(),
             blocks: history,
             input: InputBuffer::new(),
             pastes: 0,

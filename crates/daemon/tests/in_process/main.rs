@@ -7,6 +7,7 @@ mod agent;
 mod harness;
 mod shell_words;
 mod terminal;
+mod worktrees;
 
 mod completion;
 mod errors;

@@ -15,6 +15,8 @@ pub struct LaunchLine {
     pub resume: Option<String>,
     /// The marker the `printf` after the agent prints with its exit status.
     pub exit_marker: Option<String>,
+    /// The folder a `cd` before the agent went to.
+    pub cwd: Option<PathBuf>,
 }
 
 /// The launch line's parts, or `None` when the line runs no [`AGENT_PROGRAM`] (e.g. `/exit`
@@ -25,11 +27,13 @@ pub fn parse_launch_line(line: &str) -> Option<LaunchLine> {
         config_dir: None,
         resume: None,
         exit_marker: None,
+        cwd: None,
     };
     let mut agent_seen = false;
     for words in commands {
         match words.first().map(String::as_str) {
-            None | Some("cd") => {}
+            None => {}
+            Some("cd") => launch.cwd = words[1..].iter().find(|w| *w != "--").map(PathBuf::from),
             Some("printf") => launch.exit_marker = words.get(2).cloned(),
             Some(_) => {
                 let program = words.iter().find(|w| !w.contains('='));

@@ -27,6 +27,8 @@ pub struct Submitted {
     pub config_dir: PathBuf,
     /// Its conversation.
     pub conversation: String,
+    /// The folder its agent works in.
+    pub cwd: PathBuf,
     /// The prompt text.
     pub prompt: String,
 }
@@ -313,6 +315,7 @@ impl ScriptedTerminal {
             session: name.to_string(),
             config_dir: agent.config_dir.clone(),
             conversation: agent.conversation.clone(),
+            cwd: agent.cwd.clone(),
             prompt,
         };
         state.submitted.push(submitted);
@@ -345,7 +348,8 @@ fn start_agent(state: &mut State, name: &str, launch: LaunchLine) -> Option<Sign
     };
     let s = state.sessions.get_mut(name)?;
     let config_dir = launch.config_dir.clone().unwrap_or_default();
-    let agent = Agent::new(config_dir, conversation.clone(), history);
+    let mut agent = Agent::new(config_dir, conversation.clone(), history);
+    agent.cwd = launch.cwd.clone().unwrap_or_else(|| s.cwd.clone());
     s.agent = Some((agent, launch.exit_marker));
     Some(SignalPayload {
         session_id: Some(conversation),

@@ -1,0 +1,226 @@
+//! Worktree tasks in-process (real git, scripted agents): a task goes on in its own worktree
+//! after a swap, a restart, a lost tmux server and a lost folder; a task that depends on another starts from
+//! its branch; a branch of the same name that is not the daemon's gets a suffix; and every way
+//! a worktree cannot be made fails the task with the reason, the daemon going on.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::agent::Ending;
+use crate::harness::{Harness, Spec};
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let output = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
+        .output()
+        .expect("git runs");
+    assert!(
+        output.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
+
+fn project_dir(h: &Harness, project: &str) -> PathBuf {
+    h.root.join("projects").join(project)
+}
+
+/// Makes `project` a repository (`commit`: with a first commit) whose tasks run in worktrees.
+fn worktree_project(h: &Harness, project: &str, commit: bool) -> PathBuf {
+    let dir = project_dir(h, project);
+    git(&dir, &["init", "-q", "-b", "main"]);
+    std::fs::write(dir.join(".git/info/exclude"), ".agent-queue/\n").expect("exclude");
+    if commit {
+        std::fs::write(dir.join("README.md"), "x\n").expect("write");
+        git(&dir, &["add", "README.md"]);
+        git(&dir, &["commit", "-q", "-m", "start"]);
+    }
+    std::fs::write(
+        h.queue(project, "").join("config.yaml"),
+        "isolation: worktree\n",
+    )
+    .expect("settings");
+    dir
+}
+
+fn continues(h: &Harness, conversation: &str) -> Vec<crate::terminal::Submitted> {
+    h.term
+        .submitted()
+        .into_iter()
+        .filter(|s| s.conversation == conversation && s.prompt.starts_with("Continue"))
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_worktree_task_goes_on_in_its_worktree_after_a_swap_a_restart_and_a_lost_server() {
+    let mut h = Harness::new(&Spec {
+        accounts: vec!["a", "b"],
+        pool: 1,
+        ..Spec::default()
+    });
+    let repo = worktree_project(&h, "alpha", true);
+    h.start().await;
+    h.add_task("alpha", "t1", "Work in your own tree.");
+    let (session, conversation) = h.until_one_runs().await;
+    let worktree = repo.join(".agent-queue/worktrees/t1");
+    assert_eq!(h.term.prompts_of("t1.md")[0].cwd, worktree);
+    assert_eq!(git(&worktree, &["branch", "--show-current"]), "agent/t1");
+    // The client opens the folder without a trust dialog on either account.
+    for account in ["a", "b"] {
+        assert!(
+            cf_accounts::is_folder_trusted(&h.account_dir(account), &worktree).expect("read"),
+            "{account} trusts the worktree"
+        );
+    }
+    // A limit: it goes on on b, in the same worktree.
+    h.end_turn(&session, Ending::SessionLimit);
+    h.until("it goes on on b", |h| {
+        continues(h, &conversation).len() == 1
+    })
+    .await;
+    assert_eq!(continues(&h, &conversation)[0].cwd, worktree);
+    assert_eq!(
+        continues(&h, &conversation)[0].config_dir,
+        h.account_dir("b")
+    );
+    // The daemon and the tmux server die, and its folder is lost (the branch stays): it is made
+    // again on the task's branch, and the task goes on there.
+    h.crash().await;
+    h.term.kill_server();
+    std::fs::remove_dir_all(&worktree).expect("lose the folder");
+    h.start().await;
+    h.until("it goes on after the restart", |h| {
+        continues(h, &conversation).len() == 2
+    })
+    .await;
+    assert_eq!(continues(&h, &conversation)[1].cwd, worktree);
+    assert_eq!(git(&worktree, &["branch", "--show-current"]), "agent/t1");
+    let resumed = continues(&h, &conversation)[1].session.clone();
+    h.until_working(&resumed).await;
+    h.end_turn(&resumed, Ending::Reply);
+    h.until("t1 is done", |h| h.is_done("alpha", "t1")).await;
+    let done = h.read("alpha", "done", "t1");
+    assert!(
+        done.contains("- branch: agent/t1\n") && done.contains("- dirty: no\n"),
+        "{done}"
+    );
+    assert_eq!(h.term.prompts_of("t1.md").len(), 1, "the text went once");
+    assert!(!worktree.exists(), "clean and done: its folder is removed");
+    h.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_dependent_task_starts_from_its_dependencys_branch_and_a_foreign_branch_is_no_clash() {
+    let mut h = Harness::new(&Spec::default());
+    let repo = worktree_project(&h, "alpha", true);
+    // The operator has a branch named like the first task's: not the daemon's.
+    git(&repo, &["branch", "agent/t1"]);
+    h.start().await;
+    h.add_task("alpha", "t1", "First.");
+    let (session, _) = h.until_one_runs().await;
+    let first = repo.join(".agent-queue/worktrees/t1-2");
+    assert_eq!(h.term.prompts_of("t1.md")[0].cwd, first);
+    // The agent commits in its tree.
+    std::fs::write(first.join("one.txt"), "1\n").expect("write");
+    git(&first, &["add", "one.txt"]);
+    git(&first, &["commit", "-q", "-m", "one"]);
+    let tip = git(&first, &["rev-parse", "HEAD"]);
+    h.end_turn(&session, Ending::Reply);
+    h.until("t1 is done", |h| h.is_done("alpha", "t1")).await;
+    let done = h.read("alpha", "done", "t1");
+    assert!(
+        done.contains("- branch: agent/t1-2\n") && done.contains("- commits: 1: "),
+        "{done}"
+    );
+    h.add_task(
+        "alpha",
+        "t2",
+        "---\ndepends_on: [alpha:t1]\n---\nSecond, on top of the first.",
+    );
+    h.finish_task("t2").await;
+    h.until("t2 is done", |h| h.is_done("alpha", "t2")).await;
+    let done = h.read("alpha", "done", "t2");
+    assert!(
+        done.contains(&format!("- base: {}\n", &tip[..12])),
+        "{done}"
+    );
+    h.stop().await;
+}
+
+/// Adds `t1` to alpha and waits for it to fail; its failed file.
+async fn fails_with(h: &mut Harness, body: &str) -> String {
+    h.start().await;
+    h.add_task("alpha", "t1", body);
+    h.until("t1 fails", |h| h.is_failed("alpha", "t1")).await;
+    assert!(h.term.prompts_of("t1.md").is_empty(), "it never ran");
+    // The daemon goes on: another project's task runs.
+    h.add_task("beta", "b1", "Still working.");
+    h.finish_task("b1").await;
+    h.until("b1 is done", |h| h.is_done("beta", "b1")).await;
+    let failed = h.read("alpha", "failed", "t1");
+    h.stop().await;
+    failed
+}
+
+#[tokio::test(start_paused = true)]
+async fn every_way_a_worktree_cannot_be_made_fails_the_task_with_the_reason() {
+    // Not a repository.
+    let mut h = Harness::new(&Spec::default());
+    std::fs::write(
+        h.queue("alpha", "").join("config.yaml"),
+        "isolation: worktree\n",
+    )
+    .expect("s");
+    let failed = fails_with(&mut h, "x").await;
+    assert!(failed.contains("is not a git repository"), "{failed}");
+
+    // An unborn HEAD.
+    let mut h = Harness::new(&Spec::default());
+    worktree_project(&h, "alpha", false);
+    let failed = fails_with(&mut h, "x").await;
+    assert!(failed.contains("has no commit yet"), "{failed}");
+
+    // A detached HEAD.
+    let mut h = Harness::new(&Spec::default());
+    let repo = worktree_project(&h, "alpha", true);
+    git(&repo, &["checkout", "-q", "--detach"]);
+    let failed = fails_with(&mut h, "x").await;
+    assert!(failed.contains("detached HEAD"), "{failed}");
+
+    // A base that names nothing.
+    let mut h = Harness::new(&Spec::default());
+    worktree_project(&h, "alpha", true);
+    let failed = fails_with(&mut h, "---\nbase: no-such-branch\n---\nx").await;
+    assert!(
+        failed.contains("`base:` cannot be used") && failed.contains("no-such-branch"),
+        "{failed}"
+    );
+
+    // Its worktree is there and locked.
+    let mut h = Harness::new(&Spec::default());
+    let repo = worktree_project(&h, "alpha", true);
+    let folder = repo.join(".agent-queue/worktrees/t1");
+    let folder_text = folder.display().to_string();
+    git(
+        &repo,
+        &["worktree", "add", "-q", "-b", "agent/t1", &folder_text],
+    );
+    git(&repo, &["worktree", "lock", &folder_text]);
+    let failed = fails_with(&mut h, "x").await;
+    assert!(failed.contains("is locked"), "{failed}");
+
+    // The worktree folder cannot be written (a file where the folder should be: the same path
+    // as a full disk, an I/O error from git).
+    let mut h = Harness::new(&Spec::default());
+    let repo = worktree_project(&h, "alpha", true);
+    std::fs::write(repo.join(".agent-queue/worktrees"), "not a folder").expect("write");
+    let failed = fails_with(&mut h, "x").await;
+    assert!(failed.contains("its worktree cannot be made"), "{failed}");
+}
