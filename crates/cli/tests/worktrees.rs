@@ -1,7 +1,8 @@
 //! Parallel agents on one project, end to end with the fake agent on a private tmux server:
 //! with `isolation: worktree` three parallel tasks get three branches, each with only its own
 //! commit, the main checkout untouched and the worktree folders gone afterwards; with
-//! `max_running: 1` the project's turns never overlap while another project's run beside them.
+//! `max_running: 1` the project's turns never overlap while another project's run beside them; a
+//! swap in the middle of a worktree task resumes its conversation in the same worktree.
 
 mod support;
 
@@ -178,6 +179,58 @@ fn a_project_that_allows_one_task_never_runs_two_at_once() {
     assert!(
         beta.iter().any(overlaps),
         "beta ran beside alpha: {beta:?} / {alpha:?}"
+    );
+    drop(daemon);
+}
+
+#[test]
+fn a_swap_in_the_middle_of_a_worktree_task_resumes_in_the_same_worktree() {
+    let mut spec = support::spec();
+    spec.accounts = vec!["a".into(), "b".into()];
+    spec.pool_size = 1;
+    let sandbox = Sandbox::create(&spec).expect("sandbox");
+    let repo = make_repository(&sandbox, "alpha");
+    settings(&sandbox, "alpha", "isolation: worktree\n");
+    sandbox
+        .add_task("alpha", "s1", "A long one. fake-agent:work=60s")
+        .expect("add");
+    let daemon = DaemonProcess::start(&sandbox, "worktree-swap");
+    let worktree = repo.join(".agent-queue/worktrees/s1");
+    wait_until(Duration::from_secs(30), "s1 works on account a", || {
+        support::prompts_for(&sandbox, "s1")
+            .first()
+            .is_some_and(|r| r["account_marker"] == "a")
+    });
+    let first = support::prompts_for(&sandbox, "s1").remove(0);
+    assert_eq!(first["cwd"], worktree.display().to_string());
+    // Account a runs out in the middle of the turn.
+    std::fs::write(sandbox.account_dir.join("fake-quota"), "session").expect("exhaust a");
+    wait_until(Duration::from_secs(30), "s1 goes on on account b", || {
+        sandbox.records().iter().any(|r| {
+            r["prompt"] == "Continue from where you left off." && r["account_marker"] == "b"
+        })
+    });
+    let resumed = sandbox
+        .records()
+        .into_iter()
+        .find(|r| r["prompt"] == "Continue from where you left off.")
+        .expect("the continue");
+    assert_eq!(
+        resumed["cwd"],
+        worktree.display().to_string(),
+        "the same worktree"
+    );
+    assert_eq!(
+        resumed["session_id"], first["session_id"],
+        "the same conversation"
+    );
+    wait_until(Duration::from_secs(30), "s1 is done", || {
+        is_done(&sandbox, "alpha", "s1")
+    });
+    let done = std::fs::read_to_string(repo.join(".agent-queue/done/s1.md")).expect("done");
+    assert!(
+        done.contains("- branch: agent/s1\n") && done.contains("- account: b\n"),
+        "{done}"
     );
     drop(daemon);
 }
