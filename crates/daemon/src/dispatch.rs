@@ -278,7 +278,7 @@ impl Daemon {
             restart_note: self.take_restart_note(&candidate.project, candidate.file.id.as_str()),
             resume_failures: 0,
             held: Held::No,
-            spending: cf_core::footer::TaskSpending::default(),
+            spending: self.take_spending_before(&candidate.project, candidate.file.id.as_str()),
             worktree: None,
         };
         let mut task = task;
@@ -513,6 +513,7 @@ impl Daemon {
     /// count, its probe.
     pub(crate) fn put_back(&mut self, task: &ClaimedTask, reason: &str) {
         self.abandon_probe(&task.account, task.probe);
+        self.keep_spending_for_next_run(task);
         self.return_to_inbox(&Requeue {
             key: &task.key(),
             claim: &task.dispatched_path,

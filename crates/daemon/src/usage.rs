@@ -21,6 +21,11 @@ pub(crate) fn spent_key(account: &str) -> String {
     format!("spent.{account}")
 }
 
+/// The store key of what a task that went back to the inbox had cost.
+fn spent_before_key(project: &str, id: &str) -> String {
+    format!("spent_before.{project}/{id}")
+}
+
 /// What the tasks finished on an account cost, in all.
 #[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AccountSpent {
@@ -198,6 +203,43 @@ impl Daemon {
         let total = self.conversation_tokens_of(Some(session), task);
         spending.count_tokens(&task.account, total);
         spending.spent(|account| self.usage.used_at(account, now))
+    }
+
+    /// A task goes back to the inbox (it starts over): what it cost so far is kept for its next
+    /// run (`spent_before.<project>/<id>`), its conversation's tokens counted first.
+    pub(crate) fn keep_spending_for_next_run(&self, task: &crate::slots::ClaimedTask) {
+        if task.spending.shares.iter().all(|s| s.cost_usd == 0.0) && task.conversation.is_none() {
+            return;
+        }
+        let mut spending = task.spending.clone();
+        if task.conversation.is_some() {
+            spending.count_tokens(&task.account, self.conversation_tokens_of(None, task));
+        }
+        spending.new_conversation();
+        match serde_json::to_string(&spending) {
+            Ok(json) => self.store_kv(&spent_before_key(&task.project, task.id.as_str()), &json),
+            Err(e) => tracing::warn!("cannot encode what {} cost: {e}", task.id),
+        }
+    }
+
+    /// What a task that starts now cost in runs before it went back to the inbox (used once).
+    pub(crate) fn take_spending_before(
+        &self,
+        project: &str,
+        id: &str,
+    ) -> cf_core::footer::TaskSpending {
+        let key = spent_before_key(project, id);
+        let kept = self
+            .store
+            .get_kv(&key)
+            .ok()
+            .flatten()
+            .filter(|json| !json.is_empty())
+            .and_then(|json| serde_json::from_str(&json).ok());
+        if kept.is_some() {
+            self.store_kv(&key, "");
+        }
+        kept.unwrap_or_default()
     }
 
     /// Adds a finished task's spending to the totals of each account it ran on

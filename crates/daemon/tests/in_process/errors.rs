@@ -149,3 +149,28 @@ async fn what_a_task_cost_before_a_restart_is_still_in_its_footer() {
     assert_eq!(spent.tasks, 1);
     h.stop().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_task_that_starts_over_keeps_what_its_first_run_cost() {
+    let mut h = Harness::new(&Spec::default());
+    // No hooks: its conversation is never known, so an interruption starts it over.
+    h.term.set_hooks(false);
+    h.start().await;
+    h.add_task("alpha", "t5", "Start over if you must.");
+    let (session, _) = h.until_one_runs().await;
+    h.report_cost(&session, "a", 0.10);
+    h.term.kill_by_hand(&session);
+    h.until("t5 is sent again", |h| {
+        h.term.prompts_of("t5.md").len() == 2
+    })
+    .await;
+    let again = h.term.prompts_of("t5.md")[1].session.clone();
+    h.until_working(&again).await;
+    h.report_cost(&again, "a", 0.05);
+    h.end_turn(&again, Ending::Reply);
+    h.until("t5 is done", |h| h.is_done("alpha", "t5")).await;
+    let done = h.read("alpha", "done", "t5");
+    assert!(done.contains("restarted from scratch"), "{done}");
+    assert!(done.contains("- cost: $0.150000"), "both runs: {done}");
+    h.stop().await;
+}

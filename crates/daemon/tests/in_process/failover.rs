@@ -218,3 +218,29 @@ async fn a_task_that_moved_is_charged_to_each_account_it_ran_on() {
     assert_eq!((b.cost_usd, b.tasks), (0.125, 1), "b: {b:?}");
     h.stop().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_task_moved_without_a_known_conversation_keeps_what_it_cost() {
+    let mut h = Harness::new(&two_accounts(1));
+    // No hooks: the conversation is never known, so the move starts the task over.
+    h.term.set_hooks(false);
+    h.start().await;
+    h.add_task("alpha", "t1", "First.");
+    let (session, _) = h.until_one_runs().await;
+    h.report_cost(&session, "a", 0.25);
+    h.end_turn(&session, Ending::SessionLimit);
+    h.until("t1 is sent again", |h| {
+        h.term.prompts_of("t1.md").len() == 2
+    })
+    .await;
+    let again = h.term.prompts_of("t1.md")[1].clone();
+    assert_eq!(again.config_dir, h.account_dir("b"));
+    h.until_working(&again.session).await;
+    h.report_cost(&again.session, "b", 0.125);
+    h.end_turn(&again.session, Ending::Reply);
+    h.until("t1 is done", |h| h.is_done("alpha", "t1")).await;
+    let done = h.read("alpha", "done", "t1");
+    assert!(done.contains("restarted from scratch"), "{done}");
+    assert!(done.contains("- cost: $0.375000"), "both runs: {done}");
+    h.stop().await;
+}
