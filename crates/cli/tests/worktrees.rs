@@ -19,6 +19,8 @@ fn git(dir: &Path, args: &[&str]) -> String {
         .arg("-C")
         .arg(dir)
         .args(args)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("GIT_AUTHOR_NAME", "operator")
         .env("GIT_AUTHOR_EMAIL", "operator@example.invalid")
         .env("GIT_COMMITTER_NAME", "operator")

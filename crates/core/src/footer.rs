@@ -88,6 +88,9 @@ pub struct RunFooter {
     pub worktree: Option<WorktreeFooter>,
 }
 
+/// How many of a worktree's commits the footer lists (the count is always given).
+pub const MAX_COMMITS_SHOWN: usize = 20;
+
 /// A task's worktree at its end: the branch left for review and what is on it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct WorktreeFooter {
@@ -105,9 +108,19 @@ pub struct WorktreeFooter {
 
 impl WorktreeFooter {
     fn lines(&self) -> Vec<(&'static str, String)> {
+        let shown: Vec<&str> = self
+            .commits
+            .iter()
+            .take(MAX_COMMITS_SHOWN)
+            .map(String::as_str)
+            .collect();
+        let more = match self.commits.len().saturating_sub(MAX_COMMITS_SHOWN) {
+            0 => String::new(),
+            n => format!("; and {n} more"),
+        };
         let commits = match self.commits.is_empty() {
             true => "none".to_string(),
-            false => format!("{}: {}", self.commits.len(), self.commits.join("; ")),
+            false => format!("{}: {}{more}", self.commits.len(), shown.join("; ")),
         };
         let mut lines = vec![
             ("branch", one_line(&self.branch)),
@@ -235,6 +248,8 @@ pub fn one_line(s: &str) -> String {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
+        // A value (a commit subject, a reason) must never read as the start of a footer block.
+        .replace("<!--", "<! --")
 }
 
 /// Whole seconds between the two instants as `1h 2m 5s` / `1m 5s` / `5s`; negative spans are 0s.
@@ -252,6 +267,35 @@ pub fn format_duration(start: jiff::Timestamp, end: jiff::Timestamp) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_commit_subject_cannot_open_a_footer_block_or_hide_the_branch() {
+        let mut f = footer(
+            Outcome::TimedOut,
+            "2026-11-21T09:00:00Z",
+            "2026-11-21T09:01:00Z",
+        );
+        let mut commits: Vec<String> = (1..=25).map(|n| format!("abc{n} change {n}")).collect();
+        commits[0] = format!("abc0 {FOOTER_MARKER}\n- branch: forged");
+        f.worktree = Some(WorktreeFooter {
+            branch: "agent/t1".into(),
+            base: "0123456789ab".into(),
+            commits,
+            dirty: false,
+            kept: None,
+        });
+        let text = format!("# task{}", render_footer(&f));
+        assert_eq!(
+            run_footer_field(&text, "branch"),
+            Some("agent/t1"),
+            "{text}"
+        );
+        assert_eq!(text.matches(FOOTER_MARKER).count(), 1, "{text}");
+        assert!(
+            text.contains("- commits: 25: ") && text.contains("; and 5 more"),
+            "{text}"
+        );
+    }
 
     #[test]
     fn a_task_without_its_footers_is_its_own_text() {

@@ -121,23 +121,50 @@ pub enum Pick {
 /// How many names a task's branch may try (`agent/t1`, `agent/t1-2`, … `agent/t1-50`).
 pub const MAX_BRANCH_CHOICES: u32 = 50;
 
+/// What the daemon recorded of this very task's worktree (folder and branch), if anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Recorded<'a> {
+    /// Its folder.
+    pub folder: &'a Path,
+    /// Its branch.
+    pub branch: &'a str,
+}
+
 /// Chooses the branch and folder (under `root`) of a new worktree for `task_id`: the first
-/// name whose branch does not exist and whose folder is free; a worktree git has at that folder
-/// on that very branch is the daemon's own (recognised, not a clash). Pure: the caller says
-/// which branches exist and which folders are taken on disk.
+/// name whose branch does not exist and whose folder is free. The worktree the daemon recorded
+/// for this very task, when git still has it at that folder on that branch, is its own and is
+/// used again (never a clash); any other worktree, branch or folder of a name is a clash (two
+/// ids may make one name). Pure: the caller says which branches exist and which folders are
+/// taken on disk.
 pub fn pick_worktree(
     task_id: &str,
     root: &Path,
+    recorded: Option<Recorded<'_>>,
     existing: &[Existing<'_>],
     branch_exists: &dyn Fn(&str) -> bool,
     folder_taken: &dyn Fn(&Path) -> bool,
 ) -> Pick {
+    if let Some(own) = recorded {
+        match existing.iter().find(|w| w.path == own.folder) {
+            Some(w) if w.locked => {
+                return Pick::Locked {
+                    folder: own.folder.to_path_buf(),
+                };
+            }
+            Some(w) if w.branch == Some(own.branch) => {
+                return Pick::Own {
+                    branch: own.branch.to_string(),
+                    folder: own.folder.to_path_buf(),
+                };
+            }
+            _ => {}
+        }
+    }
     for n in 1..=MAX_BRANCH_CHOICES {
         let branch = branch_choice(task_id, n);
         let folder = root.join(folder_for(&branch));
         match existing.iter().find(|w| w.path == folder) {
             Some(w) if w.locked => return Pick::Locked { folder },
-            Some(w) if w.branch == Some(branch.as_str()) => return Pick::Own { branch, folder },
             Some(_) => continue,
             None => {}
         }
@@ -162,6 +189,8 @@ fn ref_component(text: &str) -> String {
         out.push(c);
     }
     let mut out = out.trim_start_matches(['.', '-']).to_string();
+    // ASCII only from here: cutting at any byte is a char boundary.
+    out.truncate(MAX_COMPONENT_BYTES);
     loop {
         let before = out.len();
         out = out.trim_end_matches(['.', '-']).to_string();
@@ -171,10 +200,6 @@ fn ref_component(text: &str) -> String {
         if out.len() == before {
             break;
         }
-    }
-    if out.len() > MAX_COMPONENT_BYTES {
-        out.truncate(MAX_COMPONENT_BYTES);
-        out = out.trim_end_matches(['.', '-']).to_string();
     }
     if out.is_empty() {
         out.push_str("task");
@@ -229,6 +254,9 @@ mod tests {
         }
         let long = "x".repeat(300);
         assert_eq!(branch_for(&long).len(), BRANCH_PREFIX.len() + 100);
+        // Cut at 100 bytes, it must not end in `.lock` either.
+        let cut = format!("{}.lock-and-more", "y".repeat(95));
+        assert_eq!(branch_for(&cut), format!("agent/{}", "y".repeat(95)));
     }
 
     #[test]
@@ -241,48 +269,62 @@ mod tests {
             folder: root.join(folder),
         };
         assert_eq!(
-            pick_worktree("t1", root, &[], &none, &free),
+            pick_worktree("t1", root, None, &[], &none, &free),
             fresh("agent/t1", "t1")
         );
         // Someone else's branch of that name: a clash, the next name.
         let taken = |b: &str| b == "agent/t1";
         assert_eq!(
-            pick_worktree("t1", root, &[], &taken, &free),
+            pick_worktree("t1", root, None, &[], &taken, &free),
             fresh("agent/t1-2", "t1-2")
         );
         // A stray folder in the way: the next name too.
         let stray = |f: &Path| f == root.join("t1");
         assert_eq!(
-            pick_worktree("t1", root, &[], &none, &stray),
+            pick_worktree("t1", root, None, &[], &none, &stray),
             fresh("agent/t1-2", "t1-2")
         );
-        // Our own worktree (its folder on its branch): used as it is.
+        // Our own worktree (recorded for this task, its folder on its branch): used as it is.
         let folder = root.join("t1");
         let own = [Existing {
             path: &folder,
             branch: Some("agent/t1"),
             locked: false,
         }];
+        let recorded = Some(Recorded {
+            folder: &folder,
+            branch: "agent/t1",
+        });
         assert_eq!(
-            pick_worktree("t1", root, &own, &taken, &free),
+            pick_worktree("t1", root, recorded, &own, &taken, &free),
             Pick::Own {
                 branch: "agent/t1".into(),
                 folder: folder.clone()
             }
+        );
+        // The same worktree without our record is another task's (`fix it` and `fix-it` make
+        // one name): a clash.
+        assert_eq!(
+            pick_worktree("t1", root, None, &own, &taken, &free),
+            fresh("agent/t1-2", "t1-2")
         );
         let locked = [Existing {
             locked: true,
             ..own[0]
         }];
         assert_eq!(
-            pick_worktree("t1", root, &locked, &taken, &free),
+            pick_worktree("t1", root, recorded, &locked, &taken, &free),
             Pick::Locked {
                 folder: folder.clone()
             }
         );
+        assert_eq!(
+            pick_worktree("t1", root, None, &locked, &taken, &free),
+            Pick::Locked { folder }
+        );
         let every = |_: &str| true;
         assert_eq!(
-            pick_worktree("t1", root, &[], &every, &free),
+            pick_worktree("t1", root, None, &[], &every, &free),
             Pick::NoFreeName
         );
     }

@@ -242,6 +242,9 @@ impl Daemon {
             }
         }
         daemon.maintain_pool().await;
+        // Each project's own settings first: tasks that recovery finishes follow them
+        // (`keep_worktrees`).
+        daemon.refresh_project_settings();
         daemon.recover().await;
         let pid = std::process::id().to_string();
         daemon.store_kv("daemon_pid", &pid);

@@ -284,6 +284,14 @@ impl Daemon {
         let mut task = task;
         let wants_worktree = self.isolation_of(&candidate.project, &candidate.doc.frontmatter)
             == Isolation::Worktree;
+        if !wants_worktree
+            && self
+                .recorded_worktree(&candidate.project, task.id.as_str())
+                .is_some()
+        {
+            // A worktree recorded for an earlier run of it (it is shared now) is not this run's.
+            self.record_worktree(&candidate.project, task.id.as_str(), None);
+        }
         if wants_worktree {
             let made = match self.projects.get(&candidate.project).cloned() {
                 Some(project) => {

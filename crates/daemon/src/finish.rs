@@ -67,6 +67,9 @@ impl Daemon {
         };
         // Its outcome is final either way: nothing may resume it after a restart.
         let _ = cf_queue::remove_retry(&task.dispatched_path);
+        if moved.is_ok() && task.worktree.is_some() {
+            self.record_worktree(&task.project, task.id.as_str(), None);
+        }
         self.forget_conversation(&task);
         if moved.is_err() {
             // It ran: the watchdog must never requeue it.

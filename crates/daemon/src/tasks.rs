@@ -108,6 +108,7 @@ pub fn snapshot_queue(cfg: &Config) -> QueueSnapshot {
         return QueueSnapshot::default();
     };
     let projects = discovery.projects.iter().map(|p| p.name.clone()).collect();
+    let store = cf_store::Store::open_read_only(&crate::store_path(cfg)).ok();
     let queue_dirs = discovery
         .projects
         .iter()
@@ -172,7 +173,7 @@ pub fn snapshot_queue(cfg: &Config) -> QueueSnapshot {
                     .has_retry_sidecar
                     .then(|| waiting_reason(&d.path))
                     .flatten();
-                let entry = match waiting {
+                let mut entry = match waiting {
                     Some(reason) => line(
                         format!("{}.md", d.id),
                         TaskState::Waiting,
@@ -186,6 +187,18 @@ pub fn snapshot_queue(cfg: &Config) -> QueueSnapshot {
                         mtime(&d.path),
                     ),
                 };
+                // A task running in its worktree: the branch the daemon recorded.
+                entry.branch = store
+                    .as_ref()
+                    .and_then(|s| {
+                        s.get_kv(&crate::worktree::worktree_key(&name, d.id.as_str()))
+                            .ok()
+                            .flatten()
+                    })
+                    .and_then(|json| {
+                        serde_json::from_str::<crate::worktree::TaskWorktree>(&json).ok()
+                    })
+                    .map(|w| w.branch);
                 out.push(entry);
             }
         }

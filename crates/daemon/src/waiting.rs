@@ -196,12 +196,13 @@ impl Daemon {
     }
 
     /// Starts the waiting tasks that are due in the free sessions, earliest first, as far as
-    /// the active account's breaker admits them. Returns the sessions still free.
+    /// the active account's breaker admits them (a project whose settings are broken waits).
+    /// Returns the sessions still free.
     pub(crate) fn launch_due(&mut self, mut free: Vec<String>, now: Timestamp) -> Vec<String> {
         let mut due: Vec<(Timestamp, PathBuf)> = self
             .waiting
             .iter()
-            .filter(|(_, w)| w.due <= now)
+            .filter(|(_, w)| w.due <= now && self.project_held(&w.task.project).is_none())
             .map(|(path, w)| (w.due, path.clone()))
             .collect();
         due.sort();

@@ -5,15 +5,16 @@
 //! lost since is made again on the task's branch. At the end the footer says what is on the
 //! branch, and the folder is removed when the task is done and the tree clean (unless kept).
 //!
-//! The git work runs in the loop (a few `git` calls, tens of milliseconds, once per task start
-//! and end). The record of it (`worktree.<project>/<id>` in the store, and the `.retry` record)
-//! lets a restarted daemon find it.
+//! The git work runs in the loop (a few `git` calls once per task start and end, each bounded by
+//! `cf_git::TIMEOUT`). The record of it (`worktree.<project>/<id>` in the store, written before
+//! the worktree is made, and the `.retry` record) lets a restarted daemon find it, and is what
+//! makes a worktree this task's own.
 
 use std::path::{Path, PathBuf};
 
 use cf_core::footer::WorktreeFooter;
 use cf_core::task::Frontmatter;
-use cf_core::worktree::{Existing, Isolation, Pick, isolation_for, pick_worktree};
+use cf_core::worktree::{Existing, Isolation, Pick, Recorded, isolation_for, pick_worktree};
 use cf_queue::Project;
 
 use crate::daemon::Daemon;
@@ -35,7 +36,7 @@ pub struct TaskWorktree {
 }
 
 /// The store key of a task's worktree record.
-fn worktree_key(project: &str, id: &str) -> String {
+pub(crate) fn worktree_key(project: &str, id: &str) -> String {
     format!("worktree.{project}/{id}")
 }
 
@@ -51,7 +52,9 @@ impl Daemon {
         isolation_for(self.cfg.dispatcher.isolation, own, frontmatter.isolation)
     }
 
-    /// Makes the worktree of the task `id` of `project` (just claimed), and records it.
+    /// Makes the worktree of the task `id` of `project` (just claimed), and records it; the
+    /// worktree recorded for this very task (a put-back task, a crash after it was made) is
+    /// used again.
     pub(crate) fn make_worktree(
         &self,
         project: &Project,
@@ -59,13 +62,14 @@ impl Daemon {
         frontmatter: &Frontmatter,
     ) -> Result<TaskWorktree, String> {
         let repo = cf_git::toplevel(&project.root).map_err(|e| e.to_string())?;
-        let inside = project
-            .root
-            .strip_prefix(&repo)
-            .map(Path::to_path_buf)
-            .unwrap_or_default();
-        let base = self.base_of(project, &repo, frontmatter)?;
+        let inside = cf_git::prefix(&project.root).map_err(|e| e.to_string())?;
         let root = self.worktrees_root(project);
+        std::fs::create_dir_all(&root)
+            .map_err(|e| format!("cannot make {}: {e}", root.display()))?;
+        // Git names folders by their real path: compare like with like.
+        let root = std::fs::canonicalize(&root)
+            .map_err(|e| format!("cannot resolve {}: {e}", root.display()))?;
+        let recorded = self.recorded_worktree(&project.name, id);
         let known = cf_git::worktrees(&repo).map_err(|e| e.to_string())?;
         let existing: Vec<Existing<'_>> = known
             .iter()
@@ -75,22 +79,37 @@ impl Daemon {
                 locked: w.locked,
             })
             .collect();
+        let own = recorded.as_ref().map(|r| Recorded {
+            folder: &r.path,
+            branch: &r.branch,
+        });
         let branch_exists = |b: &str| cf_git::branch_exists(&repo, b).unwrap_or(true);
         let folder_taken = |f: &Path| f.exists();
-        let (branch, path) = match pick_worktree(
-            id,
-            &root,
-            &existing,
-            &branch_exists,
-            &folder_taken,
-        ) {
+        let pick = pick_worktree(id, &root, own, &existing, &branch_exists, &folder_taken);
+        let worktree = match pick {
+            Pick::Own { .. } => match recorded {
+                Some(recorded) => recorded,
+                None => return Err("its recorded worktree vanished".to_string()),
+            },
             Pick::Fresh { branch, folder } => {
-                std::fs::create_dir_all(&root)
-                    .map_err(|e| format!("cannot make {}: {e}", root.display()))?;
-                cf_git::add_worktree(&repo, &folder, &branch, &base).map_err(|e| e.to_string())?;
-                (branch, folder)
+                let base = self.base_of(project, &repo, frontmatter)?;
+                let worktree = TaskWorktree {
+                    cwd: folder.join(&inside),
+                    repo: repo.clone(),
+                    path: folder,
+                    branch,
+                    base,
+                };
+                // Recorded first: a crash after `git worktree add` finds it as this task's own.
+                self.record_worktree(&project.name, id, Some(&worktree));
+                if let Err(e) =
+                    cf_git::add_worktree(&repo, &worktree.path, &worktree.branch, &worktree.base)
+                {
+                    self.record_worktree(&project.name, id, None);
+                    return Err(e.to_string());
+                }
+                worktree
             }
-            Pick::Own { branch, folder } => (branch, folder),
             Pick::Locked { folder } => {
                 return Err(format!(
                     "its worktree {} is locked (`git worktree unlock {}` to let the task use it)",
@@ -105,20 +124,33 @@ impl Daemon {
                 ));
             }
         };
-        let worktree = TaskWorktree {
-            cwd: path.join(&inside),
-            repo,
-            path,
-            branch,
-            base,
-        };
-        self.trust_for_every_account(&worktree.path);
-        match serde_json::to_string(&worktree) {
-            Ok(json) => self.store_kv(&worktree_key(&project.name, id), &json),
-            Err(e) => tracing::warn!("cannot encode the worktree of {id}: {e}"),
+        if !worktree.cwd.is_dir() {
+            // The project folder is not tracked in the repository it sits in (an enclosing
+            // repository, e.g. a home folder under git): its worktree has no such folder.
+            let _ = cf_git::remove_worktree(&repo, &worktree.path);
+            self.record_worktree(&project.name, id, None);
+            return Err(format!(
+                "{} is inside the repository {} but not tracked there, so its worktree has no such folder: make the project a repository of its own, or give it `isolation: shared`",
+                project.root.display(),
+                repo.display()
+            ));
         }
-        tracing::info!(project = %project.name, task = %id, branch = %worktree.branch, path = %worktree.path.display(), "worktree made");
+        self.trust_for_every_account(&worktree.path);
+        tracing::info!(project = %project.name, task = %id, branch = %worktree.branch, path = %worktree.path.display(), "worktree ready");
         Ok(worktree)
+    }
+
+    /// Keeps (or, with `None`, forgets) the record of the worktree of `project`'s task `id`.
+    pub(crate) fn record_worktree(&self, project: &str, id: &str, worktree: Option<&TaskWorktree>) {
+        let json = match worktree.map(serde_json::to_string) {
+            None => String::new(),
+            Some(Ok(json)) => json,
+            Some(Err(e)) => {
+                tracing::warn!("cannot encode the worktree of {id}: {e}");
+                return;
+            }
+        };
+        self.store_kv(&worktree_key(project, id), &json);
     }
 
     /// The commit a new worktree starts from: the task's `base:`, else the branch of a task of
@@ -227,11 +259,13 @@ impl Daemon {
             .get_kv(&worktree_key(project, id))
             .ok()
             .flatten()
+            .filter(|json| !json.is_empty())
             .and_then(|json| serde_json::from_str(&json).ok())
     }
 
     /// At the task's end: what is on its branch, and its folder removed when it is done and
-    /// clean (unless worktrees are kept). A failed task keeps its folder for inspection.
+    /// clean (unless worktrees are kept). A failed task keeps its folder for inspection. Its
+    /// record goes only once the task file has moved (`finish`).
     pub(crate) fn close_worktree(
         &self,
         task: &ClaimedTask,
@@ -244,12 +278,13 @@ impl Daemon {
             .into_iter()
             .map(|c| format!("{} {}", c.short, c.subject))
             .collect();
-        let keep = self
-            .projects
-            .settings(&task.project)
-            .ok()
-            .and_then(|s| s.keep_worktrees)
-            .unwrap_or(self.cfg.dispatcher.keep_worktrees);
+        // Settings that cannot be read keep the folder: never a guessed removal.
+        let keep = match self.projects.settings(&task.project) {
+            Ok(own) => own
+                .keep_worktrees
+                .unwrap_or(self.cfg.dispatcher.keep_worktrees),
+            Err(_) => true,
+        };
         let removed = success
             && !dirty
             && !keep
@@ -263,7 +298,6 @@ impl Daemon {
                     false
                 }
             };
-        self.store_kv(&worktree_key(&task.project, task.id.as_str()), "");
         Some(WorktreeFooter {
             branch: worktree.branch.clone(),
             base: worktree.base[..worktree.base.len().min(12)].to_string(),

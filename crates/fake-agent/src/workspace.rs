@@ -50,6 +50,9 @@ pub fn commit_file(cwd: &Path, file: &str, text: &str) -> bool {
             .arg("-C")
             .arg(cwd)
             .args(args)
+            // The machine's git config (signing, hooks) is not the fake's business.
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("GIT_AUTHOR_NAME", "fake-agent")
             .env("GIT_AUTHOR_EMAIL", "fake-agent@example.invalid")
             .env("GIT_COMMITTER_NAME", "fake-agent")

@@ -4,10 +4,29 @@
 //! worktree, and what a task left in one (its commits, whether it is dirty).
 //!
 //! Every argument goes to `git` as its own argv entry (no shell); refs that could read as
-//! options are refused; git never prompts (`GIT_TERMINAL_PROMPT=0`).
+//! options are refused; git never prompts (`GIT_TERMINAL_PROMPT=0`, stdin closed); the
+//! variables that would point it at another repository (`GIT_DIR`, `GIT_WORK_TREE`, …) are
+//! removed; and a call that outlasts [`TIMEOUT`] (a hook that hangs, a huge checkout) is killed.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// Longest one `git` call may take.
+pub const TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Variables that would make git work on another repository than the folder given.
+const LOCATION_VARIABLES: &[&str] = &[
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_COMMON_DIR",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_NAMESPACE",
+    "GIT_CEILING_DIRECTORIES",
+];
 
 /// What went wrong, naming the folder and the command.
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +69,16 @@ pub enum GitError {
         /// Why.
         #[source]
         source: std::io::Error,
+    },
+    /// `git` did not finish in time and was killed.
+    #[error("`git {command}` in {dir} took longer than {seconds} s and was stopped")]
+    TimedOut {
+        /// The arguments, joined.
+        command: String,
+        /// Where.
+        dir: PathBuf,
+        /// The limit.
+        seconds: u64,
     },
     /// `git` ran and failed.
     #[error("`git {command}` failed in {dir}: {stderr}")]
@@ -103,18 +132,66 @@ pub struct Commit {
 }
 
 fn git(dir: &Path, args: &[&str]) -> Result<Output, GitError> {
-    let output = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
+    let spawn_error = |source| GitError::Spawn {
+        dir: dir.to_path_buf(),
+        source,
+    };
+    let mut command = Command::new("git");
+    command.arg("-C").arg(dir).args(args);
+    for name in LOCATION_VARIABLES {
+        command.env_remove(name);
+    }
+    let mut child = command
         .env("GIT_TERMINAL_PROMPT", "0")
         .env("LC_ALL", "C")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .map_err(|source| GitError::Spawn {
-            dir: dir.to_path_buf(),
-            source,
-        })?;
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(spawn_error)?;
+    // Both pipes are drained while git runs, so that a chatty git never blocks on a full pipe.
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    };
+    let stdout = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let stderr = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let deadline = Instant::now() + TIMEOUT;
+    let status = loop {
+        if let Some(status) = child.try_wait().map_err(spawn_error)? {
+            break status;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(GitError::TimedOut {
+                command: args.join(" "),
+                dir: dir.to_path_buf(),
+                seconds: TIMEOUT.as_secs(),
+            });
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let output = Output {
+        status,
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
+    };
     tracing::debug!(dir = %dir.display(), ?args, status = %output.status, "ran git");
     Ok(output)
 }
@@ -163,6 +240,14 @@ pub fn toplevel(dir: &Path) -> Result<PathBuf, GitError> {
     Ok(PathBuf::from(
         String::from_utf8_lossy(&output.stdout).trim_end(),
     ))
+}
+
+/// Where `dir` is inside its working tree (`sub/dir/`, empty at the top).
+pub fn prefix(dir: &Path) -> Result<PathBuf, GitError> {
+    Ok(PathBuf::from(checked(
+        dir,
+        &["rev-parse", "--show-prefix"],
+    )?))
 }
 
 /// Where `HEAD` of the repository at `dir` is.

@@ -126,8 +126,9 @@ async fn the_main_configs_limit_applies_to_every_project() {
 async fn a_broken_settings_file_holds_its_project_until_it_is_fixed() {
     let mut h = Harness::new(&Spec::default());
     let settings = h.queue("alpha", "").join("config.yaml");
-    std::fs::write(&settings, "max_running: 1\nisolation: copy\n").expect("alpha's settings");
     h.start().await;
+    // Broken while the daemon runs: the next pass reads it and says so.
+    std::fs::write(&settings, "max_running: 1\nisolation: copy\n").expect("alpha's settings");
     h.add_task("alpha", "a1", "Held.");
     h.add_task("beta", "b1", "Runs.");
     h.finish_task("b1").await;

@@ -14,6 +14,8 @@ fn git(dir: &Path, args: &[&str]) -> String {
         .arg("-C")
         .arg(dir)
         .args(args)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("GIT_AUTHOR_NAME", "t")
         .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
         .env("GIT_COMMITTER_NAME", "t")
@@ -50,6 +52,14 @@ fn worktree_project(h: &Harness, project: &str, commit: bool) -> PathBuf {
     dir
 }
 
+/// Adds `line` to the config's `dispatcher:` section.
+fn set_dispatcher(h: &Harness, line: &str) {
+    let path = h.root.join("config.yaml");
+    let text = std::fs::read_to_string(&path).expect("config");
+    let text = text.replace("dispatcher:\n", &format!("dispatcher:\n  {line}\n"));
+    std::fs::write(&path, text).expect("config");
+}
+
 fn continues(h: &Harness, conversation: &str) -> Vec<crate::terminal::Submitted> {
     h.term
         .submitted()
@@ -65,11 +75,16 @@ async fn a_worktree_task_goes_on_in_its_worktree_after_a_swap_a_restart_and_a_lo
         pool: 1,
         ..Spec::default()
     });
-    let repo = worktree_project(&h, "alpha", true);
+    worktree_project(&h, "alpha", true);
+    // Worktrees outside the projects folder: trusted for each account on their own.
+    let outside = h.root.join("worktrees");
+    set_dispatcher(&h, &format!("worktrees_dir: {}", outside.display()));
     h.start().await;
     h.add_task("alpha", "t1", "Work in your own tree.");
     let (session, conversation) = h.until_one_runs().await;
-    let worktree = repo.join(".agent-queue/worktrees/t1");
+    let worktree = std::fs::canonicalize(&outside)
+        .expect("made")
+        .join("alpha/t1");
     assert_eq!(h.term.prompts_of("t1.md")[0].cwd, worktree);
     assert_eq!(git(&worktree, &["branch", "--show-current"]), "agent/t1");
     // The client opens the folder without a trust dialog on either account.
@@ -113,6 +128,32 @@ async fn a_worktree_task_goes_on_in_its_worktree_after_a_swap_a_restart_and_a_lo
     );
     assert_eq!(h.term.prompts_of("t1.md").len(), 1, "the text went once");
     assert!(!worktree.exists(), "clean and done: its folder is removed");
+    h.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_first_run_cut_short_by_a_crash_goes_on_in_its_worktree() {
+    let mut h = Harness::new(&Spec::default());
+    let repo = worktree_project(&h, "alpha", true);
+    h.start().await;
+    h.add_task("alpha", "t1", "Work in your own tree.");
+    let (_, conversation) = h.until_one_runs().await;
+    let worktree = std::fs::canonicalize(repo.join(".agent-queue/worktrees/t1")).expect("made");
+    // No .retry record yet: only the store knows its worktree.
+    h.crash().await;
+    h.term.kill_server();
+    h.start().await;
+    h.until("it goes on", |h| continues(h, &conversation).len() == 1)
+        .await;
+    assert_eq!(continues(&h, &conversation)[0].cwd, worktree);
+    let session = continues(&h, &conversation)[0].session.clone();
+    h.until_working(&session).await;
+    h.end_turn(&session, Ending::Reply);
+    h.until("t1 is done", |h| h.is_done("alpha", "t1")).await;
+    assert!(
+        h.read("alpha", "done", "t1")
+            .contains("- branch: agent/t1\n")
+    );
     h.stop().await;
 }
 
@@ -215,6 +256,21 @@ async fn every_way_a_worktree_cannot_be_made_fails_the_task_with_the_reason() {
     git(&repo, &["worktree", "lock", &folder_text]);
     let failed = fails_with(&mut h, "x").await;
     assert!(failed.contains("is locked"), "{failed}");
+
+    // The project is a folder of a bigger repository that does not track it.
+    let mut h = Harness::new(&Spec::default());
+    let outer = h.root.join("projects");
+    git(&outer, &["init", "-q", "-b", "main"]);
+    std::fs::write(outer.join("notes.txt"), "x\n").expect("write");
+    git(&outer, &["add", "notes.txt"]);
+    git(&outer, &["commit", "-q", "-m", "outer"]);
+    std::fs::write(
+        h.queue("alpha", "").join("config.yaml"),
+        "isolation: worktree\n",
+    )
+    .expect("s");
+    let failed = fails_with(&mut h, "x").await;
+    assert!(failed.contains("not tracked there"), "{failed}");
 
     // The worktree folder cannot be written (a file where the folder should be: the same path
     // as a full disk, an I/O error from git).
