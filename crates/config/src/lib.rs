@@ -37,18 +37,7 @@ pub struct ConfigSource {
 ///
 /// All problems are returned together, sorted by line.
 pub fn parse_config(source: &ConfigSource, text: &str) -> Result<Config, ConfigErrors> {
-    let root = tree::parse_tree(text).map_err(|error| {
-        let problem = Problem::Syntax {
-            detail: error.message,
-        };
-        let error = ConfigError {
-            line: error.line,
-            column: error.column,
-            key: String::new(),
-            problem,
-        };
-        ConfigErrors::new(source.path.clone(), vec![error])
-    })?;
+    let root = tree::parse_tree(text).map_err(|error| error.into_errors(&source.path))?;
     let config_dir = source.path.parent().unwrap_or(Path::new(""));
     let mut walk = walk::Walk {
         source: text,

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use cf_core::worktree::Isolation;
 
-use crate::error::{ConfigError, ConfigErrors, Problem};
+use crate::error::{ConfigErrors, Problem};
 use crate::tree::Node;
 use crate::walk::{Section, Walk};
 
@@ -45,18 +45,7 @@ pub fn load_project_config(queue_dir: &Path) -> Result<ProjectConfig, ConfigErro
 
 /// Parses a project's settings text (`path` names it in errors). Pure.
 pub fn parse_project_config(path: &Path, text: &str) -> Result<ProjectConfig, ConfigErrors> {
-    let root = crate::tree::parse_tree(text).map_err(|error| {
-        let problem = Problem::Syntax {
-            detail: error.message,
-        };
-        let error = ConfigError {
-            line: error.line,
-            column: error.column,
-            key: String::new(),
-            problem,
-        };
-        ConfigErrors::new(path.to_path_buf(), vec![error])
-    })?;
+    let root = crate::tree::parse_tree(text).map_err(|error| error.into_errors(path))?;
     let dir = path.parent().unwrap_or(Path::new(""));
     let mut walk = Walk {
         source: text,

@@ -240,6 +240,21 @@ pub(crate) fn parse_tree(text: &str) -> Result<Node, SyntaxError> {
     })
 }
 
+impl SyntaxError {
+    /// The error as the problems of the file at `path`.
+    pub(crate) fn into_errors(self, path: &std::path::Path) -> crate::error::ConfigErrors {
+        let error = crate::error::ConfigError {
+            line: self.line,
+            column: self.column,
+            key: String::new(),
+            problem: crate::error::Problem::Syntax {
+                detail: self.message,
+            },
+        };
+        crate::error::ConfigErrors::new(path.to_path_buf(), vec![error])
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
