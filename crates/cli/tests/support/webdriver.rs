@@ -99,6 +99,18 @@ impl Browser {
 
     /// One WebDriver call; its `value`, or a panic with the driver's error.
     async fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let (status, body) = self.try_call(method, path, body).await;
+        assert!(status.is_success(), "{method} {path}: {status} {body}");
+        body["value"].clone()
+    }
+
+    /// One WebDriver call: its status and whole answer.
+    async fn try_call(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> (reqwest::StatusCode, Value) {
         let url = format!("{}{path}", self.base);
         let request = match method {
             "GET" => self.client.get(&url),
@@ -111,8 +123,7 @@ impl Browser {
         let response = request.send().await.expect("webdriver call");
         let status = response.status();
         let body: Value = response.json().await.expect("webdriver json");
-        assert!(status.is_success(), "{method} {path}: {status} {body}");
-        body["value"].clone()
+        (status, body)
     }
 
     /// Opens `url`.
@@ -141,11 +152,24 @@ impl Browser {
         found[ELEMENT].as_str().expect("an element").to_owned()
     }
 
-    /// Clicks the first element matching `css`.
+    /// Clicks the first element matching `css`. The page rebuilds its table rows on every
+    /// refresh, so an element found may be replaced before the click lands: then it is found
+    /// again (a few times at most).
     pub async fn click(&self, css: &str) {
-        let id = self.element(css).await;
-        self.call("POST", &format!("/element/{id}/click"), None)
-            .await;
+        for _ in 0..5 {
+            let id = self.element(css).await;
+            let (status, body) = self
+                .try_call("POST", &format!("/element/{id}/click"), None)
+                .await;
+            if status.is_success() {
+                return;
+            }
+            assert_eq!(
+                body["value"]["error"], "stale element reference",
+                "click {css}: {status} {body}"
+            );
+        }
+        panic!("click {css}: the element kept being replaced");
     }
 
     /// Types `text` into the first element matching `css`.

@@ -1,5 +1,5 @@
 //! Worktree tasks in-process (real git, scripted agents): a task goes on in its own worktree
-//! after a swap, a restart, a lost tmux server and a lost folder; a task that depends on another starts from
+//! after a swap, a retry, a restart, a lost tmux server and a lost folder; a task that depends on another starts from
 //! its branch; a branch of the same name that is not the daemon's gets a suffix; and every way
 //! a worktree cannot be made fails the task with the reason, the daemon going on.
 
@@ -154,6 +154,27 @@ async fn a_first_run_cut_short_by_a_crash_goes_on_in_its_worktree() {
         h.read("alpha", "done", "t1")
             .contains("- branch: agent/t1\n")
     );
+    h.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_retry_after_a_server_error_goes_on_in_the_worktree() {
+    let mut h = Harness::new(&Spec::default());
+    let repo = worktree_project(&h, "alpha", true);
+    h.start().await;
+    h.add_task("alpha", "t1", "Work in your own tree.");
+    let (session, conversation) = h.until_one_runs().await;
+    let worktree = std::fs::canonicalize(repo.join(".agent-queue/worktrees/t1")).expect("made");
+    h.end_turn(&session, Ending::ApiError(500));
+    h.until("it goes on after the backoff", |h| {
+        continues(h, &conversation).len() == 1
+    })
+    .await;
+    assert_eq!(continues(&h, &conversation)[0].cwd, worktree);
+    let session = continues(&h, &conversation)[0].session.clone();
+    h.until_working(&session).await;
+    h.end_turn(&session, Ending::Reply);
+    h.until("t1 is done", |h| h.is_done("alpha", "t1")).await;
     h.stop().await;
 }
 
