@@ -60,6 +60,19 @@ pub struct DaemonOptions {
     /// How often the loop pings the service manager's watchdog (`service::watchdog_period`);
     /// `None`: no watchdog.
     pub service_watchdog: Option<Duration>,
+    /// Where a launch runs its slow git step (making a worktree).
+    pub git_steps: GitSteps,
+}
+
+/// Where a launch runs its slow git step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GitSteps {
+    /// On a blocking thread, while the runtime goes on (the daemon).
+    #[default]
+    BlockingThread,
+    /// In the launch job itself, holding its runtime thread: for tests on a paused clock,
+    /// whose time must not run ahead while git works.
+    InTheJob,
 }
 
 impl Default for DaemonOptions {
@@ -71,6 +84,7 @@ impl Default for DaemonOptions {
             launch_poll: Duration::from_millis(25),
             sinks: Vec::new(),
             service_watchdog: None,
+            git_steps: GitSteps::default(),
         }
     }
 }

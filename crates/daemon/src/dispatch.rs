@@ -280,6 +280,7 @@ impl Daemon {
             held: Held::No,
             spending: self.take_spending_before(&candidate.project, candidate.file.id.as_str()),
             worktree: None,
+            preparation: None,
         };
         let mut task = task;
         let wants_worktree = self.isolation_of(&candidate.project, &candidate.doc.frontmatter)
@@ -300,7 +301,10 @@ impl Daemon {
                 None => Err(format!("project {} is no longer known", candidate.project)),
             };
             match made {
-                Ok(worktree) => task.worktree = Some(worktree),
+                Ok((worktree, preparation)) => {
+                    task.worktree = Some(worktree);
+                    task.preparation = preparation;
+                }
                 Err(why) => {
                     let why = format!("its worktree cannot be made: {why}");
                     self.fail_before_launch(session, task, why);
@@ -392,8 +396,8 @@ impl Daemon {
             self.save_retry_record(&task, None, WaitReason::Interrupted);
         }
         let model = task.model.clone();
-        let cwd = match self.working_folder(&task) {
-            Ok(cwd) => cwd,
+        let (cwd, preparation) = match self.working_folder(&mut task) {
+            Ok(folder) => folder,
             Err(why) => {
                 self.fail_before_launch(session, task, why);
                 return;
@@ -449,6 +453,7 @@ impl Daemon {
             shell_timeout: self.opts.shell_timeout,
             verify_timeout: self.opts.verify_timeout,
             poll: self.opts.launch_poll,
+            preparation,
         };
         let resumed = resume
             .map(|r| format!(", resuming {}", r.as_str()))
@@ -475,8 +480,22 @@ impl Daemon {
         let terminal = self.terminal.clone();
         let tx = self.tx.clone();
         let session = session.to_string();
+        let git_steps = self.opts.git_steps;
         self.jobs.spawn(async move {
-            let outcome = launch::launch(terminal.as_ref(), &plan).await;
+            // The slow git step first, off the loop; nothing is typed when it fails.
+            let prepared = match (plan.preparation.clone(), git_steps) {
+                (None, _) => Ok(()),
+                (Some(step), crate::daemon::GitSteps::InTheJob) => step.run(),
+                (Some(step), crate::daemon::GitSteps::BlockingThread) => {
+                    tokio::task::spawn_blocking(move || step.run())
+                        .await
+                        .unwrap_or_else(|e| Err(format!("its worktree step stopped: {e}")))
+                }
+            };
+            let outcome = match prepared {
+                Ok(()) => launch::launch(terminal.as_ref(), &plan).await,
+                Err(why) => Err(LaunchError::Workspace(why)),
+            };
             let _ = tx.send(crate::Event::LaunchFinished {
                 session,
                 run,
@@ -611,7 +630,13 @@ impl Daemon {
                 }
             }
             Err(LaunchError::Workspace(why)) => {
-                // Nothing was started: the task fails with the reason, the session stays.
+                // Nothing was started: the task fails with the reason, the session stays. A
+                // worktree that was never made is no worktree of it.
+                let mut task = task;
+                if task.worktree.as_ref().is_some_and(|w| !w.path.exists()) {
+                    self.record_worktree(&task.project, task.id.as_str(), None);
+                    task.worktree = None;
+                }
                 let outcome = cf_core::footer::Outcome::LaunchFailed(why);
                 self.finish(
                     &session,

@@ -38,6 +38,8 @@ pub struct LaunchPlan {
     pub verify_timeout: Duration,
     /// How often to look at the screen while waiting.
     pub poll: Duration,
+    /// The slow git step to take before anything is typed (a worktree to make), if any.
+    pub preparation: Option<crate::worktree::Preparation>,
 }
 
 /// How the launch knew the agent took the task.

@@ -427,6 +427,7 @@ impl Daemon {
             held: crate::slots::Held::No,
             spending: cf_core::footer::TaskSpending::default(),
             worktree,
+            preparation: None,
         }
     }
 

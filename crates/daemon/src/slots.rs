@@ -49,6 +49,8 @@ pub struct ClaimedTask {
     pub spending: cf_core::footer::TaskSpending,
     /// Its own git worktree, when it runs in one (`isolation: worktree`).
     pub worktree: Option<crate::worktree::TaskWorktree>,
+    /// The slow git step its next launch takes first (decided when it was claimed); not kept.
+    pub preparation: Option<crate::worktree::Preparation>,
 }
 
 /// Whether a task's conversation holds the task text.

@@ -123,6 +123,7 @@ impl RetryRecord {
             held: self.held,
             spending: self.spending.clone(),
             worktree: self.worktree.clone(),
+            preparation: None,
         })
     }
 }

@@ -5,8 +5,10 @@
 //! lost since is made again on the task's branch. At the end the footer says what is on the
 //! branch, and the folder is removed when the task is done and the tree clean (unless kept).
 //!
-//! The git work runs in the loop (a few `git` calls once per task start and end, each bounded by
-//! `cf_git::TIMEOUT`). The record of it (`worktree.<project>/<id>` in the store, written before
+//! The loop decides (quick `git` queries: where `HEAD` is, which branches and worktrees exist);
+//! the slow part — `git worktree add`, a checkout that runs the operator's hooks — is a
+//! [`Preparation`] that the launch job runs on a blocking thread before it types anything, each
+//! `git` call bounded by `cf_git::TIMEOUT`. The record of it (`worktree.<project>/<id>` in the store, written before
 //! the worktree is made, and the `.retry` record) lets a restarted daemon find it, and is what
 //! makes a worktree this task's own.
 
@@ -35,6 +37,41 @@ pub struct TaskWorktree {
     pub cwd: PathBuf,
 }
 
+/// The slow git step a launch must take before the agent can start in the task's worktree: run
+/// by the launch job (blocking thread), never in the loop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Preparation {
+    /// Make the worktree on its new branch from its base.
+    Add(TaskWorktree),
+    /// Make its lost folder again on its existing branch.
+    Restore(TaskWorktree),
+}
+
+impl Preparation {
+    /// Runs the step (blocking: many `git` calls); the reason when it cannot be done.
+    pub fn run(&self) -> Result<(), String> {
+        match self {
+            Preparation::Add(w) => {
+                cf_git::add_worktree(&w.repo, &w.path, &w.branch, &w.base)
+                    .map_err(|e| format!("its worktree cannot be made: {e}"))?;
+                if !w.cwd.is_dir() {
+                    // The project folder is not tracked in the repository it sits in (an
+                    // enclosing repository, e.g. a home folder under git).
+                    let _ = cf_git::remove_worktree(&w.repo, &w.path);
+                    return Err(format!(
+                        "its worktree cannot be made: the project is inside the repository {} but not tracked there, so its worktree has no folder {}: make the project a repository of its own, or give it `isolation: shared`",
+                        w.repo.display(),
+                        w.cwd.display()
+                    ));
+                }
+                Ok(())
+            }
+            Preparation::Restore(w) => cf_git::restore_worktree(&w.repo, &w.path, &w.branch)
+                .map_err(|e| format!("its worktree folder was lost and cannot be made again: {e}")),
+        }
+    }
+}
+
 /// The store key of a task's worktree record.
 pub(crate) fn worktree_key(project: &str, id: &str) -> String {
     format!("worktree.{project}/{id}")
@@ -60,7 +97,7 @@ impl Daemon {
         project: &Project,
         id: &str,
         frontmatter: &Frontmatter,
-    ) -> Result<TaskWorktree, String> {
+    ) -> Result<(TaskWorktree, Option<Preparation>), String> {
         let repo = cf_git::toplevel(&project.root).map_err(|e| e.to_string())?;
         let inside = cf_git::prefix(&project.root).map_err(|e| e.to_string())?;
         let root = self.worktrees_root(project);
@@ -86,9 +123,9 @@ impl Daemon {
         let branch_exists = |b: &str| cf_git::branch_exists(&repo, b).unwrap_or(true);
         let folder_taken = |f: &Path| f.exists();
         let pick = pick_worktree(id, &root, own, &existing, &branch_exists, &folder_taken);
-        let worktree = match pick {
+        let (worktree, preparation) = match pick {
             Pick::Own { .. } => match recorded {
-                Some(recorded) => recorded,
+                Some(recorded) => (recorded, None),
                 None => return Err("its recorded worktree vanished".to_string()),
             },
             Pick::Fresh { branch, folder } => {
@@ -102,13 +139,8 @@ impl Daemon {
                 };
                 // Recorded first: a crash after `git worktree add` finds it as this task's own.
                 self.record_worktree(&project.name, id, Some(&worktree));
-                if let Err(e) =
-                    cf_git::add_worktree(&repo, &worktree.path, &worktree.branch, &worktree.base)
-                {
-                    self.record_worktree(&project.name, id, None);
-                    return Err(e.to_string());
-                }
-                worktree
+                let preparation = Preparation::Add(worktree.clone());
+                (worktree, Some(preparation))
             }
             Pick::Locked { folder } => {
                 return Err(format!(
@@ -124,20 +156,9 @@ impl Daemon {
                 ));
             }
         };
-        if !worktree.cwd.is_dir() {
-            // The project folder is not tracked in the repository it sits in (an enclosing
-            // repository, e.g. a home folder under git): its worktree has no such folder.
-            let _ = cf_git::remove_worktree(&repo, &worktree.path);
-            self.record_worktree(&project.name, id, None);
-            return Err(format!(
-                "{} is inside the repository {} but not tracked there, so its worktree has no such folder: make the project a repository of its own, or give it `isolation: shared`",
-                project.root.display(),
-                repo.display()
-            ));
-        }
         self.trust_for_every_account(&worktree.path);
-        tracing::info!(project = %project.name, task = %id, branch = %worktree.branch, path = %worktree.path.display(), "worktree ready");
-        Ok(worktree)
+        tracing::info!(project = %project.name, task = %id, branch = %worktree.branch, path = %worktree.path.display(), "worktree chosen");
+        Ok((worktree, preparation))
     }
 
     /// Keeps (or, with `None`, forgets) the record of the worktree of `project`'s task `id`.
@@ -209,23 +230,27 @@ impl Daemon {
         }
     }
 
-    /// The folder `task` works in: its worktree (made again on its branch when its folder was
-    /// lost), else its project's folder.
-    pub(crate) fn working_folder(&self, task: &ClaimedTask) -> Result<PathBuf, String> {
+    /// The folder `task` works in — its worktree, else its project's folder — and the slow step
+    /// the launch must take first: the one decided when it was claimed, or making a lost folder
+    /// again on the task's branch.
+    pub(crate) fn working_folder(
+        &self,
+        task: &mut ClaimedTask,
+    ) -> Result<(PathBuf, Option<Preparation>), String> {
         let Some(worktree) = &task.worktree else {
-            return Ok(self
-                .projects
-                .get(&task.project)
-                .map(|p| p.root.clone())
-                .unwrap_or_default());
+            let root = self.projects.get(&task.project).map(|p| p.root.clone());
+            return Ok((root.unwrap_or_default(), None));
         };
+        if let Some(preparation) = task.preparation.take() {
+            return Ok((worktree.cwd.clone(), Some(preparation)));
+        }
         let on_its_branch = worktree.path.is_dir()
             && cf_git::current_branch(&worktree.path)
                 .ok()
                 .flatten()
                 .is_some_and(|b| b == worktree.branch);
         if on_its_branch {
-            return Ok(worktree.cwd.clone());
+            return Ok((worktree.cwd.clone(), None));
         }
         if worktree.path.exists() {
             return Err(format!(
@@ -236,13 +261,12 @@ impl Daemon {
         }
         match cf_git::branch_exists(&worktree.repo, &worktree.branch) {
             Ok(true) => {
-                cf_git::restore_worktree(&worktree.repo, &worktree.path, &worktree.branch)
-                    .map_err(|e| {
-                        format!("its worktree folder was lost and cannot be made again: {e}")
-                    })?;
                 self.trust_for_every_account(&worktree.path);
-                tracing::info!(branch = %worktree.branch, "worktree folder made again");
-                Ok(worktree.cwd.clone())
+                tracing::info!(branch = %worktree.branch, "worktree folder to be made again");
+                Ok((
+                    worktree.cwd.clone(),
+                    Some(Preparation::Restore(worktree.clone())),
+                ))
             }
             Ok(false) => Err(format!(
                 "its worktree {} and its branch {} are gone",
