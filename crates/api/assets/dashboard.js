@@ -202,7 +202,7 @@ function taskRow(task) {
   return el('tr', { 'data-task': task.project + '/' + task.file, 'data-state': task.state },
     el('td', { text: task.file }),
     el('td', {}, pill(task.state, stateMood(task.state))),
-    el('td', { class: 'reason', text: task.reason || '' }),
+    el('td', { class: 'reason', text: task.reason || (task.branch ? 'branch ' + task.branch : '') }),
     el('td', { text: ago(task.since), title: task.since || '' }),
     el('td', {}, action));
 }
