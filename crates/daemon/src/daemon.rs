@@ -60,19 +60,6 @@ pub struct DaemonOptions {
     /// How often the loop pings the service manager's watchdog (`service::watchdog_period`);
     /// `None`: no watchdog.
     pub service_watchdog: Option<Duration>,
-    /// Where a launch runs its slow git step (making a worktree).
-    pub git_steps: GitSteps,
-}
-
-/// Where a launch runs its slow git step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum GitSteps {
-    /// On a blocking thread, while the runtime goes on (the daemon).
-    #[default]
-    BlockingThread,
-    /// In the launch job itself, holding its runtime thread: for tests on a paused clock,
-    /// whose time must not run ahead while git works.
-    InTheJob,
 }
 
 impl Default for DaemonOptions {
@@ -84,7 +71,6 @@ impl Default for DaemonOptions {
             launch_poll: Duration::from_millis(25),
             sinks: Vec::new(),
             service_watchdog: None,
-            git_steps: GitSteps::default(),
         }
     }
 }
@@ -131,6 +117,8 @@ pub struct Daemon {
     pub(crate) watcher: Watching,
     /// Every job the loop spawned (launches, delegation submits and reaps): awaited at shutdown.
     pub(crate) jobs: JoinSet<()>,
+    /// Worktree folders whose git step (add, restore) is still running in a job.
+    pub(crate) preparing: std::collections::HashSet<PathBuf>,
     /// Set by events that may make a task dispatchable; the loop dispatches once per batch.
     pub(crate) dispatch_wanted: bool,
     /// Set when the queue layout may have changed (new project folders).
@@ -232,6 +220,7 @@ impl Daemon {
             notices,
             watcher,
             jobs: JoinSet::new(),
+            preparing: std::collections::HashSet::new(),
             dispatch_wanted: true,
             rediscover_wanted: false,
             watchdog_reported: cf_core::watchdog::Reported::default(),
@@ -379,6 +368,12 @@ impl Daemon {
                 run,
                 outcome,
             } => self.on_launch_finished(session, run, outcome).await,
+            Event::Prepared {
+                session,
+                run,
+                plan,
+                result,
+            } => self.on_prepared(session, run, *plan, result).await,
             Event::PollScreens => {
                 self.notifier.tick(self.clock.now());
                 self.poll_screens().await

@@ -112,6 +112,10 @@ impl Daemon {
             {
                 continue;
             }
+            if self.worktree_busy(&candidate.project, candidate.file.id.as_str()) {
+                // Its worktree is still being made by a launch taken off it: next pass.
+                continue;
+            }
             let runs = running.get(&candidate.project).copied().unwrap_or(0);
             if self
                 .running_limit(&candidate.project)
@@ -398,7 +402,15 @@ impl Daemon {
         let model = task.model.clone();
         let (cwd, preparation) = match self.working_folder(&mut task) {
             Ok(folder) => folder,
-            Err(why) => {
+            Err(crate::worktree::FolderError::Busy) => {
+                // An earlier launch's git step still makes its worktree: it goes on after it.
+                let due = now
+                    .checked_add(jiff::SignedDuration::from_secs(5))
+                    .unwrap_or(now);
+                self.wait_to_go_on(task, due, WaitReason::Interrupted);
+                return;
+            }
+            Err(crate::worktree::FolderError::Unusable(why)) => {
                 self.fail_before_launch(session, task, why);
                 return;
             }
@@ -477,25 +489,76 @@ impl Daemon {
             };
         }
         self.save_slot(session);
+        match plan.preparation.clone() {
+            Some(step) => self.spawn_preparation(session, run, plan, step),
+            None => self.spawn_launch(session, run, plan),
+        }
+    }
+
+    /// Runs a launch's slow git step off the loop; the loop hears of it as `Event::Prepared`
+    /// and only then starts the launch, if its session still holds the run.
+    fn spawn_preparation(
+        &mut self,
+        session: &str,
+        run: RunId,
+        plan: LaunchPlan,
+        step: crate::worktree::Preparation,
+    ) {
+        self.preparing.insert(step.folder().to_path_buf());
+        let tx = self.tx.clone();
+        let session = session.to_string();
+        self.jobs.spawn(async move {
+            // On a blocking thread: the loop goes on meanwhile (on paused test time, tokio
+            // holds the clock still until it ends).
+            let result = tokio::task::spawn_blocking(move || step.run())
+                .await
+                .unwrap_or_else(|e| Err(format!("its worktree step stopped: {e}")));
+            let _ = tx.send(crate::Event::Prepared {
+                session,
+                run,
+                plan: Box::new(plan),
+                result,
+            });
+        });
+    }
+
+    /// The git step of `run` ended: the launch goes on (or fails with the step's reason) only
+    /// while `session` still holds that run; a task taken off it meanwhile (a swap) has moved
+    /// on, and nothing is typed for it.
+    pub(crate) async fn on_prepared(
+        &mut self,
+        session: String,
+        run: RunId,
+        plan: LaunchPlan,
+        result: Result<(), String>,
+    ) {
+        if let Some(step) = &plan.preparation {
+            self.preparing.remove(step.folder());
+        }
+        let holds_run = self.pool.slot(&session).is_some_and(
+            |slot| matches!(&slot.phase, Phase::Launching { run: r, .. } if *r == run),
+        );
+        if !holds_run {
+            tracing::info!(%session, ?run, "a worktree step ended for a launch that no longer stands");
+            self.dispatch_wanted = true;
+            return;
+        }
+        match result {
+            Ok(()) => self.spawn_launch(&session, run, plan),
+            Err(why) => {
+                self.on_launch_finished(session, run, Err(LaunchError::Workspace(why)))
+                    .await
+            }
+        }
+    }
+
+    /// Carries out the launch (typing into the session) as a job.
+    fn spawn_launch(&mut self, session: &str, run: RunId, plan: LaunchPlan) {
         let terminal = self.terminal.clone();
         let tx = self.tx.clone();
         let session = session.to_string();
-        let git_steps = self.opts.git_steps;
         self.jobs.spawn(async move {
-            // The slow git step first, off the loop; nothing is typed when it fails.
-            let prepared = match (plan.preparation.clone(), git_steps) {
-                (None, _) => Ok(()),
-                (Some(step), crate::daemon::GitSteps::InTheJob) => step.run(),
-                (Some(step), crate::daemon::GitSteps::BlockingThread) => {
-                    tokio::task::spawn_blocking(move || step.run())
-                        .await
-                        .unwrap_or_else(|e| Err(format!("its worktree step stopped: {e}")))
-                }
-            };
-            let outcome = match prepared {
-                Ok(()) => launch::launch(terminal.as_ref(), &plan).await,
-                Err(why) => Err(LaunchError::Workspace(why)),
-            };
+            let outcome = launch::launch(terminal.as_ref(), &plan).await;
             let _ = tx.send(crate::Event::LaunchFinished {
                 session,
                 run,
@@ -633,7 +696,10 @@ impl Daemon {
                 // Nothing was started: the task fails with the reason, the session stays. A
                 // worktree that was never made is no worktree of it.
                 let mut task = task;
-                if task.worktree.as_ref().is_some_and(|w| !w.path.exists()) {
+                let never_made = task.worktree.as_ref().is_some_and(|w| {
+                    !w.path.exists() && !cf_git::branch_exists(&w.repo, &w.branch).unwrap_or(true)
+                });
+                if never_made {
                     self.record_worktree(&task.project, task.id.as_str(), None);
                     task.worktree = None;
                 }

@@ -20,6 +20,18 @@ pub enum Event {
         /// What happened.
         outcome: Result<LaunchReport, LaunchError>,
     },
+    /// A launch's slow git step (its worktree) finished; the launch itself starts only if its
+    /// session still holds that run.
+    Prepared {
+        /// The pool session.
+        session: String,
+        /// The run it belongs to.
+        run: RunId,
+        /// The launch to carry out next.
+        plan: Box<crate::launch::LaunchPlan>,
+        /// What the step did.
+        result: Result<(), String>,
+    },
     /// Time to look at the screens of the working sessions.
     PollScreens,
     /// Time for the periodic full scan (the safety net under inotify) and pool upkeep.

@@ -44,7 +44,7 @@ mod watchdog;
 mod worktree;
 
 pub use clock::{Clock, SystemClock, TokioClock};
-pub use daemon::{Adapters, Daemon, DaemonOptions, GitSteps, RunningDaemon, store_path};
+pub use daemon::{Adapters, Daemon, DaemonOptions, RunningDaemon, store_path};
 pub use dispatch::MAX_TASK_BYTES;
 pub use error::{RunError, StartError, StatusError, error_chain};
 pub use event::Event;

@@ -48,6 +48,13 @@ pub enum Preparation {
 }
 
 impl Preparation {
+    /// The worktree folder it makes.
+    pub fn folder(&self) -> &Path {
+        match self {
+            Preparation::Add(w) | Preparation::Restore(w) => &w.path,
+        }
+    }
+
     /// Runs the step (blocking: many `git` calls); the reason when it cannot be done.
     pub fn run(&self) -> Result<(), String> {
         match self {
@@ -70,6 +77,15 @@ impl Preparation {
                 .map_err(|e| format!("its worktree folder was lost and cannot be made again: {e}")),
         }
     }
+}
+
+/// Why the folder a task works in is not ready.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum FolderError {
+    /// An earlier launch's git step still makes its worktree: the task waits for it.
+    Busy,
+    /// It cannot be used; the reason.
+    Unusable(String),
 }
 
 /// The store key of a task's worktree record.
@@ -236,13 +252,16 @@ impl Daemon {
     pub(crate) fn working_folder(
         &self,
         task: &mut ClaimedTask,
-    ) -> Result<(PathBuf, Option<Preparation>), String> {
+    ) -> Result<(PathBuf, Option<Preparation>), FolderError> {
         let Some(worktree) = &task.worktree else {
             let root = self.projects.get(&task.project).map(|p| p.root.clone());
             return Ok((root.unwrap_or_default(), None));
         };
         if let Some(preparation) = task.preparation.take() {
             return Ok((worktree.cwd.clone(), Some(preparation)));
+        }
+        if self.preparing.contains(&worktree.path) {
+            return Err(FolderError::Busy);
         }
         let on_its_branch = worktree.path.is_dir()
             && cf_git::current_branch(&worktree.path)
@@ -253,11 +272,11 @@ impl Daemon {
             return Ok((worktree.cwd.clone(), None));
         }
         if worktree.path.exists() {
-            return Err(format!(
+            return Err(FolderError::Unusable(format!(
                 "its worktree {} is no longer on its branch {}: fix it by hand",
                 worktree.path.display(),
                 worktree.branch
-            ));
+            )));
         }
         match cf_git::branch_exists(&worktree.repo, &worktree.branch) {
             Ok(true) => {
@@ -268,13 +287,22 @@ impl Daemon {
                     Some(Preparation::Restore(worktree.clone())),
                 ))
             }
-            Ok(false) => Err(format!(
+            Ok(false) => Err(FolderError::Unusable(format!(
                 "its worktree {} and its branch {} are gone",
                 worktree.path.display(),
                 worktree.branch
-            )),
-            Err(e) => Err(e.to_string()),
+            ))),
+            Err(e) => Err(FolderError::Unusable(e.to_string())),
         }
+    }
+
+    /// Whether the worktree recorded for `project`'s task `id` is still being made by an
+    /// earlier launch's git step (the task waits for it).
+    pub(crate) fn worktree_busy(&self, project: &str, id: &str) -> bool {
+        !self.preparing.is_empty()
+            && self
+                .recorded_worktree(project, id)
+                .is_some_and(|w| self.preparing.contains(&w.path))
     }
 
     /// The worktree recorded for a task (at a restart without a `.retry` record).
@@ -296,8 +324,14 @@ impl Daemon {
         success: bool,
     ) -> Option<WorktreeFooter> {
         let worktree = task.worktree.as_ref()?;
-        let dirty = cf_git::is_dirty(&worktree.path).unwrap_or(true);
-        let commits = cf_git::commits_since(&worktree.path, &worktree.base)
+        // Its folder may be gone (a failed step): the branch still tells what is on it.
+        let present = worktree.path.is_dir();
+        let dirty = present && cf_git::is_dirty(&worktree.path).unwrap_or(true);
+        let commits = match present {
+            true => cf_git::commits_since(&worktree.path, &worktree.base),
+            false => cf_git::commits_between(&worktree.repo, &worktree.base, &worktree.branch),
+        };
+        let commits = commits
             .unwrap_or_default()
             .into_iter()
             .map(|c| format!("{} {}", c.short, c.subject))
@@ -309,19 +343,20 @@ impl Daemon {
                 .unwrap_or(self.cfg.dispatcher.keep_worktrees),
             Err(_) => true,
         };
-        let removed = success
-            && !dirty
-            && !keep
-            && match cf_git::remove_worktree(&worktree.repo, &worktree.path) {
-                Ok(()) => true,
-                Err(e) => {
-                    tracing::warn!(
-                        "cannot remove the worktree {}: {e}",
-                        worktree.path.display()
-                    );
-                    false
-                }
-            };
+        let removed = !present
+            || (success
+                && !dirty
+                && !keep
+                && match cf_git::remove_worktree(&worktree.repo, &worktree.path) {
+                    Ok(()) => true,
+                    Err(e) => {
+                        tracing::warn!(
+                            "cannot remove the worktree {}: {e}",
+                            worktree.path.display()
+                        );
+                        false
+                    }
+                });
         Some(WorktreeFooter {
             branch: worktree.branch.clone(),
             base: worktree.base[..worktree.base.len().min(12)].to_string(),

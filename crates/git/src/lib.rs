@@ -363,8 +363,14 @@ pub fn is_dirty(dir: &Path) -> Result<bool, GitError> {
 
 /// The commits on `HEAD` of the working tree at `dir` since `base`, oldest first.
 pub fn commits_since(dir: &Path, base: &str) -> Result<Vec<Commit>, GitError> {
+    commits_between(dir, base, "HEAD")
+}
+
+/// The commits on `tip` since `base` in the repository at `dir`, oldest first.
+pub fn commits_between(dir: &Path, base: &str, tip: &str) -> Result<Vec<Commit>, GitError> {
     refuse_option_like(base)?;
-    let range = format!("{base}..HEAD");
+    refuse_option_like(tip)?;
+    let range = format!("{base}..{tip}");
     let text = checked(dir, &["log", "--reverse", "--format=%h %s", &range, "--"])?;
     Ok(text
         .lines()

@@ -119,8 +119,6 @@ impl Harness {
         };
         let opts = DaemonOptions {
             launch_poll: Duration::from_millis(50),
-            // Paused time must not run ahead while git makes a worktree.
-            git_steps: cf_daemon::GitSteps::InTheJob,
             ..DaemonOptions::default()
         };
         let daemon = Daemon::start_with(self.config(), opts, adapters).await?;

@@ -301,3 +301,90 @@ async fn every_way_a_worktree_cannot_be_made_fails_the_task_with_the_reason() {
     let failed = fails_with(&mut h, "x").await;
     assert!(failed.contains("its worktree cannot be made"), "{failed}");
 }
+
+/// Waits in real time (the git step runs on a thread of its own, not on paused time).
+fn wait_real(what: &str, condition: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !condition() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "waited a minute for: {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
+/// Waits for `condition`, letting the loop run in between, under a real deadline: for while
+/// a blocking git step holds paused time still.
+async fn until_yielding(h: &Harness, what: &str, condition: impl Fn(&Harness) -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !condition(h) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "waited a minute for: {what}"
+        );
+        tokio::task::yield_now().await;
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_swap_while_the_worktree_is_being_made_types_nothing_for_the_stale_launch() {
+    let mut h = Harness::new(&Spec {
+        accounts: vec!["a", "b"],
+        pool: 1,
+        ..Spec::default()
+    });
+    let repo = worktree_project(&h, "alpha", true);
+    // The checkout's hook holds `git worktree add` until the test lets it go.
+    let (started, go) = (h.root.join("hook-started"), h.root.join("hook-go"));
+    let hook = repo.join(".git/hooks/post-checkout");
+    std::fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\ntouch '{}'\nwhile [ ! -e '{}' ]; do sleep 0.02; done\n",
+            started.display(),
+            go.display()
+        ),
+    )
+    .expect("hook");
+    std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+    h.start().await;
+    h.add_task("alpha", "t1", "Work in your own tree.");
+    // While a blocking step runs, paused time stands still (tokio does not auto-advance): wait
+    // by yielding to the loop, under a real deadline.
+    until_yielding(&h, "the worktree step runs", |_| started.exists()).await;
+    // A swap by hand takes the launching task off its session, which is made anew.
+    let request =
+        cf_daemon::failover::write_swap_request(&h.root.join("state"), &Default::default())
+            .expect("swap request");
+    let name = request.file_name().expect("a name").to_string_lossy();
+    h.file_event(cf_queue::WatchTag::Requests, &name);
+    until_yielding(&h, "the swap is done", |h| {
+        h.notice_count(cf_daemon::NoticeKind::Swapped) == 1
+    })
+    .await;
+    std::fs::write(&go, "").expect("let git go");
+    let worktree = std::fs::canonicalize(repo.join(".agent-queue/worktrees"))
+        .expect("made")
+        .join("t1");
+    wait_real("the worktree is made", || {
+        worktree.join("README.md").exists()
+    });
+    h.until("t1 is sent", |h| !h.term.prompts_of("t1.md").is_empty())
+        .await;
+    let sent = h.term.prompts_of("t1.md");
+    assert_eq!(sent.len(), 1, "the text went once: {sent:?}");
+    assert_eq!(sent[0].cwd, worktree, "in its one worktree");
+    assert_eq!(sent[0].config_dir, h.account_dir("b"));
+    let session = sent[0].session.clone();
+    h.until_working(&session).await;
+    h.end_turn(&session, Ending::Reply);
+    h.until("t1 is done", |h| h.is_done("alpha", "t1")).await;
+    assert!(
+        !repo.join(".agent-queue/worktrees/t1-2").exists(),
+        "no second worktree"
+    );
+    h.stop().await;
+}
