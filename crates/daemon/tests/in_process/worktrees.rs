@@ -131,51 +131,46 @@ async fn a_worktree_task_goes_on_in_its_worktree_after_a_swap_a_restart_and_a_lo
     h.stop().await;
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_first_run_cut_short_by_a_crash_goes_on_in_its_worktree() {
-    let mut h = Harness::new(&Spec::default());
-    let repo = worktree_project(&h, "alpha", true);
-    h.start().await;
-    h.add_task("alpha", "t1", "Work in your own tree.");
-    let (_, conversation) = h.until_one_runs().await;
-    let worktree = std::fs::canonicalize(repo.join(".agent-queue/worktrees/t1")).expect("made");
-    // No .retry record yet: only the store knows its worktree.
-    h.crash().await;
-    h.term.kill_server();
-    h.start().await;
-    h.until("it goes on", |h| continues(h, &conversation).len() == 1)
-        .await;
-    assert_eq!(continues(&h, &conversation)[0].cwd, worktree);
-    let session = continues(&h, &conversation)[0].session.clone();
-    h.until_working(&session).await;
-    h.end_turn(&session, Ending::Reply);
-    h.until("t1 is done", |h| h.is_done("alpha", "t1")).await;
-    assert!(
-        h.read("alpha", "done", "t1")
-            .contains("- branch: agent/t1\n")
-    );
-    h.stop().await;
-}
-
-#[tokio::test(start_paused = true)]
-async fn a_retry_after_a_server_error_goes_on_in_the_worktree() {
+/// A worktree task t1 of alpha, running: the harness, its worktree, session and conversation.
+async fn a_running_worktree_task() -> (Harness, PathBuf, String, String) {
     let mut h = Harness::new(&Spec::default());
     let repo = worktree_project(&h, "alpha", true);
     h.start().await;
     h.add_task("alpha", "t1", "Work in your own tree.");
     let (session, conversation) = h.until_one_runs().await;
     let worktree = std::fs::canonicalize(repo.join(".agent-queue/worktrees/t1")).expect("made");
-    h.end_turn(&session, Ending::ApiError(500));
-    h.until("it goes on after the backoff", |h| {
-        continues(h, &conversation).len() == 1
-    })
-    .await;
-    assert_eq!(continues(&h, &conversation)[0].cwd, worktree);
-    let session = continues(&h, &conversation)[0].session.clone();
+    (h, worktree, session, conversation)
+}
+
+/// `conversation` goes on (once) in `worktree`, and t1 ends done on its branch.
+async fn goes_on_in(h: &mut Harness, worktree: &Path, conversation: &str) {
+    h.until("it goes on", |h| continues(h, conversation).len() == 1)
+        .await;
+    assert_eq!(continues(h, conversation)[0].cwd, worktree);
+    let session = continues(h, conversation)[0].session.clone();
     h.until_working(&session).await;
     h.end_turn(&session, Ending::Reply);
     h.until("t1 is done", |h| h.is_done("alpha", "t1")).await;
+    let done = h.read("alpha", "done", "t1");
+    assert!(done.contains("- branch: agent/t1\n"), "{done}");
     h.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_first_run_cut_short_by_a_crash_goes_on_in_its_worktree() {
+    let (mut h, worktree, _, conversation) = a_running_worktree_task().await;
+    // No .retry record yet: only the store knows its worktree.
+    h.crash().await;
+    h.term.kill_server();
+    h.start().await;
+    goes_on_in(&mut h, &worktree, &conversation).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_retry_after_a_server_error_goes_on_in_the_worktree() {
+    let (mut h, worktree, session, conversation) = a_running_worktree_task().await;
+    h.end_turn(&session, Ending::ApiError(500));
+    goes_on_in(&mut h, &worktree, &conversation).await;
 }
 
 #[tokio::test(start_paused = true)]
