@@ -170,26 +170,14 @@ fn read_autonomous(walk: &mut Walk<'_>, pool: &Section<'_>) -> AutonomousPool {
     let (min_value, max_value) = (min.unwrap_or(1), max.unwrap_or(10).max(1));
     // `min` is given here: its default (1) never exceeds `max`, which is at least 1.
     if min_value > max_value {
-        let (line, column) = section.value_position("min");
         let message = format!(
             "min ({min_value}) is larger than max ({max_value}); lower `min` or raise `max`"
         );
-        walk.report_at(
-            line,
-            column,
-            &section.child("min"),
-            Problem::Invalid(message),
-        );
+        walk.invalid_value(&section, "min", message);
     }
     if start_index.checked_add(max_value).is_none() {
-        let (line, column) = section.value_position("start_index");
         let message = "start_index + max overflows; use a smaller start_index".to_owned();
-        walk.report_at(
-            line,
-            column,
-            &section.child("start_index"),
-            Problem::Invalid(message),
-        );
+        walk.invalid_value(&section, "start_index", message);
     }
     AutonomousPool {
         prefix,
@@ -284,13 +272,7 @@ fn dedicated_account(
         "`{name}` is no configured account (accounts: {}); name one of them or remove the key",
         names.join(", ")
     );
-    let (line, column) = entry.value_position("account");
-    walk.report_at(
-        line,
-        column,
-        &entry.child("account"),
-        Problem::Invalid(message),
-    );
+    walk.invalid_value(entry, "account", message);
     None
 }
 
@@ -392,18 +374,12 @@ fn read_quota(walk: &mut Walk<'_>, top: &Section<'_>) -> QuotaConfig {
         if range.contains(&value) {
             return Some(f64::from(value));
         }
-        let (line, column) = section.value_position(name);
         let message = format!(
             "{value} is out of range; write a percentage from {} to {}",
             range.start(),
             range.end()
         );
-        walk.report_at(
-            line,
-            column,
-            &section.child(name),
-            Problem::Invalid(message),
-        );
+        walk.invalid_value(&section, name, message);
         None
     };
     let switch_at = percent(walk, "switch_at", 1..=100).unwrap_or(defaults.switch_at);
@@ -412,14 +388,8 @@ fn read_quota(walk: &mut Walk<'_>, top: &Section<'_>) -> QuotaConfig {
         None | Some("fill-first") => Strategy::FillFirst,
         Some("spread") => Strategy::Spread,
         Some(other) => {
-            let (line, column) = section.value_position("strategy");
             let message = format!("`{other}` is no strategy; write `fill-first` or `spread`");
-            walk.report_at(
-                line,
-                column,
-                &section.child("strategy"),
-                Problem::Invalid(message),
-            );
+            walk.invalid_value(&section, "strategy", message);
             Strategy::FillFirst
         }
     };

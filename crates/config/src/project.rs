@@ -75,15 +75,9 @@ fn read_project(walk: &mut Walk<'_>, root: &Node) -> ProjectConfig {
 pub(crate) fn at_least_one(walk: &mut Walk<'_>, section: &Section<'_>, name: &str) -> Option<u32> {
     let value = walk.u32(section, name)?;
     if value == 0 {
-        let (line, column) = section.value_position(name);
         let message =
             "0 would run none of its tasks; write 1 or more (or leave it out for no limit)";
-        walk.report_at(
-            line,
-            column,
-            &section.child(name),
-            Problem::Invalid(message.to_owned()),
-        );
+        walk.invalid_value(section, name, message.to_owned());
         return None;
     }
     Some(value)
@@ -99,14 +93,8 @@ pub(crate) fn isolation(
     match Isolation::parse(&text) {
         Some(isolation) => Some(isolation),
         None => {
-            let (line, column) = section.value_position(name);
             let message = format!("`{text}` is no isolation; write `shared` or `worktree`");
-            walk.report_at(
-                line,
-                column,
-                &section.child(name),
-                Problem::Invalid(message),
-            );
+            walk.invalid_value(section, name, message);
             None
         }
     }

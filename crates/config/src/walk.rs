@@ -106,6 +106,18 @@ impl<'s> Walk<'s> {
         });
     }
 
+    /// Records that the value of `name` in `section` is not usable, at where it is written (or
+    /// the mapping's anchor when it is absent).
+    pub fn invalid_value(&mut self, section: &Section<'_>, name: &str, message: String) {
+        let (line, column) = section.value_position(name);
+        self.report_at(
+            line,
+            column,
+            &section.child(name),
+            Problem::Invalid(message),
+        );
+    }
+
     /// Records a type mismatch at `node`.
     pub fn wrong_type(&mut self, node: &Node, key: &str, expected: &str) {
         let problem = Problem::WrongType {
