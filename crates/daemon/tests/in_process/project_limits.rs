@@ -24,6 +24,18 @@ fn running_files(h: &Harness) -> Vec<String> {
         .collect()
 }
 
+/// What `status` says of `project`.
+async fn project_status(h: &Harness, project: &str) -> cf_daemon::status::ProjectCounts {
+    let status = cf_daemon::status::collect_status(&h.config())
+        .await
+        .expect("status");
+    status
+        .projects
+        .into_iter()
+        .find(|p| p.name == project)
+        .expect("the project is in status")
+}
+
 fn alpha_running(h: &Harness) -> usize {
     running_files(h)
         .iter()
@@ -71,14 +83,7 @@ async fn a_project_that_allows_one_task_never_runs_two_while_others_fill_the_poo
         })
         .await;
     }
-    let status = cf_daemon::status::collect_status(&h.config())
-        .await
-        .expect("status");
-    let alpha = status
-        .projects
-        .iter()
-        .find(|p| p.name == "alpha")
-        .expect("alpha");
+    let alpha = project_status(&h, "alpha").await;
     assert_eq!(alpha.max_running, Some(1));
     h.stop().await;
 }
@@ -139,14 +144,7 @@ async fn a_broken_settings_file_holds_its_project_until_it_is_fixed() {
         said.contains("config.yaml:2:") && said.contains("`copy` is no isolation"),
         "the file and the line are named: {said}"
     );
-    let status = cf_daemon::status::collect_status(&h.config())
-        .await
-        .expect("status");
-    let alpha = status
-        .projects
-        .iter()
-        .find(|p| p.name == "alpha")
-        .expect("alpha");
+    let alpha = project_status(&h, "alpha").await;
     assert!(
         alpha
             .held
