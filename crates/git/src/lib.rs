@@ -118,8 +118,6 @@ pub struct Worktree {
     pub branch: Option<String>,
     /// Whether it is locked (`git worktree lock`).
     pub locked: bool,
-    /// Whether git lost its folder (`prunable`).
-    pub prunable: bool,
 }
 
 /// A commit a task made.
@@ -304,15 +302,12 @@ pub fn worktrees(dir: &Path) -> Result<Vec<Worktree>, GitError> {
                     path: PathBuf::from(path),
                     branch: None,
                     locked: false,
-                    prunable: false,
                 });
             } else if let Some(e) = entry.as_mut() {
                 if let Some(branch) = line.strip_prefix("branch ") {
                     e.branch = Some(branch.trim_start_matches("refs/heads/").to_string());
                 } else if line == "locked" || line.starts_with("locked ") {
                     e.locked = true;
-                } else if line == "prunable" || line.starts_with("prunable ") {
-                    e.prunable = true;
                 }
             }
         }
