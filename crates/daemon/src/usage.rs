@@ -119,23 +119,32 @@ impl Daemon {
             .collect()
     }
 
+    /// The account placement picks among those not `leaving` (the active account preferred),
+    /// with the one line that says why; `None` when none is usable.
+    fn place_among(
+        &self,
+        now: jiff::Timestamp,
+        leaving: &[String],
+    ) -> Option<(&cf_config::Account, String)> {
+        let candidates = self.placement_candidates(now, leaving);
+        let policy = &self.cfg.quota.placement;
+        let preferred = Some(self.failover.active_index());
+        let placement = cf_core::placement::place(&candidates, preferred, policy)?;
+        let account = self.cfg.accounts.get(placement.index)?;
+        Some((
+            account,
+            cf_core::placement::describe(&candidates, &placement, policy),
+        ))
+    }
+
     /// The account the next launch goes to, by usage (`cf_core::placement`, the active account
     /// preferred), with the one line that says why. With no usable account: the active one.
     pub(crate) fn placed_account(
         &self,
         now: jiff::Timestamp,
     ) -> (String, std::path::PathBuf, String) {
-        let candidates = self.placement_candidates(now, &[]);
-        let policy = &self.cfg.quota.placement;
-        let preferred = Some(self.failover.active_index());
-        let placed = cf_core::placement::place(&candidates, preferred, policy)
-            .and_then(|p| Some((self.cfg.accounts.get(p.index)?, p)));
-        match placed {
-            Some((account, placement)) => (
-                account.name.clone(),
-                account.config_dir.clone(),
-                cf_core::placement::describe(&candidates, &placement, policy),
-            ),
+        match self.place_among(now, &[]) {
+            Some((account, why)) => (account.name.clone(), account.config_dir.clone(), why),
             None => {
                 let (name, dir) = self.active_account();
                 (
@@ -159,15 +168,8 @@ impl Daemon {
     ) -> Option<(String, String)> {
         let mut leaving = self.failover.accounts_being_left();
         leaving.push(account.to_owned());
-        let candidates = self.placement_candidates(now, &leaving);
-        let policy = &self.cfg.quota.placement;
-        let preferred = Some(self.failover.active_index());
-        let placement = cf_core::placement::place(&candidates, preferred, policy)?;
-        let name = self.cfg.accounts.get(placement.index)?.name.clone();
-        Some((
-            name,
-            cf_core::placement::describe(&candidates, &placement, policy),
-        ))
+        self.place_among(now, &leaving)
+            .map(|(to, why)| (to.name.clone(), why))
     }
 
     /// The tokens (input, output) of `task`'s conversation so far, from its transcript
