@@ -251,9 +251,7 @@ impl Daemon {
             .or(self.failover.accounts.states.first())
             .map(|s| s.name.clone());
         for d in &self.cfg.pool.dedicated {
-            let learned = DedicatedOn::stored(&self.store, &d.name)
-                .filter(|on| on.configured == d.account)
-                .map(|on| on.account)
+            let learned = DedicatedOn::learned(&self.store, d)
                 .filter(|name| self.cfg.accounts.iter().any(|a| a.name == *name));
             let Some(account) = learned.or(d.account.clone()).or(first_usable.clone()) else {
                 continue;
@@ -646,6 +644,17 @@ pub struct DedicatedOn {
 }
 
 impl DedicatedOn {
+    /// The account the store says `dedicated` was last seen running on, unless its configured
+    /// account changed since.
+    pub fn learned(
+        store: &cf_store::Store,
+        dedicated: &cf_config::DedicatedSession,
+    ) -> Option<String> {
+        DedicatedOn::stored(store, &dedicated.name)
+            .filter(|on| on.configured == dedicated.account)
+            .map(|on| on.account)
+    }
+
     /// What the store says of the dedicated session `name`.
     pub fn stored(store: &cf_store::Store, name: &str) -> Option<DedicatedOn> {
         store

@@ -159,7 +159,8 @@ fn report_from(
         Some(s) => s.recent_events(15)?,
         None => Vec::new(),
     };
-    let queue = crate::tasks::snapshot_queue(cfg);
+    // Counts and blocked reasons: no footer needs reading.
+    let queue = crate::tasks::snapshot_queue(cfg, crate::tasks::Detail::States);
     let projects = queue
         .projects
         .iter()
@@ -257,9 +258,7 @@ fn session_statuses(
             state: "-".into(),
             // Where it was seen running, else where its config puts it.
             account: store
-                .and_then(|s| crate::failover::DedicatedOn::stored(s, &dedicated.name))
-                .filter(|on| on.configured == dedicated.account)
-                .map(|on| on.account)
+                .and_then(|s| crate::failover::DedicatedOn::learned(s, dedicated))
                 .or(dedicated.account.clone()),
             since: None,
             cooldown_until: None,

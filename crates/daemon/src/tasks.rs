@@ -85,7 +85,7 @@ pub struct TaskLine {
 
 /// Lists every task of every project.
 pub fn collect_tasks(cfg: &Config) -> Vec<TaskLine> {
-    snapshot_queue(cfg).tasks
+    snapshot_queue(cfg, Detail::Full).tasks
 }
 
 /// The projects (even those without tasks) and every task, from one pass over the folders.
@@ -99,8 +99,18 @@ pub struct QueueSnapshot {
     pub tasks: Vec<TaskLine>,
 }
 
+/// How much a queue snapshot says of each task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// States only (counts, blocked reasons): no footer or store is read.
+    States,
+    /// Also what finished tasks' footers say (outcome, account, cost, branch) and running
+    /// tasks' branches.
+    Full,
+}
+
 /// Lists the projects and every task once.
-pub fn snapshot_queue(cfg: &Config) -> QueueSnapshot {
+pub fn snapshot_queue(cfg: &Config, detail: Detail) -> QueueSnapshot {
     let mut out = Vec::new();
     let Ok(discovery) =
         cf_queue::discover_projects(&cfg.dispatcher.projects_dir, &cfg.dispatcher.projects)
@@ -108,7 +118,10 @@ pub fn snapshot_queue(cfg: &Config) -> QueueSnapshot {
         return QueueSnapshot::default();
     };
     let projects = discovery.projects.iter().map(|p| p.name.clone()).collect();
-    let store = cf_store::Store::open_read_only(&crate::store_path(cfg)).ok();
+    let store = match detail {
+        Detail::Full => cf_store::Store::open_read_only(&crate::store_path(cfg)).ok(),
+        Detail::States => None,
+    };
     let queue_dirs = discovery
         .projects
         .iter()
@@ -190,14 +203,7 @@ pub fn snapshot_queue(cfg: &Config) -> QueueSnapshot {
                 // A task running in its worktree: the branch the daemon recorded.
                 entry.branch = store
                     .as_ref()
-                    .and_then(|s| {
-                        s.get_kv(&crate::worktree::worktree_key(&name, d.id.as_str()))
-                            .ok()
-                            .flatten()
-                    })
-                    .and_then(|json| {
-                        serde_json::from_str::<crate::worktree::TaskWorktree>(&json).ok()
-                    })
+                    .and_then(|s| crate::worktree::recorded_worktree(s, &name, d.id.as_str()))
                     .map(|w| w.branch);
                 out.push(entry);
             }
@@ -209,7 +215,10 @@ pub fn snapshot_queue(cfg: &Config) -> QueueSnapshot {
             let dir = folder.dir(&project);
             for file in cf_queue::finished_names(&project, folder) {
                 let path = dir.join(&file);
-                let footer = FooterFacts::read(&path);
+                let footer = match detail {
+                    Detail::Full => FooterFacts::read(&path),
+                    Detail::States => FooterFacts::default(),
+                };
                 let reason = match state {
                     TaskState::Failed => footer.outcome,
                     _ => None,

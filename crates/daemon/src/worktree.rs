@@ -88,8 +88,22 @@ pub(crate) enum FolderError {
     Unusable(String),
 }
 
+/// The worktree the store records for `project`'s task `id`, if any.
+pub(crate) fn recorded_worktree(
+    store: &cf_store::Store,
+    project: &str,
+    id: &str,
+) -> Option<TaskWorktree> {
+    store
+        .get_kv(&worktree_key(project, id))
+        .ok()
+        .flatten()
+        .filter(|json| !json.is_empty())
+        .and_then(|json| serde_json::from_str(&json).ok())
+}
+
 /// The store key of a task's worktree record.
-pub(crate) fn worktree_key(project: &str, id: &str) -> String {
+fn worktree_key(project: &str, id: &str) -> String {
     format!("worktree.{project}/{id}")
 }
 
@@ -307,12 +321,7 @@ impl Daemon {
 
     /// The worktree recorded for a task (at a restart without a `.retry` record).
     pub(crate) fn recorded_worktree(&self, project: &str, id: &str) -> Option<TaskWorktree> {
-        self.store
-            .get_kv(&worktree_key(project, id))
-            .ok()
-            .flatten()
-            .filter(|json| !json.is_empty())
-            .and_then(|json| serde_json::from_str(&json).ok())
+        recorded_worktree(&self.store, project, id)
     }
 
     /// At the task's end: what is on its branch, and its folder removed when it is done and
