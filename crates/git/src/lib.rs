@@ -258,13 +258,9 @@ pub fn head(dir: &Path) -> Result<Head, GitError> {
         });
     }
     let commit = String::from_utf8_lossy(&commit.stdout).trim().to_string();
-    let branch = git(dir, &["symbolic-ref", "-q", "--short", "HEAD"])?;
-    Ok(match branch.status.success() {
-        true => Head::Branch {
-            name: String::from_utf8_lossy(&branch.stdout).trim().to_string(),
-            commit,
-        },
-        false => Head::Detached { commit },
+    Ok(match current_branch(dir)? {
+        Some(name) => Head::Branch { name, commit },
+        None => Head::Detached { commit },
     })
 }
 
